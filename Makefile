@@ -1,0 +1,105 @@
+# tokenlab — one-command set-up, lab, tests.
+#   make lab     start JupyterLab on notebooks/ (sets everything up first)
+#   make test    run unit/property tests, then every notebook with nbval
+#   make bench   optional: run benchmarks/*.py against winacl
+#   make clean   remove the virtualenv and build/test leftovers
+#
+# binder/requirements.txt is the single environment definition: Binder installs it,
+# and so does `make setup` (plus the test extra), so local, CI and Binder agree.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON   ?= python3
+VENV     := .venv
+VPY      := $(VENV)/bin/python
+PIP      := $(VPY) -m pip --disable-pip-version-check
+STAMP    := $(VENV)/.stamp-setup
+BENCH_STAMP := $(VENV)/.stamp-bench
+
+LAB_IP   ?= 127.0.0.1
+LAB_PORT ?= 8888
+
+NBVAL_SANITIZE := $(if $(wildcard notebooks/sanitize.cfg),--nbval-sanitize-with notebooks/sanitize.cfg)
+
+.PHONY: help setup setup-test system-deps system-deps-test lab test test-unit \
+        test-browser test-notebooks bench clean
+
+help:
+	@echo "make lab    - start JupyterLab on notebooks/ (sets up .venv first)"
+	@echo "make test   - run the test suite and every notebook"
+	@echo "make bench  - run benchmarks/*.py (optional; installs winacl)"
+	@echo "make clean  - remove .venv and build/test leftovers"
+
+# ---------------------------------------------------------------- set-up
+
+setup: system-deps $(STAMP)
+
+setup-test: setup system-deps-test
+
+system-deps:
+	@tools/ensure-system-deps.sh binder/apt.txt
+
+system-deps-test:
+	@tools/ensure-system-deps.sh tools/apt-test.txt
+
+$(VPY):
+	$(PYTHON) -m venv $(VENV)
+
+# Re-install only when the environment definition changed (or the venv is new).
+$(STAMP): pyproject.toml binder/requirements.txt | $(VPY)
+	$(PIP) install -r binder/requirements.txt -e '.[test]'
+	@touch $@
+
+# ---------------------------------------------------------------- lab
+
+lab: setup
+	@flags="--ServerApp.root_dir=notebooks --ServerApp.ip=$(LAB_IP) --ServerApp.port=$(LAB_PORT)"; \
+	if [ -z "$${DISPLAY:-}$${WAYLAND_DISPLAY:-}" ] && [ "$$(uname -s)" != Darwin ]; then \
+	    flags="$$flags --no-browser"; \
+	fi; \
+	if [ "$$(id -u)" -eq 0 ]; then flags="$$flags --allow-root"; fi; \
+	echo "Starting JupyterLab at http://$(LAB_IP):$(LAB_PORT)/lab (open the URL with ?token=... printed below; Ctrl-C to stop)"; \
+	exec $(VENV)/bin/jupyter lab $$flags
+
+# ---------------------------------------------------------------- tests
+
+test: setup-test
+	@$(MAKE) --no-print-directory test-unit
+	@$(MAKE) --no-print-directory test-browser
+	@$(MAKE) --no-print-directory test-notebooks
+
+# Unit, conformance and property tests. Browser tests run as their own step.
+test-unit: setup
+	$(VPY) -m pytest -p no:nbval tests --ignore=tests/browser
+
+test-browser: setup-test
+	@if [ -d tests/browser ]; then \
+	    echo "$(VPY) -m pytest -p no:nbval tests/browser"; \
+	    $(VPY) -m pytest -p no:nbval tests/browser; \
+	else echo "test-browser: no tests/browser yet, skipped"; fi
+
+# Every notebook, top to bottom, outputs compared by nbval.
+# pytest exit code 5 ("no tests collected", i.e. no notebooks yet) counts as success here only.
+test-notebooks: setup
+	@echo "$(VPY) -m pytest --nbval-lax $(NBVAL_SANITIZE) notebooks/"; \
+	rc=0; $(VPY) -m pytest --nbval-lax $(NBVAL_SANITIZE) notebooks/ || rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "test-notebooks: no notebooks collected, nothing to check"; exit 0; fi; \
+	exit $$rc
+
+# ---------------------------------------------------------------- bench (optional)
+
+$(BENCH_STAMP): $(STAMP)
+	$(PIP) install -r binder/requirements.txt -e '.[test,bench]'
+	@touch $@
+
+bench: setup $(BENCH_STAMP)
+	@shopt -s nullglob; files=(benchmarks/*.py); \
+	if [ $${#files[@]} -eq 0 ]; then echo "bench: no benchmarks/*.py"; exit 0; fi; \
+	for f in "$${files[@]}"; do echo "== $$f"; $(VPY) "$$f" || exit $$?; done
+
+# ---------------------------------------------------------------- clean
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache .hypothesis artifacts site
+	find . -path ./.git -prune -o \( -name __pycache__ -o -name .ipynb_checkpoints \) -type d -prune -exec rm -rf {} +

@@ -1,0 +1,211 @@
+"""The repository's set-up files agree with each other.
+
+binder/requirements.txt is the one environment definition (Binder installs it, and so
+does `make setup`), pyproject.toml declares the same packages as the `notebooks` extra,
+and the README's Binder links are all built from pyproject's Repository URL.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _pyproject() -> dict:
+    with open(ROOT / "pyproject.toml", "rb") as f:
+        return tomllib.load(f)
+
+
+def _readme() -> str:
+    return (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+# --------------------------------------------------------------------------- parsing
+# Prefer `packaging` (installed with jupyterlab); fall back to a small parser that
+# understands the simple requirement strings this repository uses.
+
+try:
+    from packaging.requirements import Requirement as _PkgRequirement
+    from packaging.utils import canonicalize_name
+    from packaging.version import Version
+
+    def parse_requirement(text: str):
+        """-> (canonical name, extras set, list of (op, version)), or pytest failure."""
+        req = _PkgRequirement(text)
+        specs = [(s.operator, s.version) for s in req.specifier]
+        return canonicalize_name(req.name), set(req.extras), specs
+
+    def satisfies(version: str, text: str) -> bool:
+        return _PkgRequirement(text).specifier.contains(Version(version), prereleases=True)
+
+except ImportError:  # pragma: no cover - packaging is normally present
+    _REQ_RE = re.compile(
+        r"^\s*(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:\[(?P<extras>[^\]]*)\])?\s*(?P<spec>[^;]*)"
+    )
+
+    def canonicalize_name(name: str) -> str:
+        return re.sub(r"[-_.]+", "-", name).lower()
+
+    def parse_requirement(text: str):
+        m = _REQ_RE.match(text)
+        assert m, f"cannot parse requirement {text!r}"
+        extras = {e.strip() for e in (m["extras"] or "").split(",") if e.strip()}
+        specs = []
+        for part in filter(None, (p.strip() for p in m["spec"].split(","))):
+            op, ver = re.match(r"(==|!=|<=|>=|<|>|~=)\s*(\S+)", part).groups()
+            specs.append((op, ver))
+        return canonicalize_name(m["name"]), extras, specs
+
+    def _vtuple(v: str) -> tuple[int, ...]:
+        return tuple(int(x) for x in re.findall(r"\d+", v))
+
+    def satisfies(version: str, text: str) -> bool:
+        have = _vtuple(version)
+        for op, ver in parse_requirement(text)[2]:
+            want = _vtuple(ver)
+            n = max(len(have), len(want))
+            a, b = have + (0,) * (n - len(have)), want + (0,) * (n - len(want))
+            ok = {
+                "==": a == b, "!=": a != b, "<": a < b,
+                "<=": a <= b, ">": a > b, ">=": a >= b,
+                "~=": a >= b and a[: len(want) - 1] == b[: len(want) - 1],
+            }[op]
+            if not ok:
+                return False
+        return True
+
+
+def _requirements_lines() -> list[str]:
+    lines = []
+    path = ROOT / "binder" / "requirements.txt"
+    for raw in path.read_text(encoding="utf-8").splitlines():
+        line = raw.split("#", 1)[0].strip()
+        if line:
+            lines.append(line)
+    return lines
+
+
+# --------------------------------------------------------------------------- (a)
+
+
+def test_requirements_pin_every_notebooks_extra_package():
+    extra = _pyproject()["project"]["optional-dependencies"]["notebooks"]
+    pins = {}
+    for line in _requirements_lines():
+        if line.startswith("-"):
+            continue
+        name, _extras, specs = parse_requirement(line)
+        pins[name] = specs
+
+    assert extra, "the notebooks extra is empty"
+    for text in extra:
+        name, _extras, _specs = parse_requirement(text)
+        assert name in pins, f"{name} (notebooks extra) is not in binder/requirements.txt"
+        exact = [v for op, v in pins[name] if op == "=="]
+        assert len(exact) == 1, f"binder/requirements.txt must pin {name} with ==, got {pins[name]}"
+        assert satisfies(exact[0], text), (
+            f"binder/requirements.txt pins {name}=={exact[0]}, "
+            f"which pyproject's notebooks extra ({text!r}) does not allow"
+        )
+
+
+def test_requirements_install_the_package_with_notebooks_extra():
+    editable = []
+    for line in _requirements_lines():
+        m = re.match(r"^(?:-e|--editable)[\s=]+(\S+)$", line)
+        if m:
+            editable.append(m.group(1))
+    targets = [re.match(r"^(.*?)(?:\[([^\]]*)\])?$", e).groups() for e in editable]
+    assert any(
+        path in (".", "./") and "notebooks" in {x.strip() for x in (extras or "").split(",")}
+        for path, extras in targets
+    ), f"binder/requirements.txt must contain '-e .[notebooks]', found editables {editable}"
+
+
+# --------------------------------------------------------------------------- (b)
+
+
+def test_apt_txt_lists_graphviz():
+    names = {
+        line.split("#", 1)[0].strip()
+        for line in (ROOT / "binder" / "apt.txt").read_text(encoding="utf-8").splitlines()
+    }
+    assert "graphviz" in names
+
+
+# --------------------------------------------------------------------------- (c)
+
+BINDER_LINK = re.compile(r"https?://mybinder\.org/v2/[^\s)\]\"'<>]+")
+
+
+def _binder_prefix() -> str:
+    url = _pyproject()["project"]["urls"]["Repository"]
+    m = re.fullmatch(r"https://github\.com/([^/]+)/([^/]+?)(?:\.git)?/?", url)
+    assert m, f"Repository URL is not a GitHub repository URL: {url!r}"
+    owner, repo = m.groups()
+    return f"https://mybinder.org/v2/gh/{owner}/{repo}/HEAD?urlpath=lab/tree/notebooks/"
+
+
+def _readme_binder_links() -> list[str]:
+    return BINDER_LINK.findall(_readme())
+
+
+def test_readme_has_binder_links():
+    assert _readme_binder_links(), "README.md has no Binder link"
+
+
+@pytest.mark.parametrize(
+    "link", _readme_binder_links() or ["<none>"], ids=lambda link: link.rsplit("/", 1)[-1]
+)
+def test_binder_link_built_from_repository_url_and_notebook_exists(link):
+    prefix = _binder_prefix()
+    assert link.startswith(prefix), (
+        f"Binder link {link} is not built from pyproject's Repository URL; expected {prefix}<name>.ipynb"
+    )
+    name = link[len(prefix):]
+    assert re.fullmatch(r"[^/?#]+\.ipynb", name), f"Binder link {link} does not name a notebook"
+    assert (ROOT / "notebooks" / name).is_file(), f"Binder link {link}: notebooks/{name} does not exist"
+
+
+def test_every_notebook_is_listed_in_readme():
+    prefix = _binder_prefix()
+    linked = {link[len(prefix):] for link in _readme_binder_links() if link.startswith(prefix)}
+    notebooks = sorted(p.name for p in (ROOT / "notebooks").glob("*.ipynb"))
+    missing = [n for n in notebooks if n not in linked]
+    assert not missing, f"notebooks without a Binder link in README.md: {missing}"
+
+
+# --------------------------------------------------------------------------- (d)
+
+
+def test_readme_set_up_shows_make_lab_and_make_test():
+    text = _readme()
+    m = re.search(r"^##\s+Set up\s*$(.*?)(?=^##\s|\Z)", text, re.M | re.S)
+    assert m, "README.md has no '## Set up' section"
+    blocks = re.findall(r"```[^\n]*\n(.*?)```", m.group(1), re.S)
+    commands = [
+        line.strip()
+        for block in blocks
+        for line in block.splitlines()
+        if line.strip() and not line.strip().startswith("#")
+    ]
+    assert commands == ["make lab", "make test"], commands
+
+
+# --------------------------------------------------------------------------- (e)
+
+
+def test_ci_run_calls_make_test():
+    path = ROOT / ".ci" / "run"
+    assert os.access(path, os.X_OK), ".ci/run is not executable"
+    lines = [
+        line.split("#", 1)[0].strip()
+        for line in path.read_text(encoding="utf-8").splitlines()[1:]
+    ]
+    assert any(re.fullmatch(r"(exec\s+)?make\s+test", line) for line in lines), lines
