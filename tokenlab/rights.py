@@ -1,0 +1,268 @@
+"""Access masks as ``enum.IntFlag`` classes with Windows' names and values, and generic mappings.
+
+Member names are the exact Windows identifiers (winnt.h), so a repr can be searched in
+Microsoft's documentation. Every class carries the standard and generic bits too, so
+``TokenAccess.TOKEN_ALL_ACCESS`` decomposes into names. Reprs are hex:
+``<TokenAccess.TOKEN_QUERY|TOKEN_DUPLICATE: 0x0000000A>``.
+
+Never rely on ``str()`` of an IntFlag (a bare int on Python 3.11+); use :func:`mask_names`.
+"""
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+
+class AccessMask(enum.IntFlag):
+    """Base of every access-mask class: hex repr and readable names."""
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__}.{'|'.join(mask_names(self, type(self))) or '0'}: 0x{int(self):08X}>"
+
+    __str__ = __repr__
+
+    @property
+    def names(self) -> list[str]:
+        return mask_names(int(self), type(self))
+
+
+# Standard and generic rights (winnt.h), shared by every object type.
+STANDARD = {
+    "DELETE": 0x00010000,
+    "READ_CONTROL": 0x00020000,
+    "WRITE_DAC": 0x00040000,
+    "WRITE_OWNER": 0x00080000,
+    "SYNCHRONIZE": 0x00100000,
+    "ACCESS_SYSTEM_SECURITY": 0x01000000,
+    "MAXIMUM_ALLOWED": 0x02000000,
+    "GENERIC_ALL": 0x10000000,
+    "GENERIC_EXECUTE": 0x20000000,
+    "GENERIC_WRITE": 0x40000000,
+    "GENERIC_READ": 0x80000000,
+}
+STANDARD_ALIASES = {
+    "STANDARD_RIGHTS_REQUIRED": 0x000F0000,
+    "STANDARD_RIGHTS_ALL": 0x001F0000,
+}
+
+
+def _mask_class(name: str, specific: dict[str, int], composites: dict[str, int] | None = None):
+    members = list(specific.items()) + list(STANDARD.items()) + list(STANDARD_ALIASES.items())
+    members += list((composites or {}).items())
+    cls = AccessMask(name, members, module=__name__, qualname=name)
+    return cls
+
+
+StandardAccess = _mask_class("StandardAccess", {})
+
+TokenAccess = _mask_class(
+    "TokenAccess",
+    {
+        "TOKEN_ASSIGN_PRIMARY": 0x0001,
+        "TOKEN_DUPLICATE": 0x0002,
+        "TOKEN_IMPERSONATE": 0x0004,
+        "TOKEN_QUERY": 0x0008,
+        "TOKEN_QUERY_SOURCE": 0x0010,
+        "TOKEN_ADJUST_PRIVILEGES": 0x0020,
+        "TOKEN_ADJUST_GROUPS": 0x0040,
+        "TOKEN_ADJUST_DEFAULT": 0x0080,
+        "TOKEN_ADJUST_SESSIONID": 0x0100,
+    },
+    {
+        "TOKEN_ALL_ACCESS": 0x000F01FF,
+        "TOKEN_READ": 0x00020008,
+        "TOKEN_WRITE": 0x000200E0,
+    },
+)
+
+ProcessAccess = _mask_class(
+    "ProcessAccess",
+    {
+        "PROCESS_TERMINATE": 0x0001,
+        "PROCESS_CREATE_THREAD": 0x0002,
+        "PROCESS_SET_SESSIONID": 0x0004,
+        "PROCESS_VM_OPERATION": 0x0008,
+        "PROCESS_VM_READ": 0x0010,
+        "PROCESS_VM_WRITE": 0x0020,
+        "PROCESS_DUP_HANDLE": 0x0040,
+        "PROCESS_CREATE_PROCESS": 0x0080,
+        "PROCESS_SET_QUOTA": 0x0100,
+        "PROCESS_SET_INFORMATION": 0x0200,
+        "PROCESS_QUERY_INFORMATION": 0x0400,
+        "PROCESS_SUSPEND_RESUME": 0x0800,
+        "PROCESS_QUERY_LIMITED_INFORMATION": 0x1000,
+        "PROCESS_SET_LIMITED_INFORMATION": 0x2000,
+    },
+    {"PROCESS_ALL_ACCESS": 0x001FFFFF},
+)
+
+ThreadAccess = _mask_class(
+    "ThreadAccess",
+    {
+        "THREAD_TERMINATE": 0x0001,
+        "THREAD_SUSPEND_RESUME": 0x0002,
+        "THREAD_ALERT": 0x0004,
+        "THREAD_GET_CONTEXT": 0x0008,
+        "THREAD_SET_CONTEXT": 0x0010,
+        "THREAD_SET_INFORMATION": 0x0020,
+        "THREAD_QUERY_INFORMATION": 0x0040,
+        "THREAD_SET_THREAD_TOKEN": 0x0080,
+        "THREAD_IMPERSONATE": 0x0100,
+        "THREAD_DIRECT_IMPERSONATION": 0x0200,
+        "THREAD_SET_LIMITED_INFORMATION": 0x0400,
+        "THREAD_QUERY_LIMITED_INFORMATION": 0x0800,
+        "THREAD_RESUME": 0x1000,
+    },
+    {"THREAD_ALL_ACCESS": 0x001FFFFF},
+)
+
+EventAccess = _mask_class(
+    "EventAccess",
+    {"EVENT_QUERY_STATE": 0x0001, "EVENT_MODIFY_STATE": 0x0002},
+    {"EVENT_ALL_ACCESS": 0x001F0003},
+)
+
+FileAccess = _mask_class(
+    "FileAccess",
+    {
+        "FILE_READ_DATA": 0x0001,
+        "FILE_WRITE_DATA": 0x0002,
+        "FILE_APPEND_DATA": 0x0004,
+        "FILE_READ_EA": 0x0008,
+        "FILE_WRITE_EA": 0x0010,
+        "FILE_EXECUTE": 0x0020,
+        "FILE_DELETE_CHILD": 0x0040,
+        "FILE_READ_ATTRIBUTES": 0x0080,
+        "FILE_WRITE_ATTRIBUTES": 0x0100,
+    },
+    {
+        "FILE_ALL_ACCESS": 0x001F01FF,
+        "FILE_GENERIC_READ": 0x00120089,
+        "FILE_GENERIC_WRITE": 0x00120116,
+        "FILE_GENERIC_EXECUTE": 0x001200A0,
+    },
+)
+
+KeyAccess = _mask_class(
+    "KeyAccess",
+    {
+        "KEY_QUERY_VALUE": 0x0001,
+        "KEY_SET_VALUE": 0x0002,
+        "KEY_CREATE_SUB_KEY": 0x0004,
+        "KEY_ENUMERATE_SUB_KEYS": 0x0008,
+        "KEY_NOTIFY": 0x0010,
+        "KEY_CREATE_LINK": 0x0020,
+        "KEY_WOW64_64KEY": 0x0100,
+        "KEY_WOW64_32KEY": 0x0200,
+    },
+    {
+        "KEY_ALL_ACCESS": 0x000F003F,
+        "KEY_READ": 0x00020019,
+        "KEY_WRITE": 0x00020006,
+    },
+)
+
+# COM launch/activation permissions (objidl.h COM_RIGHTS_*).
+ComAccess = _mask_class(
+    "ComAccess",
+    {
+        "COM_RIGHTS_EXECUTE": 0x0001,
+        "COM_RIGHTS_EXECUTE_LOCAL": 0x0002,
+        "COM_RIGHTS_EXECUTE_REMOTE": 0x0004,
+        "COM_RIGHTS_ACTIVATE_LOCAL": 0x0008,
+        "COM_RIGHTS_ACTIVATE_REMOTE": 0x0010,
+    },
+)
+
+# Mandatory label ACE mask (winnt.h SYSTEM_MANDATORY_LABEL_*).
+MandatoryLabelPolicy = _mask_class(
+    "MandatoryLabelPolicy",
+    {
+        "SYSTEM_MANDATORY_LABEL_NO_WRITE_UP": 0x1,
+        "SYSTEM_MANDATORY_LABEL_NO_READ_UP": 0x2,
+        "SYSTEM_MANDATORY_LABEL_NO_EXECUTE_UP": 0x4,
+    },
+)
+
+GENERIC_BITS = 0xF0000000
+SPECIFIC_RIGHTS_ALL = 0x0000FFFF
+
+
+def mask_names(mask: int, cls: type[enum.IntFlag] = StandardAccess) -> list[str]:
+    """Names for ``mask``: an exact composite (``TOKEN_ALL_ACCESS``) if one exists, else one
+    name per bit, low bits first; leftover unnamed bits as hex."""
+    mask = int(mask)
+    if mask == 0:
+        return []
+    for name, member in cls.__members__.items():
+        if int(member) == mask and not name.startswith("STANDARD_RIGHTS"):
+            return [name]
+    names, rest = [], mask
+    for bit in range(32):
+        b = 1 << bit
+        if mask & b:
+            try:
+                m = cls(b)
+                n = m.name if m.name and "|" not in m.name else None
+            except ValueError:
+                n = None
+            if n is not None and cls.__members__.get(n) is not None and int(cls.__members__[n]) == b:
+                names.append(n)
+                rest &= ~b
+    if rest:
+        names.append(f"0x{rest:X}")
+    return names
+
+
+def format_mask(mask: int, cls: type[enum.IntFlag] = StandardAccess) -> str:
+    """``'TOKEN_QUERY|TOKEN_DUPLICATE (0x0000000A)'``; ``'0 (none)'`` for zero."""
+    mask = int(mask)
+    if not mask:
+        return "0 (none)"
+    return f"{'|'.join(mask_names(mask, cls))} (0x{mask:08X})"
+
+
+@dataclass(frozen=True)
+class GenericMapping:
+    """GENERIC_MAPPING: which specific rights each generic right stands for."""
+
+    object_type: str
+    generic_read: int
+    generic_write: int
+    generic_execute: int
+    generic_all: int
+    rights: type = StandardAccess  # the IntFlag class naming this type's bits
+
+    def map(self, mask: int) -> int:
+        """MapGenericMask: replace generic bits with the specific rights they stand for."""
+        mask = int(mask)
+        if mask & STANDARD["GENERIC_READ"]:
+            mask |= self.generic_read
+        if mask & STANDARD["GENERIC_WRITE"]:
+            mask |= self.generic_write
+        if mask & STANDARD["GENERIC_EXECUTE"]:
+            mask |= self.generic_execute
+        if mask & STANDARD["GENERIC_ALL"]:
+            mask |= self.generic_all
+        return mask & ~GENERIC_BITS
+
+    def names(self, mask: int) -> list[str]:
+        return mask_names(mask, self.rights)
+
+    def format(self, mask: int) -> str:
+        return format_mask(mask, self.rights)
+
+
+# Windows' generic mappings per object type (as the object manager reports them; e.g.
+# NtObjectManager's Get-NtType, and winnt.h's *_READ/*_WRITE/*_EXECUTE/*_ALL_ACCESS).
+TOKEN_MAPPING = GenericMapping("Token", 0x00020008, 0x000200E0, 0x00020000, 0x000F01FF, TokenAccess)
+PROCESS_MAPPING = GenericMapping("Process", 0x00020410, 0x00020BEA, 0x00121000, 0x001FFFFF, ProcessAccess)
+THREAD_MAPPING = GenericMapping("Thread", 0x00020048, 0x00020437, 0x00121800, 0x001FFFFF, ThreadAccess)
+EVENT_MAPPING = GenericMapping("Event", 0x00020001, 0x00020002, 0x00120000, 0x001F0003, EventAccess)
+FILE_MAPPING = GenericMapping("File", 0x00120089, 0x00120116, 0x001200A0, 0x001F01FF, FileAccess)
+KEY_MAPPING = GenericMapping("Key", 0x00020019, 0x00020006, 0x00020019, 0x000F003F, KeyAccess)
+# Model: COM checks launch/activation SDs with every generic right meaning all COM rights.
+COM_MAPPING = GenericMapping("COM", 0x1F, 0x1F, 0x1F, 0x1F, ComAccess)
+
+MAPPINGS = {m.object_type: m for m in (
+    TOKEN_MAPPING, PROCESS_MAPPING, THREAD_MAPPING, EVENT_MAPPING, FILE_MAPPING, KEY_MAPPING, COM_MAPPING)}

@@ -1,0 +1,309 @@
+"""Access tokens: who a thread is, as ``access_check`` and the kernel see it.
+
+One class, :class:`Token`, holds a token's contents (user, groups with attributes,
+privileges, owner, primary group, default DACL, type, impersonation level, integrity
+level, restricting SIDs, ids). It is a kernel object: the simulated kernel gives it a
+security descriptor and reference counts like any other object.
+"""
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from typing import Iterable, Mapping
+
+from .acl import ACL
+from .objects import KernelObject
+from .rights import TOKEN_MAPPING
+from .sids import INTEGRITY_NAMES, MEDIUM_INTEGRITY, SID, integrity_rid
+
+
+@dataclass(frozen=True, order=True)
+class LUID:
+    """A locally unique identifier; prints like Windows tools do: ``0x3e7``."""
+
+    value: int
+
+    def __post_init__(self):
+        if isinstance(self.value, bool) or not isinstance(self.value, int) or not 0 <= self.value < 1 << 64:
+            raise ValueError(f"LUID must be a 64-bit unsigned int, got {self.value!r}")
+
+    @property
+    def high(self) -> int:
+        return self.value >> 32
+
+    @property
+    def low(self) -> int:
+        return self.value & 0xFFFFFFFF
+
+    def __str__(self) -> str:
+        return f"0x{self.value:x}"
+
+    def __repr__(self) -> str:
+        return f"LUID(0x{self.value:x})"
+
+
+SYSTEM_LUID = LUID(0x3E7)
+ANONYMOUS_LOGON_LUID = LUID(0x3E6)
+LOCALSERVICE_LUID = LUID(0x3E5)
+NETWORKSERVICE_LUID = LUID(0x3E4)
+
+
+class TokenType(enum.IntEnum):
+    TokenPrimary = 1
+    TokenImpersonation = 2
+
+    def __repr__(self) -> str:
+        return self.name
+
+
+class SecurityImpersonationLevel(enum.IntEnum):
+    SecurityAnonymous = 0
+    SecurityIdentification = 1
+    SecurityImpersonation = 2
+    SecurityDelegation = 3
+
+    def __repr__(self) -> str:
+        return self.name
+
+
+class GroupAttributes(enum.IntFlag):
+    SE_GROUP_MANDATORY = 0x00000001
+    SE_GROUP_ENABLED_BY_DEFAULT = 0x00000002
+    SE_GROUP_ENABLED = 0x00000004
+    SE_GROUP_OWNER = 0x00000008
+    SE_GROUP_USE_FOR_DENY_ONLY = 0x00000010
+    SE_GROUP_INTEGRITY = 0x00000020
+    SE_GROUP_INTEGRITY_ENABLED = 0x00000040
+    SE_GROUP_RESOURCE = 0x20000000
+    SE_GROUP_LOGON_ID = 0xC0000000
+
+    def __repr__(self) -> str:
+        return f"<GroupAttributes.{self.name or 0}: 0x{int(self):08X}>"
+
+    __str__ = __repr__
+
+
+# The attributes an ordinary enabled group carries in a logon token.
+GROUP_DEFAULT = (GroupAttributes.SE_GROUP_MANDATORY | GroupAttributes.SE_GROUP_ENABLED_BY_DEFAULT
+                 | GroupAttributes.SE_GROUP_ENABLED)
+
+
+class PrivilegeAttributes(enum.IntFlag):
+    SE_PRIVILEGE_ENABLED_BY_DEFAULT = 0x00000001
+    SE_PRIVILEGE_ENABLED = 0x00000002
+    SE_PRIVILEGE_REMOVED = 0x00000004
+    SE_PRIVILEGE_USED_FOR_ACCESS = 0x80000000
+
+    def __repr__(self) -> str:
+        return f"<PrivilegeAttributes.{self.name or 0}: 0x{int(self):08X}>"
+
+    __str__ = __repr__
+
+
+# Privilege names and their LUIDs on Windows (winnt.h SE_*_NAME; ntseapi.h SE_*_PRIVILEGE).
+PRIVILEGES: dict[str, int] = {
+    "SeCreateTokenPrivilege": 2,
+    "SeAssignPrimaryTokenPrivilege": 3,
+    "SeLockMemoryPrivilege": 4,
+    "SeIncreaseQuotaPrivilege": 5,
+    "SeMachineAccountPrivilege": 6,
+    "SeTcbPrivilege": 7,
+    "SeSecurityPrivilege": 8,
+    "SeTakeOwnershipPrivilege": 9,
+    "SeLoadDriverPrivilege": 10,
+    "SeSystemProfilePrivilege": 11,
+    "SeSystemtimePrivilege": 12,
+    "SeProfileSingleProcessPrivilege": 13,
+    "SeIncreaseBasePriorityPrivilege": 14,
+    "SeCreatePagefilePrivilege": 15,
+    "SeCreatePermanentPrivilege": 16,
+    "SeBackupPrivilege": 17,
+    "SeRestorePrivilege": 18,
+    "SeShutdownPrivilege": 19,
+    "SeDebugPrivilege": 20,
+    "SeAuditPrivilege": 21,
+    "SeSystemEnvironmentPrivilege": 22,
+    "SeChangeNotifyPrivilege": 23,
+    "SeRemoteShutdownPrivilege": 24,
+    "SeUndockPrivilege": 25,
+    "SeSyncAgentPrivilege": 26,
+    "SeEnableDelegationPrivilege": 27,
+    "SeManageVolumePrivilege": 28,
+    "SeImpersonatePrivilege": 29,
+    "SeCreateGlobalPrivilege": 30,
+    "SeTrustedCredManAccessPrivilege": 31,
+    "SeRelabelPrivilege": 32,
+    "SeIncreaseWorkingSetPrivilege": 33,
+    "SeTimeZonePrivilege": 34,
+    "SeCreateSymbolicLinkPrivilege": 35,
+    "SeDelegateSessionUserImpersonatePrivilege": 36,
+}
+PRIVILEGE_BY_LUID = {v: k for k, v in PRIVILEGES.items()}
+
+
+class MandatoryPolicy(enum.IntFlag):
+    TOKEN_MANDATORY_POLICY_OFF = 0x0
+    TOKEN_MANDATORY_POLICY_NO_WRITE_UP = 0x1
+    TOKEN_MANDATORY_POLICY_NEW_PROCESS_MIN = 0x2
+    TOKEN_MANDATORY_POLICY_VALID_MASK = 0x3
+
+
+@dataclass(frozen=True)
+class SidAndAttributes:
+    """SID_AND_ATTRIBUTES: one group (or restricting SID) of a token."""
+
+    sid: SID
+    attributes: GroupAttributes = GROUP_DEFAULT
+
+    def __post_init__(self):
+        if not isinstance(self.sid, SID):
+            object.__setattr__(self, "sid", SID(self.sid))
+        object.__setattr__(self, "attributes", GroupAttributes(int(self.attributes)))
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.attributes & GroupAttributes.SE_GROUP_ENABLED)
+
+    @property
+    def deny_only(self) -> bool:
+        return bool(self.attributes & GroupAttributes.SE_GROUP_USE_FOR_DENY_ONLY)
+
+    def __repr__(self) -> str:
+        return f"SidAndAttributes({self.sid!r}, 0x{int(self.attributes):08X})"
+
+
+def _groups(items: Iterable) -> tuple[SidAndAttributes, ...]:
+    out = []
+    for g in items:
+        if isinstance(g, SidAndAttributes):
+            out.append(g)
+        elif isinstance(g, (SID, str)):
+            out.append(SidAndAttributes(SID(g)))
+        elif isinstance(g, tuple) and len(g) == 2:
+            out.append(SidAndAttributes(SID(g[0]), GroupAttributes(int(g[1]))))
+        else:
+            raise TypeError(f"group must be SID, str or (SID, attributes), got {type(g).__name__}")
+    return tuple(out)
+
+
+class Token(KernelObject):
+    """An access token.
+
+    ``Token(user=SID(...), groups=[...], privileges={"SeImpersonatePrivilege": True})``;
+    ``privileges`` maps a privilege name to True (enabled), False (present but disabled),
+    or its ``PrivilegeAttributes``. Built by hand for ``access_check`` lessons, or by a
+    simulated machine's logon.
+    """
+
+    object_type = "Token"
+    mapping = TOKEN_MAPPING
+
+    def __init__(
+        self,
+        user: SID | str,
+        groups: Iterable = (),
+        privileges: Mapping[str, object] | Iterable[str] = (),
+        *,
+        owner: SID | str | None = None,
+        primary_group: SID | str | None = None,
+        default_dacl: ACL | None = None,
+        token_type: TokenType = TokenType.TokenImpersonation,
+        impersonation_level: SecurityImpersonationLevel = SecurityImpersonationLevel.SecurityImpersonation,
+        integrity_level: SID | str = MEDIUM_INTEGRITY,
+        mandatory_policy: int = MandatoryPolicy.TOKEN_MANDATORY_POLICY_NO_WRITE_UP,
+        restricted_sids: Iterable = (),
+        user_attributes: int = 0,
+        token_id: LUID | None = None,
+        authentication_id: LUID | None = None,
+        modified_id: LUID | None = None,
+        source: str = "tokenlab",
+        session_id: int = 0,
+        elevated: bool = False,
+        name: str | None = None,
+        security=None,
+        object_id: int | None = None,
+    ):
+        super().__init__(name=name, security=security, object_id=object_id)
+        self.user = SID(user)
+        self.user_attributes = GroupAttributes(int(user_attributes))
+        self.groups: tuple[SidAndAttributes, ...] = _groups(groups)
+        self.privileges: dict[str, PrivilegeAttributes] = _privileges(privileges)
+        self.owner = SID(owner) if owner is not None else self.user
+        self.primary_group = SID(primary_group) if primary_group is not None else self.user
+        if default_dacl is not None and not isinstance(default_dacl, ACL):
+            raise TypeError(f"default_dacl must be ACL or None, got {type(default_dacl).__name__}")
+        self.default_dacl = default_dacl
+        self.token_type = TokenType(token_type)
+        self.impersonation_level = SecurityImpersonationLevel(impersonation_level)
+        self.integrity_level = SID(integrity_level)
+        integrity_rid(self.integrity_level)  # validates
+        self.mandatory_policy = MandatoryPolicy(int(mandatory_policy))
+        self.restricted_sids: tuple[SidAndAttributes, ...] = _groups(restricted_sids)
+        self.token_id = token_id or LUID(0)
+        self.authentication_id = authentication_id or LUID(0)
+        self.modified_id = modified_id or LUID(0)
+        self.source = source
+        self.session_id = session_id
+        self.elevated = elevated
+
+    # -- queries -------------------------------------------------------------------
+    @property
+    def is_restricted(self) -> bool:
+        return bool(self.restricted_sids)
+
+    @property
+    def integrity_rid(self) -> int:
+        return integrity_rid(self.integrity_level)
+
+    @property
+    def integrity_name(self) -> str:
+        return INTEGRITY_NAMES.get(self.integrity_rid, str(self.integrity_rid))
+
+    def privilege_enabled(self, name: str) -> bool:
+        attrs = self.privileges.get(name)
+        return bool(attrs is not None and attrs & PrivilegeAttributes.SE_PRIVILEGE_ENABLED)
+
+    def has_privilege(self, name: str) -> bool:
+        return name in self.privileges
+
+    def entries(self) -> tuple[SidAndAttributes, ...]:
+        """The user (as an entry with its attributes) followed by the groups."""
+        return (SidAndAttributes(self.user, self.user_attributes),) + self.groups
+
+    def find(self, sid: SID) -> SidAndAttributes | None:
+        """The token's entry (user or group) for ``sid``, or None."""
+        for entry in self.entries():
+            if entry.sid == sid:
+                return entry
+        return None
+
+    @property
+    def logon_sid(self) -> SID | None:
+        for g in self.groups:
+            if g.attributes & GroupAttributes.SE_GROUP_LOGON_ID == GroupAttributes.SE_GROUP_LOGON_ID:
+                return g.sid
+        return None
+
+    def __repr__(self) -> str:
+        kind = "primary" if self.token_type == TokenType.TokenPrimary else self.impersonation_level.name
+        ident = f"#{self.object_id}" if self.object_id is not None else ""
+        return f"<Token{ident} {self.user.name or self.user.text} {kind} {self.integrity_name}>"
+
+
+def _privileges(privs) -> dict[str, PrivilegeAttributes]:
+    if isinstance(privs, Mapping):
+        items = privs.items()
+    else:
+        items = ((p, False) for p in privs)
+    out: dict[str, PrivilegeAttributes] = {}
+    for name, state in items:
+        if name not in PRIVILEGES:
+            raise ValueError(f"unknown privilege {name!r} (expected a name like 'SeImpersonatePrivilege')")
+        if state is True:
+            attrs = PrivilegeAttributes.SE_PRIVILEGE_ENABLED | PrivilegeAttributes.SE_PRIVILEGE_ENABLED_BY_DEFAULT
+        elif state is False:
+            attrs = PrivilegeAttributes(0)
+        else:
+            attrs = PrivilegeAttributes(int(state))
+        out[name] = attrs
+    return out
