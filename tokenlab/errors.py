@@ -22,6 +22,7 @@ class ErrorCode(enum.IntEnum):
     ERROR_INVALID_NAME = 123
     ERROR_ALREADY_EXISTS = 183
     ERROR_NOT_ALL_ASSIGNED = 1300
+    ERROR_UNKNOWN_REVISION = 1305
     ERROR_INVALID_OWNER = 1307
     ERROR_INVALID_PRIMARY_GROUP = 1308
     ERROR_NO_IMPERSONATION_TOKEN = 1309
@@ -40,6 +41,7 @@ class ErrorCode(enum.IntEnum):
     ERROR_CANNOT_IMPERSONATE = 1368
     ERROR_FILE_NOT_FOUND = 2
     ERROR_NO_TOKEN = 1008
+    ERROR_NOT_FOUND = 1168
 
 
 class HResult(enum.IntEnum):
@@ -53,6 +55,7 @@ class HResult(enum.IntEnum):
     E_INVALIDARG = 0x80070057
     REGDB_E_CLASSNOTREG = 0x80040154
     CO_E_NOTINITIALIZED = 0x800401F0
+    CLASS_E_NOAGGREGATION = 0x80040110
 
 
 _MESSAGES = {
@@ -76,12 +79,14 @@ _MESSAGES = {
     ErrorCode.ERROR_INVALID_OWNER: "This security ID may not be assigned as the owner of this object.",
     ErrorCode.ERROR_INVALID_PRIMARY_GROUP: "This security ID may not be assigned as the primary group of an object.",
     ErrorCode.ERROR_NOT_ALL_ASSIGNED: "Not all privileges or groups referenced are assigned to the caller.",
+    ErrorCode.ERROR_UNKNOWN_REVISION: "The revision level is unknown.",
     ErrorCode.ERROR_NO_SUCH_PRIVILEGE: "A specified privilege does not exist.",
     ErrorCode.ERROR_NO_SUCH_USER: "The specified account does not exist.",
     ErrorCode.ERROR_NONE_MAPPED: "No mapping between account names and security IDs was done.",
     ErrorCode.ERROR_FILE_NOT_FOUND: "The system cannot find the file specified.",
     ErrorCode.ERROR_ALREADY_EXISTS: "Cannot create a file when that file already exists.",
     ErrorCode.ERROR_INVALID_NAME: "The filename, directory name, or volume label syntax is incorrect.",
+    ErrorCode.ERROR_NOT_FOUND: "Element not found.",
     ErrorCode.ERROR_NOT_ENOUGH_MEMORY: "Not enough memory resources are available to process this command.",
 }
 

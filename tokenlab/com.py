@@ -1,0 +1,144 @@
+"""tokenlab's model of COM local-server activation (a model: say so where a learner meets it).
+
+``CoCreateInstance(clsid, None, CLSCTX_LOCAL_SERVER, iid)`` here does what matters for the
+token stories (BEHAVIOR.md, "COM activation (model)"):
+
+1. If the calling thread is impersonating, open its token with
+   ``TOKEN_QUERY|TOKEN_DUPLICATE|TOKEN_IMPERSONATE`` and **OpenAsSelf=TRUE** — the access
+   check runs against the *process* token, as system code conventionally does — to hand
+   the caller's identity to the activator. A denial surfaces as ``E_ACCESSDENIED``.
+   ``ComRegistry.open_as_self`` lets a learner flip this to see why the outcome depends on it.
+2. Check the server's launch/activation permission descriptor against the caller's
+   effective identity (``COM_RIGHTS_EXECUTE|COM_RIGHTS_EXECUTE_LOCAL|COM_RIGHTS_ACTIVATE_LOCAL``).
+3. Start the server process (once) as its configured identity and return an interface.
+
+Real COM does much more (the RPCSS service, apartments, cloaking, AppIDs); none of that
+changes these two checks, and none of it is modelled.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from .access_check import access_check
+from .acl import ACE, ACL, SecurityDescriptor
+from .errors import ComError, HResult, WinError
+from .rights import COM_MAPPING, ComAccess, TokenAccess
+from .sids import AUTHENTICATED_USERS, BUILTIN_ADMINISTRATORS, LOCAL_SYSTEM
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .facade import Api
+    from .machine import Machine
+
+CLSID_Something = "{7D5B7A8E-2F43-4C3B-9C1D-5E0A6B1F2C3D}"  # the posts' sample server
+IID_IUnknown = "{00000000-0000-0000-C000-000000000046}"
+
+CLSCTX_LOCAL_SERVER = 0x4
+LAUNCH_RIGHTS = int(ComAccess.COM_RIGHTS_EXECUTE | ComAccess.COM_RIGHTS_EXECUTE_LOCAL
+                    | ComAccess.COM_RIGHTS_ACTIVATE_LOCAL)
+TOKEN_OPEN_RIGHTS = int(TokenAccess.TOKEN_QUERY | TokenAccess.TOKEN_DUPLICATE | TokenAccess.TOKEN_IMPERSONATE)
+
+
+def hresult_from_win32(code: int) -> int:
+    """HRESULT_FROM_WIN32: 5 → 0x80070005 (E_ACCESSDENIED)."""
+    return 0x80070000 | (code & 0xFFFF) if code > 0 else code
+
+
+def default_launch_permission() -> SecurityDescriptor:
+    """SYSTEM, Administrators and Authenticated Users may launch and activate locally."""
+    return SecurityDescriptor(
+        owner=BUILTIN_ADMINISTRATORS, group=BUILTIN_ADMINISTRATORS,
+        dacl=ACL([ACE.allow(LOCAL_SYSTEM, LAUNCH_RIGHTS), ACE.allow(BUILTIN_ADMINISTRATORS, LAUNCH_RIGHTS),
+                  ACE.allow(AUTHENTICATED_USERS, LAUNCH_RIGHTS)]))
+
+
+@dataclass
+class ComServer:
+    """A registered local server: who may launch it, and who it runs as."""
+
+    clsid: str
+    name: str
+    image: str
+    run_as: str = "LOCAL SERVICE"
+    launch_permission: SecurityDescriptor = field(default_factory=default_launch_permission)
+    interfaces: tuple[str, ...] = (IID_IUnknown,)
+
+
+@dataclass
+class Activation:
+    """What the last CoCreateInstance did, step by step (for narration and views)."""
+
+    clsid: str
+    steps: list[str] = field(default_factory=list)
+    token_check: object = None  # AccessCheckResult of opening the thread token, if any
+    launch_check: object = None  # AccessCheckResult of the launch permission check
+    hresult: int = 0
+
+
+class ComRegistry:
+    """The machine's class registrations (``machine.com``)."""
+
+    def __init__(self, machine: "Machine"):
+        self.machine = machine
+        self.servers: dict[str, ComServer] = {}
+        self.running: dict[str, object] = {}
+        self.open_as_self = True
+        self.last_activation: Activation | None = None
+        self.register(ComServer(CLSID_Something, "Something", "something_server.exe"))
+
+    def register(self, server: ComServer) -> ComServer:
+        self.servers[server.clsid.upper()] = server
+        return server
+
+    def create_instance(self, api: "Api", rclsid, outer, ctx, riid):
+        from .facade import ComObject
+
+        for name, v in (("rclsid", rclsid), ("riid", riid)):
+            if not isinstance(v, str):
+                raise TypeError(f"{name} must be a GUID string, got {type(v).__name__}")
+        if isinstance(ctx, bool) or not isinstance(ctx, int):
+            raise TypeError(f"dwClsContext must be int, got {type(ctx).__name__}")
+        act = Activation(rclsid)
+        self.last_activation = act
+
+        def fail(hr: int, why: str):
+            act.hresult = hr
+            act.steps.append(why)
+            raise ComError(hr, why)
+
+        if outer is not None:
+            fail(HResult.CLASS_E_NOAGGREGATION, "This class cannot be aggregated.")
+        server = self.servers.get(rclsid.upper())
+        if server is None or not ctx & CLSCTX_LOCAL_SERVER:
+            fail(HResult.REGDB_E_CLASSNOTREG, f"{rclsid} is not registered as a local server.")
+        if riid.upper() not in (i.upper() for i in server.interfaces):
+            fail(HResult.E_NOINTERFACE, f"{server.name} does not implement {riid}.")
+        thread = api.thread
+        if thread.token is not None:
+            checker = thread.process.token if self.open_as_self else thread.token
+            how = "OpenAsSelf=TRUE: checked against the process token" if self.open_as_self else \
+                "OpenAsSelf=FALSE: checked against the thread's own token"
+            act.steps.append(f"COM opens the thread token for TOKEN_QUERY|TOKEN_DUPLICATE|TOKEN_IMPERSONATE ({how}).")
+            try:
+                _, act.token_check = self.machine.open_check(thread.token, checker, TOKEN_OPEN_RIGHTS,
+                                                             thread_token=not self.open_as_self)
+            except WinError as e:
+                fail(hresult_from_win32(e.winerror),
+                     f"Opening the thread token failed with {e.name}, so activation fails: the token's "
+                     f"own descriptor does not let {self.machine.sid_name(checker.user)} open it.")
+            act.steps.append("The thread token opened: COM can hand the caller's identity to the activator.")
+        identity = thread.effective_token
+        result = access_check(server.launch_permission, identity, LAUNCH_RIGHTS, COM_MAPPING,
+                              require_impersonation=False)
+        act.launch_check = result
+        who = self.machine.sid_name(identity.user)
+        if not result.allowed:
+            fail(HResult.E_ACCESSDENIED, f"{server.name}'s launch permission does not grant {who} local launch.")
+        act.steps.append(f"{server.name}'s launch permission grants {who} local launch and activation.")
+        proc = self.running.get(server.clsid.upper())
+        if proc is None:
+            proc = self.machine.start_process(server.image, user=server.run_as)
+            self.running[server.clsid.upper()] = proc
+            act.steps.append(f"COM started {server.image} as {server.run_as}.")
+        act.hresult = HResult.S_OK
+        return ComObject(server, riid, proc)

@@ -1,0 +1,125 @@
+"""Win32 constants with their real names and values (winnt.h, winbase.h, objbase.h).
+
+``from tokenlab.win32 import *`` brings these in, so code reads as it does in C.
+"""
+from __future__ import annotations
+
+from .acl import AceFlags, AceType, SDControl
+from .errors import ErrorCode, HResult
+from .rights import (
+    ComAccess, EventAccess, FileAccess, KeyAccess, MandatoryLabelPolicy, ProcessAccess, ThreadAccess,
+    TokenAccess,
+)
+from .token import GroupAttributes, MandatoryPolicy, PrivilegeAttributes, SecurityImpersonationLevel
+from .token import TokenType as _TokenKind
+
+# Masks, levels, attributes and error codes: every member becomes a module constant.
+_ENUMS = (TokenAccess, ProcessAccess, ThreadAccess, EventAccess, FileAccess, KeyAccess, ComAccess,
+          MandatoryLabelPolicy, AceType, AceFlags, SDControl, GroupAttributes, PrivilegeAttributes,
+          MandatoryPolicy, SecurityImpersonationLevel, _TokenKind, ErrorCode, HResult)
+CONSTANTS: dict[str, int] = {}
+for _enum in _ENUMS:
+    for _name, _member in _enum.__members__.items():
+        CONSTANTS.setdefault(_name, _member)
+globals().update(CONSTANTS)
+
+# Security information bits (GetSecurityInfo, SetSecurityInfo, SDDL conversion).
+OWNER_SECURITY_INFORMATION = 0x00000001
+GROUP_SECURITY_INFORMATION = 0x00000002
+DACL_SECURITY_INFORMATION = 0x00000004
+SACL_SECURITY_INFORMATION = 0x00000008
+LABEL_SECURITY_INFORMATION = 0x00000010
+PROTECTED_DACL_SECURITY_INFORMATION = 0x80000000
+PROTECTED_SACL_SECURITY_INFORMATION = 0x40000000
+UNPROTECTED_DACL_SECURITY_INFORMATION = 0x20000000
+UNPROTECTED_SACL_SECURITY_INFORMATION = 0x10000000
+
+# SE_OBJECT_TYPE (AccCtrl.h)
+SE_UNKNOWN_OBJECT_TYPE = 0
+SE_FILE_OBJECT = 1
+SE_SERVICE = 2
+SE_PRINTER = 3
+SE_REGISTRY_KEY = 4
+SE_LMSHARE = 5
+SE_KERNEL_OBJECT = 6
+SE_WINDOW_OBJECT = 7
+
+# LogonUser
+LOGON32_LOGON_INTERACTIVE = 2
+LOGON32_LOGON_NETWORK = 3
+LOGON32_LOGON_BATCH = 4
+LOGON32_LOGON_SERVICE = 5
+LOGON32_LOGON_UNLOCK = 7
+LOGON32_LOGON_NETWORK_CLEARTEXT = 8
+LOGON32_LOGON_NEW_CREDENTIALS = 9
+LOGON32_PROVIDER_DEFAULT = 0
+LOGON32_PROVIDER_WINNT40 = 2
+LOGON32_PROVIDER_WINNT50 = 3
+
+# TOKEN_INFORMATION_CLASS
+TokenUser = 1
+TokenGroups = 2
+TokenPrivileges = 3
+TokenOwner = 4
+TokenPrimaryGroup = 5
+TokenDefaultDacl = 6
+TokenSource = 7
+TokenType = 8  # as in C: the information class; token kinds are TokenPrimary/TokenImpersonation
+TokenImpersonationLevel = 9
+TokenStatistics = 10
+TokenRestrictedSids = 11
+TokenSessionId = 12
+TokenGroupsAndPrivileges = 13
+TokenElevationType = 18
+TokenLinkedToken = 19
+TokenElevation = 20
+TokenHasRestrictions = 21
+TokenIntegrityLevel = 25
+TokenMandatoryPolicy = 27
+TokenLogonSid = 28
+TOKEN_INFORMATION_CLASS_NAMES = {
+    1: "TokenUser", 2: "TokenGroups", 3: "TokenPrivileges", 4: "TokenOwner", 5: "TokenPrimaryGroup",
+    6: "TokenDefaultDacl", 7: "TokenSource", 8: "TokenType", 9: "TokenImpersonationLevel",
+    10: "TokenStatistics", 11: "TokenRestrictedSids", 12: "TokenSessionId", 13: "TokenGroupsAndPrivileges",
+    18: "TokenElevationType", 19: "TokenLinkedToken", 20: "TokenElevation", 21: "TokenHasRestrictions",
+    25: "TokenIntegrityLevel", 27: "TokenMandatoryPolicy", 28: "TokenLogonSid",
+}
+
+# CreateRestrictedToken flags
+DISABLE_MAX_PRIVILEGE = 0x1
+SANDBOX_INERT = 0x2
+LUA_TOKEN = 0x4
+WRITE_RESTRICTED = 0x8
+
+# DuplicateHandle options
+DUPLICATE_CLOSE_SOURCE = 0x1
+DUPLICATE_SAME_ACCESS = 0x2
+
+# PrivilegeCheck
+PRIVILEGE_SET_ALL_NECESSARY = 1
+
+# CoCreateInstance class contexts
+CLSCTX_INPROC_SERVER = 0x1
+CLSCTX_INPROC_HANDLER = 0x2
+CLSCTX_LOCAL_SERVER = 0x4
+CLSCTX_REMOTE_SERVER = 0x10
+CLSCTX_ALL = CLSCTX_INPROC_SERVER | CLSCTX_INPROC_HANDLER | CLSCTX_LOCAL_SERVER | CLSCTX_REMOTE_SERVER
+
+# Privilege names (winnt.h SE_*_NAME)
+SE_IMPERSONATE_NAME = "SeImpersonatePrivilege"
+SE_SECURITY_NAME = "SeSecurityPrivilege"
+SE_TAKE_OWNERSHIP_NAME = "SeTakeOwnershipPrivilege"
+SE_DEBUG_NAME = "SeDebugPrivilege"
+SE_BACKUP_NAME = "SeBackupPrivilege"
+SE_RESTORE_NAME = "SeRestorePrivilege"
+SE_CHANGE_NOTIFY_NAME = "SeChangeNotifyPrivilege"
+SE_TCB_NAME = "SeTcbPrivilege"
+SE_ASSIGNPRIMARYTOKEN_NAME = "SeAssignPrimaryTokenPrivilege"
+SE_CREATE_GLOBAL_NAME = "SeCreateGlobalPrivilege"
+SE_SHUTDOWN_NAME = "SeShutdownPrivilege"
+
+SDDL_REVISION_1 = 1
+TRUE = True
+FALSE = False
+NULL = None
+INFINITE = 0xFFFFFFFF

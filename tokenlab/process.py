@@ -1,0 +1,109 @@
+"""Processes, threads and events: the simulated kernel's other objects.
+
+A process owns a primary token (an internal reference), a handle table and threads. A
+thread owns one **token slot**: empty, or one impersonation token. The slot is a single
+value, not a stack (BEHAVIOR.md; docs: SetThreadToken, RevertToSelf).
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from .handles import HandleTable
+from .objects import KernelObject
+from .rights import EVENT_MAPPING, PROCESS_MAPPING, THREAD_MAPPING
+from .token import Token
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .facade import Api
+    from .machine import Machine
+
+
+class Process(KernelObject):
+    object_type = "Process"
+    mapping = PROCESS_MAPPING
+
+    def __init__(self, machine: "Machine", pid: int, image: str, token: Token, **kw):
+        super().__init__(name=image, **kw)
+        self.machine = machine
+        self.pid = pid
+        self.image = image
+        self.token = token  # primary token (internal reference)
+        token.add_ref("primary token")
+        self.handles = HandleTable()
+        self.threads: list[Thread] = []
+
+    @property
+    def main_thread(self) -> "Thread":
+        return self.threads[0]
+
+    @property
+    def label(self) -> str:
+        return f"{self.image} (pid {self.pid})"
+
+    def __repr__(self) -> str:
+        return f"<Process {self.image} pid={self.pid} user={self.token.user.name or self.token.user}>"
+
+
+class Thread(KernelObject):
+    object_type = "Thread"
+    mapping = THREAD_MAPPING
+
+    def __init__(self, process: Process, tid: int, **kw):
+        super().__init__(**kw)
+        self.process = process
+        self.tid = tid
+        self.token: Token | None = None  # the one token slot
+        self.last_error = 0
+        self.last_access_check = None
+        self._api: "Api | None" = None
+
+    @property
+    def machine(self) -> "Machine":
+        return self.process.machine
+
+    @property
+    def effective_token(self) -> Token:
+        """The impersonation token if the thread has one, else the process's primary token."""
+        return self.token if self.token is not None else self.process.token
+
+    @property
+    def impersonating(self) -> bool:
+        return self.token is not None
+
+    def set_token(self, token: Token | None) -> None:
+        """Fill or clear the slot (the only place the slot changes)."""
+        old = self.token
+        if token is not None:
+            token.add_ref("thread token")
+        self.token = token
+        if old is not None:
+            old.release("thread token")
+
+    @property
+    def api(self) -> "Api":
+        """The Win32 facade with this thread as the current thread."""
+        if self._api is None:
+            from .facade import Api
+
+            self._api = Api(self)
+        return self._api
+
+    @property
+    def label(self) -> str:
+        return f"thread {self.tid}"
+
+    def __repr__(self) -> str:
+        slot = "empty" if self.token is None else repr(self.token)
+        return f"<Thread tid={self.tid} of {self.process.image} token slot: {slot}>"
+
+
+class Event(KernelObject):
+    """An event: the plain "any object" for lessons about new-object security."""
+
+    object_type = "Event"
+    mapping = EVENT_MAPPING
+
+    def __init__(self, manual_reset: bool, signalled: bool, **kw):
+        super().__init__(**kw)
+        self.manual_reset = bool(manual_reset)
+        self.signalled = bool(signalled)

@@ -1,0 +1,271 @@
+"""Record facade calls as snapshots, so a learner can step through them and diff them.
+
+>>> with record(machine) as trace:
+...     api.RevertToSelf()
+>>> trace.steps[0].call          # 'RevertToSelf()'
+>>> trace.steps[0].snapshot      # the machine after the call (plain, comparable data)
+
+A :class:`Snapshot` is made of frozen dataclasses holding strings, ints and tuples only:
+two snapshots of the same state compare equal, on any machine, in any run.
+"""
+from __future__ import annotations
+
+import contextlib
+import enum
+import inspect
+from dataclasses import dataclass, field
+
+from .acl import SecurityDescriptor
+from .errors import ComError, WinError
+from .handles import PSEUDO_HANDLES
+from .rights import mask_names
+from .sids import SID
+
+
+@dataclass(frozen=True)
+class TokenState:
+    object_id: int
+    user: str
+    token_type: str
+    level: str
+    integrity: str
+    owner: str
+    primary_group: str
+    groups: tuple[tuple[str, int], ...]
+    privileges: tuple[tuple[str, int], ...]
+    restricted_sids: tuple[str, ...]
+    default_dacl: str
+    token_id: str
+    authentication_id: str
+    modified_id: str
+    security: str
+    refs: tuple[tuple[str, int], ...]
+    origin: str
+    duplicated_from: int | None
+
+
+@dataclass(frozen=True)
+class HandleState:
+    value: int
+    object_id: int
+    object_type: str
+    granted: int
+    granted_names: str
+
+
+@dataclass(frozen=True)
+class ThreadState:
+    object_id: int
+    tid: int
+    token: int | None  # object id of the token in the slot
+    security: str
+
+
+@dataclass(frozen=True)
+class ProcessState:
+    object_id: int
+    pid: int
+    image: str
+    token: int  # object id of the primary token
+    threads: tuple[ThreadState, ...]
+    handles: tuple[HandleState, ...]
+    security: str
+
+
+@dataclass(frozen=True)
+class EventState:
+    object_id: int
+    name: str | None
+    signalled: bool
+    security: str
+    refs: tuple[tuple[str, int], ...]
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """The machine's processes, threads, handles, tokens and events at one moment."""
+
+    processes: tuple[ProcessState, ...]
+    tokens: tuple[TokenState, ...]
+    events: tuple[EventState, ...]
+
+    def token(self, object_id: int) -> TokenState | None:
+        return next((t for t in self.tokens if t.object_id == object_id), None)
+
+    def process(self, pid: int) -> ProcessState | None:
+        return next((p for p in self.processes if p.pid == pid), None)
+
+    def thread(self, tid: int) -> ThreadState | None:
+        return next((t for p in self.processes for t in p.threads if t.tid == tid), None)
+
+
+def _sddl(sd: SecurityDescriptor | None, domain: SID) -> str:
+    if sd is None:
+        return ""
+    from .sddl import format_sddl
+
+    return format_sddl(sd, domain=domain)
+
+
+def snapshot(machine) -> Snapshot:
+    """The machine's state as plain, comparable data."""
+    dom = machine.domain_sid
+    live = machine.live_objects()
+    procs = []
+    for p in machine.processes:
+        if not p.alive:
+            continue
+        threads = tuple(ThreadState(t.object_id, t.tid, t.token.object_id if t.token else None,
+                                    _sddl(t.security, dom)) for t in p.threads if t.alive)
+        handles = tuple(HandleState(h.value, h.obj.object_id, h.obj.object_type, h.granted,
+                                    "|".join(mask_names(h.granted, h.obj.mapping.rights)))
+                        for h in p.handles)
+        procs.append(ProcessState(p.object_id, p.pid, p.image, p.token.object_id, threads, handles,
+                                  _sddl(p.security, dom)))
+    tokens, events = [], []
+    for obj in sorted(live, key=lambda o: o.object_id):
+        refs = tuple(sorted(obj.refs.items()))
+        if obj.object_type == "Token":
+            t = obj
+            tokens.append(TokenState(
+                t.object_id, t.user.text, t.token_type.name, t.impersonation_level.name, t.integrity_name,
+                t.owner.text, t.primary_group.text, tuple((g.sid.text, int(g.attributes)) for g in t.groups),
+                tuple((n, int(a)) for n, a in t.privileges.items()), tuple(r.sid.text for r in t.restricted_sids),
+                _dacl_sddl(t.default_dacl, dom), str(t.token_id), str(t.authentication_id), str(t.modified_id),
+                _sddl(t.security, dom), refs, getattr(t, "origin", ""), getattr(t, "duplicated_from", None)))
+        elif obj.object_type == "Event":
+            events.append(EventState(obj.object_id, obj.name, obj.signalled, _sddl(obj.security, dom), refs))
+    return Snapshot(tuple(procs), tuple(tokens), tuple(events))
+
+
+def _dacl_sddl(acl, domain: SID) -> str:
+    if acl is None:
+        return ""
+    return _sddl(SecurityDescriptor(dacl=acl), domain)
+
+
+# ---------------------------------------------------------------------- recording
+@dataclass(frozen=True)
+class Step:
+    """One recorded facade call."""
+
+    index: int
+    tid: int
+    image: str
+    name: str
+    call: str  # Python text of the call, pseudo-handles and masks by name
+    args: tuple
+    result: str | None
+    error: str | None  # e.g. "ERROR_ACCESS_DENIED (5)" or "E_ACCESSDENIED (0x80070005)"
+    error_code: int | None
+    snapshot: Snapshot = field(compare=False, repr=False)
+    explanation: tuple[str, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+def format_arg(name: str, value) -> str:
+    """Readable text for one argument: pseudo-handles, masks and levels by their names."""
+    if isinstance(value, int) and not isinstance(value, bool) and value in PSEUDO_HANDLES and (
+            "andle" in name or name in ("hToken", "Thread", "Token", "handle", "hObject", "ClientToken")):
+        return PSEUDO_HANDLES[value][:-2] + "()"
+    if isinstance(value, enum.IntFlag):
+        names = mask_names(int(value), type(value))
+        return "|".join(names) if names else "0"
+    if isinstance(value, enum.IntEnum):
+        return value.name
+    if isinstance(value, SecurityDescriptor):
+        return f"SecurityDescriptor.from_sddl({value.to_sddl()!r})"
+    if isinstance(value, SID):
+        return repr(value)
+    if type(value).__name__ == "SECURITY_ATTRIBUTES":
+        return f"SECURITY_ATTRIBUTES({format_arg('sd', value.lpSecurityDescriptor)}, {value.bInheritHandle})"
+    return repr(value)
+
+
+def format_call(fn, name: str, args: tuple, kwargs: dict) -> str:
+    try:
+        params = list(inspect.signature(fn).parameters)[1:]
+    except (TypeError, ValueError):  # pragma: no cover
+        params = []
+    parts = [format_arg(params[i] if i < len(params) else "", a) for i, a in enumerate(args)]
+    parts += [f"{k}={format_arg(k, v)}" for k, v in kwargs.items()]
+    return f"{name}({', '.join(parts)})"
+
+
+def format_result(result) -> str:
+    if isinstance(result, tuple):
+        return "(" + ", ".join(format_result(r) for r in result) + ("," if len(result) == 1 else "") + ")"
+    if isinstance(result, (enum.IntFlag, enum.IntEnum)):
+        return format_arg("", result)
+    return repr(result)
+
+
+class Trace:
+    """The recorded steps of one machine, plus the state before the first step."""
+
+    def __init__(self, machine, title: str = ""):
+        self.machine = machine
+        self.title = title
+        self.initial = snapshot(machine)
+        self.steps: list[Step] = []
+
+    def record(self, thread, name: str, args: tuple, kwargs: dict, result=None, error=None) -> None:
+        from .facade import Api
+
+        fn = getattr(Api, name)
+        explanation = ()
+        if name == "CoCreateInstance" and self.machine.com.last_activation is not None:
+            explanation = tuple(self.machine.com.last_activation.steps)
+        if error is not None:
+            if isinstance(error, WinError):
+                err, code = f"{error.name} ({error.winerror})", error.winerror
+            elif isinstance(error, ComError):
+                err, code = f"{error.name} (0x{error.hresult:08X})", error.hresult
+            else:  # pragma: no cover
+                err, code = type(error).__name__, None
+            res = None
+        else:
+            err, code, res = None, None, format_result(result)
+        self.steps.append(Step(len(self.steps), thread.tid, thread.process.image, name,
+                               format_call(fn, name, args, kwargs), tuple(args), res, err, code,
+                               snapshot(self.machine), explanation))
+
+    def snapshots(self) -> list[Snapshot]:
+        """The state before the first step, then after each step."""
+        return [self.initial] + [s.snapshot for s in self.steps]
+
+    def __len__(self) -> int:
+        return len(self.steps)
+
+    def __getitem__(self, i) -> Step:
+        return self.steps[i]
+
+    def __iter__(self):
+        return iter(self.steps)
+
+    def table(self) -> str:
+        """One line per call: index, thread, call, outcome."""
+        lines = []
+        for s in self.steps:
+            outcome = f"-> {s.result}" if s.ok else f"!! {s.error}"
+            lines.append(f"{s.index:>2}  [{s.image} t{s.tid}]  {s.call}  {outcome}")
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return f"<Trace {self.title!r}: {len(self.steps)} call(s)>"
+
+
+@contextlib.contextmanager
+def record(machine, title: str = ""):
+    """Record every facade call on ``machine`` inside the ``with`` block."""
+    if machine.tracer is not None:
+        raise RuntimeError("this machine is already recording")
+    trace = Trace(machine, title)
+    machine.tracer = trace
+    try:
+        yield trace
+    finally:
+        machine.tracer = None
