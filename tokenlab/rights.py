@@ -256,7 +256,7 @@ class GenericMapping:
 # Windows' generic mappings per object type (as the object manager reports them; e.g.
 # NtObjectManager's Get-NtType, and winnt.h's *_READ/*_WRITE/*_EXECUTE/*_ALL_ACCESS).
 TOKEN_MAPPING = GenericMapping("Token", 0x00020008, 0x000200E0, 0x00020000, 0x000F01FF, TokenAccess)
-PROCESS_MAPPING = GenericMapping("Process", 0x00020410, 0x00020BEA, 0x00121000, 0x001FFFFF, ProcessAccess)
+PROCESS_MAPPING = GenericMapping("Process", 0x00020410, 0x00020BEA, 0x00121001, 0x001FFFFF, ProcessAccess)
 THREAD_MAPPING = GenericMapping("Thread", 0x00020048, 0x00020437, 0x00121800, 0x001FFFFF, ThreadAccess)
 EVENT_MAPPING = GenericMapping("Event", 0x00020001, 0x00020002, 0x00120000, 0x001F0003, EventAccess)
 FILE_MAPPING = GenericMapping("File", 0x00120089, 0x00120116, 0x001200A0, 0x001F01FF, FileAccess)
