@@ -62,13 +62,28 @@ def check(sd, token, desired, **kw):
     return access_check(sd, token, desired, TOKEN_MAPPING, **kw)
 
 
+# Every SID but OWNER RIGHTS: an OWNER RIGHTS ACE, even an allow one at the end, *replaces*
+# the owner's implied READ_CONTROL|WRITE_DAC (docs: "SID Strings"/OWNER RIGHTS; [MS-DTYP]
+# 2.5.3.2), so adding one can legitimately remove access -- see the next test.
+NOT_OWNER_RIGHTS = [s for s in POOL if s != "S-1-3-4"]
+
+
 @FAST
-@given(descriptors(), tokens(), masks, st.sampled_from(POOL), masks)
+@given(descriptors(), tokens(), masks, st.sampled_from(NOT_OWNER_RIGHTS), masks)
 def test_trailing_allow_ace_never_removes_access(sd, token, desired, sid, extra):
     before = check(sd, token, desired)
     after = check(sd.replace(dacl=sd.dacl.with_ace(ACE.allow(sid, extra))), token, desired)
     if before.allowed:
         assert after.allowed and after.granted == before.granted, f"{before}\n---\n{after}"
+
+
+def test_trailing_owner_rights_ace_can_remove_implied_rights():
+    # The counter-example hypothesis found for the property above with OWNER RIGHTS included.
+    sd = SecurityDescriptor(owner=SID(ALICE), group=SID("S-1-5-18"), dacl=ACL())
+    token = Token(ALICE)
+    assert check(sd, token, 0x20000).allowed  # READ_CONTROL implied for the owner
+    with_ace = sd.replace(dacl=sd.dacl.with_ace(ACE.allow("S-1-3-4", 0x1)))
+    assert not check(with_ace, token, 0x20000).allowed
 
 
 @FAST

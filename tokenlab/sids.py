@@ -179,6 +179,7 @@ WELL_KNOWN: tuple[WellKnown, ...] = (
     WellKnown("LU", "S-1-5-32-559", "BUILTIN\\Performance Log Users"),
     WellKnown("LW", "S-1-16-4096", "Mandatory Label\\Low Mandatory Level"),
     WellKnown("ME", "S-1-16-8192", "Mandatory Label\\Medium Mandatory Level"),
+    WellKnown("MS", "S-1-5-32-577", "BUILTIN\\RDS Management Servers"),
     WellKnown("MP", "S-1-16-8448", "Mandatory Label\\Medium Plus Mandatory Level"),
     WellKnown("MU", "S-1-5-32-558", "BUILTIN\\Performance Monitor Users"),
     WellKnown("NO", "S-1-5-32-556", "BUILTIN\\Network Configuration Operators"),
