@@ -166,8 +166,55 @@ class Step:
         return self.error is None
 
 
+def _constant_names() -> dict[str, dict[int, str]]:
+    """Which constant family names an int argument, by parameter name (C's headers)."""
+    from . import constants as C
+    from .com import CLSID_Something, IID_IUnknown
+
+    def family(prefix: str, *, exclude: tuple = ()) -> dict[int, str]:
+        return {v: k for k, v in vars(C).items()
+                if k.startswith(prefix) and isinstance(v, int) and not k.startswith(exclude)}
+
+    info = {v: k for k, v in vars(C).items() if k.endswith("_SECURITY_INFORMATION") and isinstance(v, int)}
+    return {
+        "dwLogonType": family("LOGON32_LOGON_"),
+        "dwLogonProvider": family("LOGON32_PROVIDER_"),
+        "ObjectType": {v: k for k, v in vars(C).items() if k.startswith("SE_") and k.endswith(("_OBJECT", "_KEY", "_SERVICE", "_PRINTER", "_LMSHARE", "_OBJECT_TYPE"))},
+        "SecurityInfo": info, "RequestedInformation": info, "SecurityInformation": info,
+        "dwClsContext": family("CLSCTX_", exclude=("CLSCTX_ALL",)),
+        "TokenInformationClass": dict(C.TOKEN_INFORMATION_CLASS_NAMES),
+        "dwOptions": family("DUPLICATE_"),
+        "Flags": family("DISABLE_MAX_PRIVILEGE") | family("SANDBOX_INERT"),
+        "rclsid": {CLSID_Something: "CLSID_Something"},
+        "riid": {IID_IUnknown: "IID_IUnknown"},
+    }
+
+
+_NAMES: dict[str, dict] | None = None
+
+
+def _flag_text(value: int, table: dict[int, str]) -> str | None:
+    if value in table:
+        return table[value]
+    parts, rest = [], value
+    for v, n in sorted(table.items()):
+        if v and v & (v - 1) == 0 and rest & v:
+            parts.append(n)
+            rest &= ~v
+    return "|".join(parts) if parts and not rest else None
+
+
 def format_arg(name: str, value) -> str:
-    """Readable text for one argument: pseudo-handles, masks and levels by their names."""
+    """Readable text for one argument: pseudo-handles, masks, levels and the constant
+    families of C's headers (LOGON32_*, SE_KERNEL_OBJECT, *_SECURITY_INFORMATION …) by name."""
+    global _NAMES
+    if _NAMES is None:
+        _NAMES = _constant_names()
+    table = _NAMES.get(name)
+    if table is not None and isinstance(value, (int, str)) and not isinstance(value, bool):
+        text = table.get(value) if isinstance(value, str) else _flag_text(int(value), table)
+        if text is not None:
+            return text
     if isinstance(value, int) and not isinstance(value, bool) and value in PSEUDO_HANDLES and (
             "andle" in name or name in ("hToken", "Thread", "Token", "handle", "hObject", "ClientToken")):
         return PSEUDO_HANDLES[value][:-2] + "()"
