@@ -122,6 +122,15 @@ def _handle(value, name: str, optional: bool = False) -> int | None:
     return value
 
 
+def _array(value, name: str, items: str) -> tuple:
+    """A C array argument as a Python sequence; None (NULL) is an empty one."""
+    if value is None:
+        return ()
+    if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
+        raise TypeError(f"{name} must be a sequence of {items}, got {type(value).__name__}")
+    return tuple(value)
+
+
 def _sid(value, name: str) -> SID:
     if isinstance(value, SID):
         return value
@@ -442,11 +451,15 @@ class Api:
         flags = _int(Flags, "Flags")
         if flags & (C.LUA_TOKEN | C.WRITE_RESTRICTED):
             raise NotModelledError("LUA_TOKEN and WRITE_RESTRICTED restricted tokens are not modelled by tokenlab")
-        disable = [_sid(getattr(s, "sid", s), "SidsToDisable[i]") for s in SidsToDisable]
-        restrict = [_sid(getattr(s, "sid", s), "SidsToRestrict[i]") for s in SidsToRestrict]
+        disable = [_sid(getattr(s, "sid", s), "SidsToDisable[i]")
+                   for s in _array(SidsToDisable, "SidsToDisable", "SID or SidAndAttributes")]
+        restrict = [_sid(getattr(s, "sid", s), "SidsToRestrict[i]")
+                    for s in _array(SidsToRestrict, "SidsToRestrict", "SID or SidAndAttributes")]
         delete = []
-        for p in PrivilegesToDelete:
+        for p in _array(PrivilegesToDelete, "PrivilegesToDelete", "privilege names (str) or LUID_AND_ATTRIBUTES"):
             name = p.name if isinstance(p, LUID_AND_ATTRIBUTES) else p
+            if not isinstance(name, str):
+                raise TypeError(f"PrivilegesToDelete[i] must be str or LUID_AND_ATTRIBUTES, got {type(p).__name__}")
             if name not in PRIVILEGES:
                 raise WinError(ErrorCode.ERROR_NO_SUCH_PRIVILEGE, f"{name!r}")
             delete.append(name)
@@ -573,22 +586,23 @@ class Api:
         if cls not in (C.TokenOwner, C.TokenPrimaryGroup, C.TokenDefaultDacl):
             raise WinError(ErrorCode.ERROR_INVALID_PARAMETER,
                            f"SetTokenInformation class {cls} is not modelled (owner, primary group, default DACL are).")
+        if cls == C.TokenDefaultDacl:
+            if TokenInformation is not None and not isinstance(TokenInformation, ACL):
+                raise TypeError(f"TokenInformation must be ACL or None, got {type(TokenInformation).__name__}")
+        else:
+            sid = _sid(TokenInformation, "TokenInformation")
         t = self._token(TokenHandle, C.TOKEN_ADJUST_DEFAULT)
         if cls == C.TokenOwner:
-            sid = _sid(TokenInformation, "TokenInformation")
             ok = sid == t.user or any(g.sid == sid and g.attributes & GroupAttributes.SE_GROUP_OWNER
                                       for g in t.groups)
             if not ok:
                 raise WinError(ErrorCode.ERROR_INVALID_OWNER)
             t.owner = sid
         elif cls == C.TokenPrimaryGroup:
-            sid = _sid(TokenInformation, "TokenInformation")
             if t.find(sid) is None:
                 raise WinError(ErrorCode.ERROR_INVALID_PRIMARY_GROUP)
             t.primary_group = sid
         else:
-            if TokenInformation is not None and not isinstance(TokenInformation, ACL):
-                raise TypeError(f"TokenInformation must be ACL or None, got {type(TokenInformation).__name__}")
             t.default_dacl = TokenInformation
         t.modified_id = self.machine.new_luid()
         return True
@@ -599,13 +613,15 @@ class Api:
         of the privileges; ``GetLastError()`` then says ERROR_NOT_ALL_ASSIGNED (1300)."""
         disable_all = _bool(DisableAllPrivileges, "DisableAllPrivileges")
         changes = []
-        for item in (NewState or ()):
+        for item in _array(NewState, "NewState", "(privilege name, attributes) or LUID_AND_ATTRIBUTES"):
             if isinstance(item, LUID_AND_ATTRIBUTES):
                 name, attrs = item.name, int(item.Attributes)
             elif isinstance(item, tuple) and len(item) == 2:
                 name, attrs = item
                 name = PRIVILEGE_BY_LUID.get(name.value, "") if isinstance(name, LUID) else name
-                attrs = _int(int(attrs), "Attributes")
+                attrs = _int(attrs, "Attributes")
+                if not isinstance(name, str):
+                    raise TypeError(f"a NewState privilege must be str or LUID, got {type(name).__name__}")
             else:
                 raise TypeError("NewState items must be (privilege name, attributes) or LUID_AND_ATTRIBUTES")
             if name not in PRIVILEGES:

@@ -416,9 +416,9 @@ class Machine:
         return proc
 
     def new_thread(self, proc: Process, creator: Token, sd: SecurityDescriptor | None = None) -> Thread:
-        t = Thread(proc, self._client_id())
+        security = self.assign_security(creator, sd, Thread.mapping)  # may refuse: before any id is taken
+        t = Thread(proc, self._client_id(), security=security)
         self.register(t)
-        t.security = self.assign_security(creator, sd, t.mapping)
         t.add_ref("running")
         proc.threads.append(t)
         return t
