@@ -37,7 +37,7 @@ from .sddl import format_sddl, parse_sddl
 from .token import (
     LUID, GroupAttributes, PrivilegeAttributes, SecurityImpersonationLevel, SidAndAttributes, Token, TokenType,
 )
-from .access_check import AccessCheckResult, access_check
+from .access_check import AccessCheckResult, access_check, map_generic
 from .machine import Machine
 from .facade import SECURITY_ATTRIBUTES, Api
 from .trace import Snapshot, Trace, record, snapshot
@@ -52,5 +52,5 @@ __all__ = [
     "PROCESS_MAPPING", "PrivilegeAttributes", "ProcessAccess", "SDControl", "SDDLError", "SECURITY_ATTRIBUTES",
     "SID", "SecurityDescriptor", "SecurityImpersonationLevel", "SidAndAttributes", "Snapshot", "StandardAccess",
     "THREAD_MAPPING", "TOKEN_MAPPING", "ThreadAccess", "Token", "TokenAccess", "TokenType", "Trace", "WinError",
-    "access_check", "format_mask", "format_sddl", "impersonating", "mask_names", "parse_sddl", "record", "snapshot",
+    "access_check", "map_generic", "format_mask", "format_sddl", "impersonating", "mask_names", "parse_sddl", "record", "snapshot",
 ]
