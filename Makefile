@@ -67,8 +67,8 @@ lab: setup
 test: setup-test
 	@$(MAKE) --no-print-directory test-unit
 	@$(MAKE) --no-print-directory test-browser
-	@$(MAKE) --no-print-directory test-notebooks
 	@$(MAKE) --no-print-directory test-bench
+	@$(MAKE) --no-print-directory test-notebooks
 
 # Unit, conformance and property tests. Browser tests run as their own step.
 test-unit: setup
