@@ -149,6 +149,9 @@ _ACL_FLAGS_RE = re.compile(f"(?:{_ACL_FLAG_WORDS.pattern})*")
 _ACE_FAST = re.compile(r"\(([A-Z]{1,2});([A-Z]*);(0x[0-9a-f]{1,8}|[A-Z]*);;;([A-Z]{2}|S-1-[0-9]{1,10}(?:-[0-9]{1,10})+)\)")
 
 
+_ACE_CACHE: dict[str, ACE] = {}
+_ACE_CACHE_SIZE = 4096
+
 # ------------------------------------------------------------------ reading
 
 def parse_sddl(text: str, domain: SID | None = None) -> SecurityDescriptor:
@@ -267,7 +270,17 @@ class _Parser:
     def ace(self) -> ACE:
         fast = _ACE_FAST.match(self.text, self.pos)
         if fast:
-            ace = _canonical_ace(fast)
+            # ACEs are immutable values and real descriptors repeat the same few, so a
+            # canonical spelling is parsed once. Only spellings whose meaning needs no
+            # domain reach the cache (_canonical_ace declines domain-relative aliases).
+            key = fast.group()
+            ace = _ACE_CACHE.get(key)
+            if ace is None:
+                ace = _canonical_ace(fast)
+                if ace is not None:
+                    if len(_ACE_CACHE) >= _ACE_CACHE_SIZE:
+                        _ACE_CACHE.clear()
+                    _ACE_CACHE[key] = ace
             if ace is not None:
                 self.pos = fast.end()
                 return ace
