@@ -19,6 +19,7 @@ from dataclasses import dataclass, field, replace
 from typing import Iterable
 
 from .errors import NotModelledError
+from .rights import HexFlag
 from .sids import SID
 
 
@@ -56,7 +57,7 @@ MODELLED_ACE_TYPES = frozenset({
 })
 
 
-class AceFlags(enum.IntFlag):
+class AceFlags(HexFlag):
     OBJECT_INHERIT_ACE = 0x01
     CONTAINER_INHERIT_ACE = 0x02
     NO_PROPAGATE_INHERIT_ACE = 0x04
@@ -66,13 +67,9 @@ class AceFlags(enum.IntFlag):
     SUCCESSFUL_ACCESS_ACE_FLAG = 0x40
     FAILED_ACCESS_ACE_FLAG = 0x80
 
-    def __repr__(self) -> str:
-        return f"<AceFlags.{self.name or 0}: 0x{int(self):02X}>"
-
-    __str__ = __repr__
 
 
-class SDControl(enum.IntFlag):
+class SDControl(HexFlag):
     """SECURITY_DESCRIPTOR_CONTROL bits."""
 
     SE_OWNER_DEFAULTED = 0x0001
@@ -90,10 +87,6 @@ class SDControl(enum.IntFlag):
     SE_RM_CONTROL_VALID = 0x4000
     SE_SELF_RELATIVE = 0x8000
 
-    def __repr__(self) -> str:
-        return f"<SDControl.{self.name or 0}: 0x{int(self):04X}>"
-
-    __str__ = __repr__
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,19 @@ import enum
 from dataclasses import dataclass
 
 
+class HexFlag(enum.IntFlag):
+    """Base of the flag sets (ACE flags, SD control, group and privilege attributes): a repr
+    with member names and a hex value as wide as the set's largest bit,
+    ``<AceFlags.OBJECT_INHERIT_ACE|CONTAINER_INHERIT_ACE: 0x03>``."""
+
+    def __repr__(self) -> str:
+        top = max(int(m) for m in type(self))
+        width = max(2, (top.bit_length() + 3) // 4)
+        return f"<{type(self).__name__}.{self.name or 0}: 0x{int(self):0{width}X}>"
+
+    __str__ = __repr__
+
+
 class AccessMask(enum.IntFlag):
     """Base of every access-mask class: hex repr and readable names."""
 

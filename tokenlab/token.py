@@ -13,7 +13,7 @@ from typing import Iterable, Mapping
 
 from .acl import ACL
 from .objects import KernelObject
-from .rights import TOKEN_MAPPING
+from .rights import TOKEN_MAPPING, HexFlag
 from .sids import INTEGRITY_NAMES, MEDIUM_INTEGRITY, SID, integrity_rid
 
 
@@ -66,7 +66,7 @@ class SecurityImpersonationLevel(enum.IntEnum):
         return self.name
 
 
-class GroupAttributes(enum.IntFlag):
+class GroupAttributes(HexFlag):
     SE_GROUP_MANDATORY = 0x00000001
     SE_GROUP_ENABLED_BY_DEFAULT = 0x00000002
     SE_GROUP_ENABLED = 0x00000004
@@ -77,10 +77,6 @@ class GroupAttributes(enum.IntFlag):
     SE_GROUP_RESOURCE = 0x20000000
     SE_GROUP_LOGON_ID = 0xC0000000
 
-    def __repr__(self) -> str:
-        return f"<GroupAttributes.{self.name or 0}: 0x{int(self):08X}>"
-
-    __str__ = __repr__
 
 
 # The attributes an ordinary enabled group carries in a logon token.
@@ -88,16 +84,12 @@ GROUP_DEFAULT = (GroupAttributes.SE_GROUP_MANDATORY | GroupAttributes.SE_GROUP_E
                  | GroupAttributes.SE_GROUP_ENABLED)
 
 
-class PrivilegeAttributes(enum.IntFlag):
+class PrivilegeAttributes(HexFlag):
     SE_PRIVILEGE_ENABLED_BY_DEFAULT = 0x00000001
     SE_PRIVILEGE_ENABLED = 0x00000002
     SE_PRIVILEGE_REMOVED = 0x00000004
     SE_PRIVILEGE_USED_FOR_ACCESS = 0x80000000
 
-    def __repr__(self) -> str:
-        return f"<PrivilegeAttributes.{self.name or 0}: 0x{int(self):08X}>"
-
-    __str__ = __repr__
 
 
 # Privilege names and their LUIDs on Windows (winnt.h SE_*_NAME; ntseapi.h SE_*_PRIVILEGE).
