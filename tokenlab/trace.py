@@ -42,6 +42,9 @@ class TokenState:
     refs: tuple[tuple[str, int], ...]
     origin: str
     duplicated_from: int | None
+    logon_session: str = ""   # e.g. "network logon of TOKENLAB\\alice (0x10003)"
+    restricted: bool = False  # has restricting SIDs (two-pass access check)
+    integrity_sid: str = ""
 
 
 @dataclass(frozen=True)
@@ -88,6 +91,11 @@ class Snapshot:
     processes: tuple[ProcessState, ...]
     tokens: tuple[TokenState, ...]
     events: tuple[EventState, ...]
+    names: tuple[tuple[str, str], ...] = ()  # SID text -> account name, for every SID in a token
+
+    def name(self, sid: str) -> str:
+        """The account name for a SID string seen in this snapshot, else the SID string."""
+        return dict(self.names).get(sid, sid)
 
     def token(self, object_id: int) -> TokenState | None:
         return next((t for t in self.tokens if t.object_id == object_id), None)
@@ -124,18 +132,41 @@ def snapshot(machine) -> Snapshot:
                                   _sddl(p.security, dom)))
     tokens, events = [], []
     for obj in sorted(live, key=lambda o: o.object_id):
-        refs = tuple(sorted(obj.refs.items()))
         if obj.object_type == "Token":
-            t = obj
-            tokens.append(TokenState(
-                t.object_id, t.user.text, t.token_type.name, t.impersonation_level.name, t.integrity_name,
-                t.owner.text, t.primary_group.text, tuple((g.sid.text, int(g.attributes)) for g in t.groups),
-                tuple((n, int(a)) for n, a in t.privileges.items()), tuple(r.sid.text for r in t.restricted_sids),
-                _dacl_sddl(t.default_dacl, dom), str(t.token_id), str(t.authentication_id), str(t.modified_id),
-                _sddl(t.security, dom), refs, getattr(t, "origin", ""), getattr(t, "duplicated_from", None)))
+            tokens.append(token_state(obj, machine))
         elif obj.object_type == "Event":
-            events.append(EventState(obj.object_id, obj.name, obj.signalled, _sddl(obj.security, dom), refs))
-    return Snapshot(tuple(procs), tuple(tokens), tuple(events))
+            events.append(EventState(obj.object_id, obj.name, obj.signalled, _sddl(obj.security, dom),
+                                     tuple(sorted(obj.refs.items()))))
+    sids = sorted({sid for t in tokens for sid in _token_sids(t)})
+    names = tuple((sid, machine.sid_name(SID(sid))) for sid in sids)
+    return Snapshot(tuple(procs), tuple(tokens), tuple(events), names)
+
+
+def _token_sids(t: TokenState):
+    yield t.user
+    yield t.owner
+    yield t.primary_group
+    yield t.integrity_sid
+    yield from (g for g, _ in t.groups)
+    yield from t.restricted_sids
+
+
+def token_state(t, machine=None) -> TokenState:
+    """One token as plain data (what views draw). Without a machine, SIDs in SDDL use no
+    domain aliases and there is no logon session to name."""
+    dom = machine.domain_sid if machine is not None else None
+    session = ""
+    if machine is not None:
+        s = machine.logon_sessions.get(t.authentication_id)
+        if s is not None:
+            session = f"{s.logon_type} logon of {machine.sid_name(s.user)} ({s.luid})"
+    return TokenState(
+        t.object_id if t.object_id is not None else 0, t.user.text, t.token_type.name, t.impersonation_level.name,
+        t.integrity_name, t.owner.text, t.primary_group.text, tuple((g.sid.text, int(g.attributes)) for g in t.groups),
+        tuple((n, int(a)) for n, a in t.privileges.items()), tuple(r.sid.text for r in t.restricted_sids),
+        _dacl_sddl(t.default_dacl, dom), str(t.token_id), str(t.authentication_id), str(t.modified_id),
+        _sddl(t.security, dom), tuple(sorted(t.refs.items())), getattr(t, "origin", ""),
+        getattr(t, "duplicated_from", None), session, bool(t.restricted_sids), t.integrity_level.text)
 
 
 def _dacl_sddl(acl, domain: SID) -> str:
@@ -160,6 +191,9 @@ class Step:
     error_code: int | None
     snapshot: Snapshot = field(compare=False, repr=False)
     explanation: tuple[str, ...] = ()
+    narration: str = ""  # one paragraph: what the call did and which rule decided it
+    c_call: str = ""     # the same call as C, to run on a real Windows machine
+    checks: tuple = field(default=(), compare=False, repr=False)  # CheckRecords of access checks it made
 
     @property
     def ok(self) -> bool:
