@@ -177,6 +177,17 @@ def _dacl_sddl(acl, domain: SID) -> str:
 
 # ---------------------------------------------------------------------- recording
 @dataclass(frozen=True)
+class CheckRecord:
+    """One access check a call made, kept so a view can draw it (descriptor graph + result)."""
+
+    what: str            # the object checked, e.g. "Token#4 (TOKENLAB\\alice)"
+    checker: str         # whose token was checked, e.g. "NT AUTHORITY\\NETWORK SERVICE"
+    sd: SecurityDescriptor
+    result: object       # AccessCheckResult
+    why: str = ""        # which rule chose that token, e.g. "OpenAsSelf=TRUE: the process token"
+
+
+@dataclass(frozen=True)
 class Step:
     """One recorded facade call."""
 
