@@ -121,8 +121,10 @@ class ComRegistry:
             act.steps.append(f"COM opens the thread token for TOKEN_QUERY|TOKEN_DUPLICATE|TOKEN_IMPERSONATE ({how}).")
             try:
                 _, act.token_check = self.machine.open_check(thread.token, checker, TOKEN_OPEN_RIGHTS,
-                                                             thread_token=not self.open_as_self)
+                                                             thread_token=not self.open_as_self,
+                                                             why=f"COM's token open, {how}")
             except WinError as e:
+                act.token_check = getattr(e, "access_check", None)
                 fail(hresult_from_win32(e.winerror),
                      f"Opening the thread token failed with {e.name}, so activation fails: the token's "
                      f"own descriptor does not let {self.machine.sid_name(checker.user)} open it.")
@@ -131,6 +133,10 @@ class ComRegistry:
         result = access_check(server.launch_permission, identity, LAUNCH_RIGHTS, COM_MAPPING,
                               require_impersonation=False)
         act.launch_check = result
+        if self.machine.tracer is not None:
+            self.machine.tracer.note_check(f"{server.name}'s launch permission", identity, result,
+                                           "COM checks the caller's effective token",
+                                           sd=server.launch_permission)
         who = self.machine.sid_name(identity.user)
         if not result.allowed:
             fail(HResult.E_ACCESSDENIED, f"{server.name}'s launch permission does not grant {who} local launch.")

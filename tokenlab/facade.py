@@ -167,6 +167,8 @@ def win32(fn):
     def call(self: "Api", *args, **kwargs):
         machine = self.thread.machine
         tracer = machine.tracer
+        if tracer is not None:
+            tracer.begin()
         try:
             result = fn(self, *args, **kwargs)
         except (WinError, ComError) as e:
@@ -353,9 +355,11 @@ class Api:
             raise WinError(ErrorCode.ERROR_CANT_OPEN_ANONYMOUS)
         if as_self:
             checker, is_thread = self.process.token, False
+            why = "OpenAsSelf=TRUE: checked as the process, not as the impersonated client"
         else:
             checker, is_thread = self._opener()
-        granted, result = self.machine.open_check(token, checker, desired, thread_token=is_thread)
+            why = "OpenAsSelf=FALSE: checked as the calling thread, impersonation included"
+        granted, result = self.machine.open_check(token, checker, desired, thread_token=is_thread, why=why)
         self.thread.last_access_check = result
         return self._new_handle(token, granted)
 

@@ -144,7 +144,8 @@ class Machine:
         self._next_luid = 0x10000
         self._next_client_id = 1000  # pids and tids share one counter, multiples of 4
         self._next_rid = 1000
-        self.tracer = None  # a trace.Recorder while recording
+        self.tracer = None  # a trace.Trace while recording
+        self._quiet = 0     # > 0 while the machine starts a process on its own
         self._builtin_accounts()
         from .com import ComRegistry
 
@@ -170,6 +171,18 @@ class Machine:
         obj.object_id = self._object_id()
         self.objects[obj.object_id] = obj
         return obj
+
+    # ------------------------------------------------------------------ narration
+    def note(self, text: str) -> None:
+        """Say which rule just decided something (kept only while a trace records, and
+        not while the machine itself starts a process: that is set-up, not the call)."""
+        if self.tracer is not None and not self._quiet:
+            self.tracer.note(text)
+
+    def describe(self, token: Token) -> str:
+        """``Token#4 (TOKENLAB\\alice, SecurityImpersonation)``: a token as narration names it."""
+        kind = "primary" if token.token_type == TokenType.TokenPrimary else token.impersonation_level.name
+        return f"Token#{token.object_id} ({self.sid_name(token.user)}, {kind})"
 
     def live_objects(self) -> list[KernelObject]:
         # An object with no reference left is gone (one made and never referenced, too).
@@ -387,6 +400,13 @@ class Machine:
         so no password is checked. Its primary token is a fresh logon token (services:
         their well-known token); pass ``token=`` to use a primary token you built.
         """
+        self._quiet += 1
+        try:
+            return self._start_process(image, user, token, logon_type)
+        finally:
+            self._quiet -= 1
+
+    def _start_process(self, image: str, user, token: Token | None, logon_type: int) -> Process:
         if token is None:
             acct = self.account(user)
             if acct.kind == "service":
@@ -477,6 +497,13 @@ class Machine:
         if not control & SDControl.SE_DACL_PRESENT and creator.default_dacl is not None:
             dacl = creator.default_dacl
             control |= SDControl.SE_DACL_PRESENT | SDControl.SE_DACL_DEFAULTED
+            allowed = sorted({self.sid_name(a.sid) for a in dacl if a.type == AceType.ACCESS_ALLOWED_ACE_TYPE})
+            self.note(f"The new {mapping.object_type.lower()} object gets its own security descriptor; with no "
+                      f"DACL given, its DACL is the default DACL of the creating thread's effective token "
+                      f"({self.sid_name(creator.user)}), which allows {', '.join(allowed) or 'nobody'}.")
+        elif control & SDControl.SE_DACL_PRESENT:
+            self.note(f"The new {mapping.object_type.lower()} object's DACL is the one passed in its "
+                      "SECURITY_ATTRIBUTES, not a default.")
         if dacl is not None:
             dacl = ACL([a if a.inherit_only or not a.mask & GENERIC_BITS
                         else ACE(a.type, a.flags, mapping.map(a.mask), a.sid) for a in dacl], dacl.revision)
@@ -495,13 +522,18 @@ class Machine:
                 return
         raise WinError(ErrorCode.ERROR_INVALID_OWNER, f"{self.sid_name(owner)} cannot own objects this token creates.")
 
-    def open_check(self, obj: KernelObject, token: Token, desired: int, *, thread_token: bool = True):
+    def open_check(self, obj: KernelObject, token: Token, desired: int, *, thread_token: bool = True,
+                   why: str = ""):
         """The access check done when a handle is opened: returns (granted mask, result).
 
         ``thread_token`` says ``token`` is a thread's impersonation token (an
         Identification- or Anonymous-level one cannot open objects:
-        ERROR_BAD_IMPERSONATION_LEVEL). Raises WinError when access is denied.
+        ERROR_BAD_IMPERSONATION_LEVEL). ``why`` says why that token was the one checked
+        (for narration). Raises WinError when access is denied; the error's
+        ``access_check`` attribute holds the result that said no.
         """
+        why = why or ("the thread's impersonation token" if thread_token and token.token_type == TokenType.TokenImpersonation
+                      else "the process token: the thread is not impersonating")
         if (thread_token and token.token_type == TokenType.TokenImpersonation
                 and token.impersonation_level < SecurityImpersonationLevel.SecurityImpersonation):
             raise WinError(ErrorCode.ERROR_BAD_IMPERSONATION_LEVEL,
@@ -512,10 +544,16 @@ class Machine:
             # SeDebugPrivilege opens any process or thread (docs: "Changing Privileges in a Token").
             granted = obj.mapping.generic_all if mapped & MAXIMUM_ALLOWED else mapped
             granted |= mapped & ~MAXIMUM_ALLOWED
+            self.note(f"SeDebugPrivilege (enabled in {self.sid_name(token.user)}'s token) opens any "
+                      f"process or thread without reading its DACL.")
             return granted, None
         result = access_check(obj.security, token, mapped, obj.mapping, require_impersonation=False)
+        if self.tracer is not None:
+            self.tracer.note_check(obj, token, result, why)
         if not result.allowed:
-            raise WinError(result.status, f"Opening {obj.label} for {obj.mapping.format(mapped)} was refused.")
+            err = WinError(result.status, f"Opening {obj.label} for {obj.mapping.format(mapped)} was refused.")
+            err.access_check = result
+            raise err
         return int(result.granted), result
 
     def set_security(self, obj: KernelObject, info: int, setter: Token, owner=None, group=None,
@@ -610,6 +648,9 @@ class Machine:
                                          TokenType.TokenImpersonation, None,
                                          "downgraded copy (impersonation not allowed)")
             why = f"downgraded to SecurityIdentification: {why}"
+            self.note(f"The thread gets an Identification-level copy instead: {why.split(': ', 1)[1]}.")
+        else:
+            self.note(f"The thread may impersonate at {token.impersonation_level.name}: {why}.")
         thread.set_token(token)
         return token, why
 

@@ -73,6 +73,18 @@ class Thread(KernelObject):
     def set_token(self, token: Token | None) -> None:
         """Fill or clear the slot (the only place the slot changes)."""
         old = self.token
+        m = self.machine
+        if old is not None and old is not token:
+            if token is None:
+                m.note(f"The slot is emptied. It held one token, {m.describe(old)}, and nothing underneath "
+                       f"it: the slot is a single value, not a stack, so thread {self.tid} now runs as its "
+                       f"process again ({m.sid_name(self.process.token.user)}).")
+            else:
+                m.note(f"{m.describe(token)} replaces {m.describe(old)} in the slot; the thread keeps no record "
+                       "of the token it replaced.")
+        elif old is None and token is None:
+            m.note(f"The slot was already empty: thread {self.tid} runs as its process "
+                   f"({m.sid_name(self.process.token.user)}).")
         if token is not None:
             token.add_ref("thread token")
         self.token = token

@@ -303,14 +303,42 @@ class Trace:
         self.title = title
         self.initial = snapshot(machine)
         self.steps: list[Step] = []
+        self._notes: list[str] = []
+        self._checks: list[CheckRecord] = []
+
+    # The machine's rules report here while a call runs (Machine.note, open_check).
+    def begin(self) -> None:
+        """A facade call starts: forget what the previous one noted."""
+        self._notes, self._checks = [], []
+
+    def note(self, text: str) -> None:
+        if text not in self._notes:
+            self._notes.append(text)
+
+    def note_check(self, obj, token, result, why: str = "", *, sd=None) -> None:
+        """Keep an access check the call made: ``obj`` is the object (or a label for it)."""
+        m = self.machine
+        if isinstance(obj, str):
+            what = obj
+        else:
+            what = obj.label
+            if getattr(obj, "object_type", "") == "Token":
+                what = m.describe(obj)
+            sd = obj.security if sd is None else sd
+        self._checks.append(CheckRecord(what, m.sid_name(token.user), sd, result, why))
 
     def record(self, thread, name: str, args: tuple, kwargs: dict, result=None, error=None) -> None:
         from .facade import Api
+
+        from .ctwin import c_call
+        from .narrate import narrate
 
         fn = getattr(Api, name)
         explanation = ()
         if name == "CoCreateInstance" and self.machine.com.last_activation is not None:
             explanation = tuple(self.machine.com.last_activation.steps)
+        before = self.steps[-1].snapshot if self.steps else self.initial
+        after = snapshot(self.machine)
         if error is not None:
             if isinstance(error, WinError):
                 err, code = f"{error.name} ({error.winerror})", error.winerror
@@ -321,9 +349,14 @@ class Trace:
             res = None
         else:
             err, code, res = None, None, format_result(result)
+        checks, notes = tuple(self._checks), tuple(self._notes)
+        self.begin()
+        story = narrate(name, thread.tid, before, after, result=res, error=error, notes=notes,
+                        checks=checks, explanation=explanation)
+        c_text = c_call(fn, name, args, kwargs, result, error)
         self.steps.append(Step(len(self.steps), thread.tid, thread.process.image, name,
                                format_call(fn, name, args, kwargs), tuple(args), res, err, code,
-                               snapshot(self.machine), explanation))
+                               after, explanation, story, c_text, checks))
 
     def snapshots(self) -> list[Snapshot]:
         """The state before the first step, then after each step."""

@@ -1,0 +1,200 @@
+"""One paragraph per recorded call: what it did, and which rule decided it.
+
+The paragraph is assembled from the model, never written per scenario:
+
+1. the outcome: the result, or the error with its message;
+2. the rules that decided it, as the machine reported them while the call ran
+   (:meth:`Machine.note`: which token the slot may hold, where a new object's DACL came
+   from, that the slot is one value) and the access checks it made, with their own
+   narrative (which ACE granted or denied what);
+3. what changed, read off the snapshots before and after (handles, the token slot,
+   tokens made or destroyed, descriptors replaced).
+
+Same calls → same words, so notebooks can check the text.
+"""
+from __future__ import annotations
+
+import re
+from typing import Iterable
+
+from .handles import PSEUDO_HANDLES
+from .sids import SID, well_known_name
+from .token import GroupAttributes, PrivilegeAttributes
+
+__all__ = ["narrate", "changes"]
+
+
+def _token_text(snap, object_id: int | None) -> str:
+    if object_id is None:
+        return "empty"
+    t = snap.token(object_id)
+    if t is None:
+        return f"Token#{object_id}"
+    kind = "primary" if t.token_type == "TokenPrimary" else t.level
+    return f"Token#{object_id} ({snap.name(t.user)}, {kind})"
+
+
+def _object_text(snap, object_id: int, object_type: str) -> str:
+    if object_type == "Token":
+        return _token_text(snap, object_id)
+    for p in snap.processes:
+        if p.object_id == object_id:
+            return f"process {p.image} (pid {p.pid})"
+        for t in p.threads:
+            if t.object_id == object_id:
+                return f"thread {t.tid} of {p.image}"
+    for e in snap.events:
+        if e.object_id == object_id:
+            return f"event {e.name!r}" if e.name is not None else f"Event#{object_id}"
+    return f"{object_type}#{object_id}"
+
+
+def _flags(value: int, cls) -> str:
+    return "|".join(f.name for f in cls if value & f and f.value & (f.value - 1) == 0) or "0"
+
+
+def _token_changes(a, b, name) -> list[str]:
+    """What differs between two states of one token, in words."""
+    out = []
+    groups_a, groups_b = dict(a.groups), dict(b.groups)
+    for sid in groups_b:
+        if sid in groups_a and groups_a[sid] != groups_b[sid]:
+            out.append(f"group {name(sid)} is now {_flags(groups_b[sid], GroupAttributes)}")
+    privs_a, privs_b = dict(a.privileges), dict(b.privileges)
+    on = PrivilegeAttributes.SE_PRIVILEGE_ENABLED
+    for p in privs_a:
+        if p not in privs_b:
+            out.append(f"{p} removed")
+        elif (privs_a[p] ^ privs_b[p]) & on:
+            out.append(f"{p} {'enabled' if privs_b[p] & on else 'disabled'}")
+    if a.default_dacl != b.default_dacl:
+        out.append(f"default DACL is now {b.default_dacl or 'none'}")
+    if a.owner != b.owner:
+        out.append(f"default owner is now {name(b.owner)}")
+    if a.primary_group != b.primary_group:
+        out.append(f"primary group is now {name(b.primary_group)}")
+    if a.security != b.security:
+        out.append(f"its own security descriptor is now {b.security}")
+    return out
+
+
+def changes(before, after) -> list[str]:
+    """What changed between two snapshots, one sentence each, in a stable order."""
+    out: list[str] = []
+    procs_b = {p.pid: p for p in before.processes}
+    procs_a = {p.pid: p for p in after.processes}
+    for pid, p in procs_a.items():
+        old = procs_b.get(pid)
+        if old is None:
+            out.append(f"New process {p.image} (pid {pid}) runs as {after.name(after.token(p.token).user)} "
+                       f"with primary token {_token_text(after, p.token)}.")
+            continue
+        threads_b = {t.tid: t for t in old.threads}
+        for t in p.threads:
+            ot = threads_b.get(t.tid)
+            if ot is None:
+                out.append(f"New thread {t.tid} in {p.image}; its token slot starts empty, because "
+                           "impersonation belongs to a thread and is not inherited.")
+            elif ot.token != t.token:
+                runs = _token_text(after, t.token) if t.token is not None else \
+                    f"its process's primary token, {_token_text(after, p.token)}"
+                out.append(f"Thread {t.tid}'s token slot: {_token_text(before, ot.token)} → "
+                           f"{_token_text(after, t.token)}. Its effective token is now {runs}.")
+        handles_b = {h.value: h for h in old.handles}
+        handles_a = {h.value: h for h in p.handles}
+        for v, h in handles_a.items():
+            oh = handles_b.get(v)
+            if oh is None or oh.object_id != h.object_id:
+                out.append(f"Handle {v} in {p.image} now names {_object_text(after, h.object_id, h.object_type)} "
+                           f"with {h.granted_names or '0'}.")
+        for v, h in handles_b.items():
+            if v not in handles_a or handles_a[v].object_id != h.object_id:
+                out.append(f"Handle {v} in {p.image} ({_object_text(before, h.object_id, h.object_type)}) is closed.")
+    tokens_b = {t.object_id: t for t in before.tokens}
+    tokens_a = {t.object_id: t for t in after.tokens}
+    for i, t in tokens_a.items():
+        old = tokens_b.get(i)
+        if old is None:
+            source = f", copied from Token#{t.duplicated_from}" if t.duplicated_from is not None else ""
+            out.append(f"{_token_text(after, i)} is new ({t.origin or 'made by the machine'}{source}).")
+        else:
+            diffs = _token_changes(old, t, after.name)
+            if diffs:
+                out.append(f"{_token_text(after, i)} changed: {'; '.join(diffs)}.")
+    for i in tokens_b:
+        if i not in tokens_a:
+            out.append(f"{_token_text(before, i)} lost its last reference and is gone.")
+    events_b = {e.object_id: e for e in before.events}
+    events_a = {e.object_id: e for e in after.events}
+    for i, e in events_a.items():
+        old = events_b.get(i)
+        if old is None:
+            out.append(f"New {_object_text(after, i, 'Event')} with descriptor {e.security}.")
+        elif old.security != e.security:
+            out.append(f"{_object_text(after, i, 'Event')}'s descriptor is now {e.security}.")
+    for i in events_b:
+        if i not in events_a:
+            out.append(f"{_object_text(before, i, 'Event')} lost its last reference and is gone.")
+    for pid, p in procs_a.items():
+        old = procs_b.get(pid)
+        if old is not None and old.security != p.security:
+            out.append(f"Process {p.image}'s descriptor is now {p.security}.")
+    return out
+
+
+_BARE_DOMAIN_SID = re.compile(r"(?<![\w(-])(S-1-5-21(?:-\d+)+)(?![\w)-])")
+_SID_REPR = re.compile(r"SID\('(S-1-[\d-]+)'\)")
+
+
+def _name_sids(text: str, names: dict[str, str]) -> str:
+    """Give bare account SIDs in an access check's narrative their names."""
+    return _BARE_DOMAIN_SID.sub(lambda m: f"{names[m.group(1)]} ({m.group(1)})" if m.group(1) in names
+                                else m.group(1), text)
+
+
+def _check_text(rec, names: dict[str, str]) -> str:
+    return _name_sids(f"Access check on {rec.what} as {rec.checker} ({rec.why}): {rec.result}", names)
+
+
+def _result_text(name: str, result: str, names: dict[str, str]) -> str:
+    try:
+        value = int(result)
+    except ValueError:
+        value = None
+    if value in PSEUDO_HANDLES and name.startswith("GetCurrent"):
+        return (f"{name} returned {value}, a pseudo-handle: it is in no handle table and names whatever "
+                "is current each time it is used.")
+    sids = dict.fromkeys(_SID_REPR.findall(result))
+    who = [f"{s} is {names.get(s) or well_known_name(SID(s)) or 'an unnamed SID'}" for s in sids]
+    return f"{name} returned {result}." + "".join(f" {w}." for w in who)
+
+
+def narrate(name: str, tid: int, before, after, *, result: str | None = None, error=None,
+            notes: Iterable[str] = (), checks: Iterable = (), explanation: Iterable[str] = ()) -> str:
+    """The paragraph for one call (see the module docstring)."""
+    parts: list[str] = []
+    names = dict(after.names)
+    if error is not None:
+        parts.append(f"{name} failed: {error}" + ("" if str(error).endswith(".") else "."))
+    elif result not in (None, "None", "True"):
+        parts.append(_result_text(name, result, names))
+    else:
+        parts.append(f"{name} succeeded.")
+    checks = list(checks)
+    steps = [s for s in explanation if s not in parts[0]]
+    if checks and steps:
+        # COM: its steps say what it did; the checks say which ACE decided.
+        parts.append(steps[0])
+        parts += [_check_text(c, names) for c in checks]
+        parts += [s for s in steps[1:] if s not in parts[0]]
+    else:
+        parts += steps
+        parts += [_check_text(c, names) for c in checks]
+    parts += list(notes)
+    diff = changes(before, after)
+    parts += diff
+    if not diff and error is None and not notes:
+        parts.append("Nothing changed: the call only reads.")
+    elif not diff and error is not None:
+        parts.append("Nothing changed: a failed call leaves the machine as it was.")
+    return " ".join(parts)
