@@ -209,3 +209,45 @@ def test_ci_run_calls_make_test():
         for line in path.read_text(encoding="utf-8").splitlines()[1:]
     ]
     assert any(re.fullmatch(r"(exec\s+)?make\s+test", line) for line in lines), lines
+
+
+# ------------------------------------------------------------------ notebook sources
+def _build_tool():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("build_notebooks", ROOT / "tools" / "build_notebooks.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_notebook_matches_its_source(path):
+    """Every stored notebook was built from notebooks/src/<name>.py and not edited apart
+    from it (rebuild with tools/build_notebooks.py)."""
+    import json
+
+    tool = _build_tool()
+    src = ROOT / "notebooks" / "src" / (path.stem + ".py")
+    assert src.exists(), f"{src.relative_to(ROOT)} is missing"
+    want = tool.parse(src.read_text(encoding="utf-8"))
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    got = [{"cell_type": c["cell_type"], "source": "".join(c["source"]),
+            "tags": c.get("metadata", {}).get("tags", [])} for c in nb["cells"]]
+    assert got == want
+    code = [c for c in nb["cells"] if c["cell_type"] == "code"]
+    assert all(c.get("execution_count") for c in code), "stored executed: every code cell has run"
+
+
+def test_notebook_source_format_round_trips():
+    tool = _build_tool()
+    text = '# %% [markdown]\n# # Title\n#\n# prose\n\n# %%\nx = 1\n\n# %% tags=["raises-exception"]\n1 / 0\n'
+    cells = tool.parse(text)
+    assert [c["cell_type"] for c in cells] == ["markdown", "code", "code"]
+    assert cells[0]["source"] == "# Title\n\nprose" and cells[2]["tags"] == ["raises-exception"]
+    nb = {"cells": [{"cell_type": c["cell_type"], "source": c["source"],
+                     "metadata": {"tags": c["tags"]} if c["tags"] else {}} for c in cells]}
+    assert tool.parse(tool.export(nb)) == cells
