@@ -45,6 +45,7 @@ class TokenState:
     logon_session: str = ""   # e.g. "network logon of TOKENLAB\\alice (0x10003)"
     restricted: bool = False  # has restricting SIDs (two-pass access check)
     integrity_sid: str = ""
+    user_attributes: int = 0  # SE_GROUP_USE_FOR_DENY_ONLY when a restricted token disabled the user
 
 
 @dataclass(frozen=True)
@@ -91,7 +92,8 @@ class Snapshot:
     processes: tuple[ProcessState, ...]
     tokens: tuple[TokenState, ...]
     events: tuple[EventState, ...]
-    names: tuple[tuple[str, str], ...] = ()  # SID text -> account name, for every SID in a token
+    names: tuple[tuple[str, str], ...] = ()  # SID text -> account name, for every SID in a token or descriptor
+    domain_sid: str = ""                      # the machine's domain: what DU, DA … stand for in SDDL
 
     def name(self, sid: str) -> str:
         """The account name for a SID string seen in this snapshot, else the SID string."""
@@ -137,9 +139,24 @@ def snapshot(machine) -> Snapshot:
         elif obj.object_type == "Event":
             events.append(EventState(obj.object_id, obj.name, obj.signalled, _sddl(obj.security, dom),
                                      tuple(sorted(obj.refs.items()))))
-    sids = sorted({sid for t in tokens for sid in _token_sids(t)})
-    names = tuple((sid, machine.sid_name(SID(sid))) for sid in sids)
-    return Snapshot(tuple(procs), tuple(tokens), tuple(events), names)
+    sids = {sid for t in tokens for sid in _token_sids(t)}
+    for obj in live:
+        sids.update(_descriptor_sids(obj.security))
+        if obj.object_type == "Token":
+            sids.update(_descriptor_sids(SecurityDescriptor(dacl=obj.default_dacl)))
+    names = tuple((sid, machine.sid_name(SID(sid))) for sid in sorted(sids) if sid)
+    return Snapshot(tuple(procs), tuple(tokens), tuple(events), names, dom.text)
+
+
+def _descriptor_sids(sd):
+    if sd is None:
+        return
+    for sid in (sd.owner, sd.group):
+        if sid is not None:
+            yield sid.text
+    for acl in (sd.dacl, sd.sacl):
+        for ace in acl or ():
+            yield ace.sid.text
 
 
 def _token_sids(t: TokenState):
@@ -166,7 +183,8 @@ def token_state(t, machine=None) -> TokenState:
         tuple((n, int(a)) for n, a in t.privileges.items()), tuple(r.sid.text for r in t.restricted_sids),
         _dacl_sddl(t.default_dacl, dom), str(t.token_id), str(t.authentication_id), str(t.modified_id),
         _sddl(t.security, dom), tuple(sorted(t.refs.items())), getattr(t, "origin", ""),
-        getattr(t, "duplicated_from", None), session, bool(t.restricted_sids), t.integrity_level.text)
+        getattr(t, "duplicated_from", None), session, bool(t.restricted_sids), t.integrity_level.text,
+        int(t.user_attributes))
 
 
 def _dacl_sddl(acl, domain: SID) -> str:

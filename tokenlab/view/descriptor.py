@@ -129,6 +129,8 @@ def _visible(text: str) -> str:
     zero-width joiners) and lone surrogates would break a table, reorder what a learner
     reads, or make the SVG invalid XML; printed as ``\\n``, ``\\u202e`` they are just text.
     """
+    if text.isprintable():  # fast path: no Cc/Cf/Cs/Zl/Zp character anywhere
+        return text
     out = []
     for ch in text:
         if unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Zl", "Zp"):

@@ -1,0 +1,255 @@
+"""The object graph and its text twin: who is who on the machine at one moment.
+
+``object_graph(snap)`` draws a :class:`~tokenlab.trace.Snapshot`:
+
+    process (cluster: image, pid, user) → its threads → each thread's token slot
+    process → its primary token
+    handle table → each handle → the object it opens, granted access on the edge
+    thread ══effective══▶ the token it acts as: the slot's token if filled, else the primary
+
+Tokens say who they are, what kind, their integrity, where they came from ("duplicated
+from Token#4") and whom their own DACL lets open them, which is what decides whether
+someone else (COM, say) can use them. Given the ``previous`` snapshot, what changed is
+coloured (:mod:`tokenlab.view.diff`); ``focus_tid`` marks the thread that made the call.
+
+``object_table`` prints the same scene as indented text, ``+``/``-``/``~`` marking changes.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+
+import graphviz
+
+from ..sddl import parse_sddl
+from ..sids import SID, well_known_name
+from ..token import GroupAttributes, PrivilegeAttributes
+from .diff import Arrow, Box, Scene, compare, digraph, scene_table
+
+__all__ = ["STYLES", "object_graph", "object_table", "object_scene"]
+
+_BLUE = "#1c5fb0"
+
+STYLES: dict[str, dict[str, str]] = {
+    "graph": {"rankdir": "LR", "nodesep": "0.25", "ranksep": "0.5", "fontname": "Helvetica",
+              "fontsize": "10"},
+    "node": {"shape": "box", "style": "rounded,filled", "fillcolor": "white", "color": "#495057",
+             "fontname": "Helvetica", "fontsize": "10", "margin": "0.1,0.05"},
+    "edge": {"color": "#868e96", "fontname": "Helvetica", "fontsize": "9", "arrowsize": "0.7"},
+    # Clusters.
+    "process_cluster": {"style": "rounded,filled", "fillcolor": "#f8f9fa", "color": "#adb5bd", "penwidth": "1"},
+    "thread_cluster": {"style": "rounded,filled", "fillcolor": "#eef2f7", "color": "#ced4da", "penwidth": "1",
+                       "rank": "same"},  # the slot right under its thread
+    "handle_table": {"style": "rounded,filled", "fillcolor": "#f1f3f5", "color": "#ced4da", "penwidth": "1"},
+    # Nodes.
+    "process": {"fillcolor": "#dee2e6"},
+    "thread": {"fillcolor": "white"},
+    "slot_empty": {"style": "rounded,filled,dashed", "fillcolor": "white", "fontcolor": "#6c757d"},
+    "slot_filled": {"fillcolor": "#e7f1ff", "color": _BLUE},
+    "handle": {"fillcolor": "white", "fontsize": "9"},
+    "token_primary": {"fillcolor": "#e7f1ff", "color": _BLUE},
+    "token_impersonation": {"fillcolor": "#f3e8ff", "color": "#6f42c1"},
+    "token_identification": {"fillcolor": "#fff0f6", "color": "#a61e4d"},
+    "event": {"fillcolor": "#f1f3f5"},
+    "object": {"style": "rounded,filled,dotted", "fillcolor": "white", "fontcolor": "#6c757d"},
+    "focus": {"peripheries": "2", "penwidth": "2", "color": _BLUE},
+    # Edges.
+    "edge_structure": {"arrowhead": "none", "color": "#adb5bd"},
+    "edge_primary": {"color": "#495057", "fontcolor": "#495057"},
+    "edge_slot": {"color": _BLUE, "fontcolor": _BLUE},
+    "edge_effective": {"style": "bold", "penwidth": "3", "color": "#0b3d91", "fontcolor": "#0b3d91",
+                       "arrowsize": "1"},
+    "edge_handle": {"color": "#495057", "fontcolor": "#343a40"},
+    "edge_provenance": {"style": "dotted", "color": "#6f42c1", "fontcolor": "#6f42c1", "constraint": "false"},
+}
+
+_LEGEND_TITLE = "since the previous snapshot"
+_SE_PRIVILEGE_ENABLED = int(PrivilegeAttributes.SE_PRIVILEGE_ENABLED)
+_SE_GROUP_USE_FOR_DENY_ONLY = int(GroupAttributes.SE_GROUP_USE_FOR_DENY_ONLY)
+
+
+# ------------------------------------------------------------------ naming
+
+def _domain(snap) -> SID | None:
+    """The machine's domain SID (what SDDL aliases such as DU stand for); for a snapshot
+    made without one, read off the first account SID (S-1-5-21-a-b-c-rid)."""
+    if getattr(snap, "domain_sid", ""):
+        return SID(snap.domain_sid)
+    for sid, _ in snap.names:
+        if sid.startswith("S-1-5-21-") and sid.count("-") == 7:
+            return SID(sid).domain
+    return None
+
+
+@lru_cache(maxsize=512)
+def _dacl_sids(sddl: str, domain: SID | None) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(allowed, denied) SID strings of a descriptor's DACL, in ACE order, each once."""
+    if not sddl:
+        return (), ()
+    try:
+        sd = parse_sddl(sddl, domain)
+    except ValueError:
+        return (), ()
+    allowed: dict[str, None] = {}
+    denied: dict[str, None] = {}
+    for ace in sd.dacl or ():
+        if ace.inherit_only:
+            continue
+        if ace.is_allow:
+            allowed.setdefault(ace.sid.text)
+        elif ace.is_deny:
+            denied.setdefault(ace.sid.text)
+    return tuple(allowed), tuple(denied)
+
+
+class _Namer:
+    def __init__(self, snap):
+        self.names = dict(snap.names)
+        self.domain = _domain(snap)
+
+    def __call__(self, sid: str) -> str:
+        name = self.names.get(sid)
+        if name is None:
+            try:
+                name = well_known_name(SID(sid), self.domain) or sid
+            except ValueError:
+                name = sid
+        return name
+
+
+# ------------------------------------------------------------------ the scene
+
+def _token_lines(t, name: _Namer, tokens: dict) -> tuple[tuple[str, str], ...]:
+    lines = [("b", f"Token#{t.object_id}"), ("", name(t.user))]
+    if t.token_type == "TokenPrimary":
+        lines.append(("", "primary token"))
+    else:
+        lines.append(("", f"impersonation token, {t.level}"))
+    lines.append(("", f"integrity {t.integrity}"))
+    if t.privileges:
+        enabled = sum(1 for _, a in t.privileges if a & _SE_PRIVILEGE_ENABLED)
+        lines.append(("", f"privileges enabled: {enabled} of {len(t.privileges)}"))
+    deny_only = sum(1 for _, a in t.groups if a & _SE_GROUP_USE_FOR_DENY_ONLY)
+    if deny_only:
+        lines.append(("", f"deny-only groups: {deny_only}"))
+    if t.restricted:
+        lines.append(("", "restricted: two-pass access check"))
+    if t.origin:
+        lines.append(("iw", f"from {t.origin}"))
+    if t.duplicated_from is not None:
+        gone = "" if t.duplicated_from in tokens else ", gone since"
+        lines.append(("i", f"duplicated from Token#{t.duplicated_from}{gone}"))
+    allowed, denied = _dacl_sids(t.security, name.domain)
+    if allowed:
+        lines.append(("l", "its DACL allows " + ", ".join(name(s) for s in allowed)))
+    if denied:
+        lines.append(("l", "its DACL denies " + ", ".join(name(s) for s in denied)))
+    return tuple(lines)
+
+
+def _token_style(t) -> str:
+    if t.token_type == "TokenPrimary":
+        return "token_primary"
+    if t.level in ("SecurityIdentification", "SecurityAnonymous"):
+        return "token_identification"
+    return "token_impersonation"
+
+
+def object_scene(snap) -> Scene:
+    """The snapshot as boxes and arrows with stable ids (see :mod:`tokenlab.view.diff`)."""
+    name = _Namer(snap)
+    tokens = {t.object_id: t for t in snap.tokens}
+    target: dict[int, str] = {}              # object id -> node id, for handle targets
+    for p in snap.processes:
+        target[p.object_id] = f"proc_{p.pid}"
+        for th in p.threads:
+            target[th.object_id] = f"thread_{th.tid}"
+    for oid in tokens:
+        target[oid] = f"token_{oid}"
+    for e in snap.events:
+        target[e.object_id] = f"event_{e.object_id}"
+
+    boxes: list[Box] = []
+    arrows: list[Arrow] = []
+    missing: dict[str, Box] = {}             # objects a handle or slot names that the snapshot lacks
+
+    def token_node(oid: int) -> str:
+        node = f"token_{oid}"
+        if oid not in tokens and node not in missing:
+            missing[node] = Box(node, (("b", f"Token#{oid}"), ("i", "not in this snapshot")), ("object",))
+        return node
+
+    def user_of(oid: int) -> str:
+        t = tokens.get(oid)
+        return name(t.user) if t is not None else f"Token#{oid}"
+
+    for p in snap.processes:
+        proc, cluster = f"proc_{p.pid}", f"cluster_proc_{p.pid}"
+        boxes.append(Box(cluster, (("b", p.image), ("", f"pid {p.pid}, runs as {user_of(p.token)}")),
+                         ("process_cluster",), cluster=True))
+        boxes.append(Box(proc, (("b", f"Process {p.pid}"), ("", p.image)), ("process",), parent=cluster, depth=1))
+        arrows.append(Arrow(proc, token_node(p.token), "primary", (("", "primary token"),), ("edge_primary",)))
+        for th in p.threads:
+            thread, slot, tcluster = f"thread_{th.tid}", f"slot_{th.tid}", f"cluster_thread_{th.tid}"
+            effective = th.token if th.token is not None else p.token
+            how = "impersonating" if th.token is not None else "as its process"
+            boxes.append(Box(tcluster, (), ("thread_cluster",), parent=cluster, cluster=True))
+            boxes.append(Box(thread, (("b", f"Thread {th.tid}"), ("", f"acts as {user_of(effective)}"), ("i", how)),
+                             ("thread",), parent=tcluster, depth=1))
+            if th.token is None:
+                boxes.append(Box(slot, (("b", "token slot"), ("i", "empty")), ("slot_empty",),
+                                 parent=tcluster, depth=2))
+            else:
+                boxes.append(Box(slot, (("b", "token slot"), ("", f"holds Token#{th.token}")), ("slot_filled",),
+                                 parent=tcluster, depth=2))
+            arrows.append(Arrow(proc, thread, "thread", (), ("edge_structure",)))
+            arrows.append(Arrow(thread, slot, "slot", (), ("edge_structure",)))
+            if th.token is not None:
+                arrows.append(Arrow(slot, token_node(th.token), "holds", (("", "holds"),), ("edge_slot",)))
+            arrows.append(Arrow(thread, token_node(effective), "effective", (("b", "effective"),),
+                                ("edge_effective",)))
+        if p.handles:
+            table = f"cluster_handles_{p.pid}"
+            boxes.append(Box(table, (("b", "handle table"),), ("handle_table",), parent=cluster, cluster=True, depth=1))
+            for h in p.handles:
+                handle = f"handle_{p.pid}_{h.value}"
+                boxes.append(Box(handle, (("b", f"handle {h.value}"), ("i", h.object_type)), ("handle",),
+                                 parent=table, depth=2))
+                dst = target.get(h.object_id)
+                if dst is None:
+                    dst = f"object_{h.object_id}"
+                    missing.setdefault(dst, Box(dst, (("b", f"{h.object_type}#{h.object_id}"),
+                                                      ("i", "no longer running")), ("object",)))
+                granted = f"{h.granted_names or '0'} (0x{h.granted:08X})"
+                arrows.append(Arrow(handle, dst, "handle", (("m", granted),), ("edge_handle",)))
+
+    for t in snap.tokens:
+        boxes.append(Box(f"token_{t.object_id}", _token_lines(t, name, tokens), (_token_style(t),)))
+        if t.duplicated_from is not None and t.duplicated_from in tokens:
+            arrows.append(Arrow(f"token_{t.object_id}", f"token_{t.duplicated_from}", "duplicated_from",
+                                (("i", "duplicated from"),), ("edge_provenance",)))
+    for e in snap.events:
+        boxes.append(Box(f"event_{e.object_id}", (("b", f"Event#{e.object_id}"),
+                                                  ("", f"name: {e.name}" if e.name is not None else "unnamed"),
+                                                  ("i", "signalled" if e.signalled else "not signalled")),
+                         ("event",)))
+    boxes.extend(missing.values())
+    return Scene(tuple(boxes), tuple(arrows))
+
+
+# ------------------------------------------------------------------ graph and table
+
+def object_graph(snap, previous=None, *, focus_tid: int | None = None) -> graphviz.Digraph:
+    """The snapshot as a graph; with ``previous``, what changed since it is coloured and a
+    legend says how. ``focus_tid`` draws a double border round the thread that made the call."""
+    boxes, arrows = compare(object_scene(snap), object_scene(previous) if previous is not None else None)
+    extra = {f"thread_{focus_tid}": ("focus",)} if focus_tid is not None else None
+    return digraph("objects", boxes, arrows, STYLES, legend=_LEGEND_TITLE if previous is not None else None,
+                   extra=extra)
+
+
+def object_table(snap, previous=None) -> str:
+    """The object graph as indented text: processes, their threads, slots and handles, then
+    the tokens and events; ``-> target: label`` rows are the arrows. With ``previous``,
+    column one marks what was added (+), removed (-) or changed (~, then ``was:``)."""
+    boxes, arrows = compare(object_scene(snap), object_scene(previous) if previous is not None else None)
+    return scene_table(boxes, arrows, legend=_LEGEND_TITLE if previous is not None else None)

@@ -1,0 +1,306 @@
+"""The token graph and its text twin: what is inside one token, and where it came from.
+
+``token_graph(token)`` draws a token's parts the way ``GetTokenInformation`` returns them:
+
+    token (type, impersonation level, integrity) → user, owner, primary group
+                                                 → groups (enabled, disabled, deny-only)
+                                                 → restricting SIDs, privileges
+                                                 → default DACL → its ACEs
+                                                 → its own DACL (who may open it) → its ACEs
+                                                 → origin (logon session, ids), the token it was duplicated from
+
+Deny-only and disabled groups, and disabled privileges, look different and say so in
+words. Given ``previous`` (the same token earlier, or the token it was duplicated from),
+what differs is coloured and ``token_table`` marks it ``+``/``-``/``~``.
+"""
+from __future__ import annotations
+
+import re
+from typing import Mapping
+
+import graphviz
+
+from ..rights import StandardAccess, TokenAccess, format_mask
+from ..sddl import parse_sddl
+from ..sids import SID, well_known_name
+from ..token import GroupAttributes, PrivilegeAttributes
+from ..trace import TokenState, token_state
+from .descriptor import _KIND, _sid_tag
+from .diff import Arrow, Box, Scene, compare, digraph, scene_table
+
+__all__ = ["STYLES", "token_graph", "token_table", "token_scene", "group_state", "privilege_state"]
+
+_ROWS = 8  # members of a cluster per column, before the grid adds a column
+
+_BLUE, _BLUE_FILL = "#1c5fb0", "#e7f1ff"
+_GREY = "#6c757d"
+_ROSE, _ROSE_FILL = "#a61e4d", "#fce8ef"
+
+STYLES: dict[str, dict[str, str]] = {
+    "graph": {"rankdir": "LR", "nodesep": "0.15", "ranksep": "0.5", "fontname": "Helvetica",
+              "fontsize": "10", "compound": "true"},
+    "node": {"shape": "box", "style": "rounded,filled", "fillcolor": "white", "color": "#495057",
+             "fontname": "Helvetica", "fontsize": "10", "margin": "0.1,0.04"},
+    "edge": {"color": "#adb5bd", "fontname": "Helvetica", "fontsize": "9", "arrowsize": "0.6"},
+    "token_primary": {"fillcolor": _BLUE_FILL, "color": _BLUE, "penwidth": "2"},
+    "token_impersonation": {"fillcolor": "#f3e8ff", "color": "#6f42c1", "penwidth": "2"},
+    "token_identification": {"fillcolor": "#fff0f6", "color": _ROSE, "penwidth": "2"},
+    "part": {"fillcolor": "#f1f3f5"},
+    "part_cluster": {"style": "rounded,filled", "fillcolor": "#f8f9fa", "color": "#ced4da", "penwidth": "1"},
+    "group_enabled": {"fillcolor": _BLUE_FILL, "color": _BLUE},
+    "group_disabled": {"style": "rounded,filled,dotted", "fillcolor": "white", "color": _GREY, "fontcolor": _GREY},
+    "group_deny_only": {"style": "rounded,filled,dashed", "fillcolor": _ROSE_FILL, "color": _ROSE,
+                        "fontcolor": _ROSE},
+    "restricting_sid": {"fillcolor": "#fff8e1", "color": "#8d6e00"},
+    "privilege_enabled": {"fillcolor": _BLUE_FILL, "color": _BLUE},
+    "privilege_disabled": {"style": "rounded,filled,dotted", "fillcolor": "white", "color": _GREY, "fontcolor": _GREY},
+    "privilege_removed": {"style": "rounded,filled,dashed", "fillcolor": "white", "color": _GREY, "fontcolor": _GREY},
+    "acl": {"fillcolor": "#f1f3f5"},
+    "ace_allow": {"fillcolor": "white", "color": "#1e7e34"},
+    "ace_deny": {"fillcolor": "white", "color": "#c82333"},
+    "ace_other": {"fillcolor": "white"},
+    "origin": {"shape": "note", "style": "filled", "fillcolor": "#f8f9fa"},
+    "source_token": {"fillcolor": "#f3e8ff", "color": "#6f42c1", "style": "rounded,filled,dashed"},
+    "edge_structure": {"arrowhead": "none"},
+    "edge_layout": {"style": "invis"},
+    "lhead_groups": {"lhead": "cluster_groups"},
+    "lhead_restricted": {"lhead": "cluster_restricted"},
+    "lhead_privileges": {"lhead": "cluster_privileges"},
+    "edge_provenance": {"style": "dotted", "color": "#6f42c1", "fontcolor": "#6f42c1"},
+}
+
+
+# ------------------------------------------------------------------ decoding attributes
+
+def group_state(attributes: int) -> tuple[str, str]:
+    """(style key, words) for a group's SE_GROUP_* attributes: deny-only beats enabled."""
+    a = GroupAttributes(attributes)
+    if a & GroupAttributes.SE_GROUP_USE_FOR_DENY_ONLY:
+        key, words = "group_deny_only", ["deny-only: matches deny ACEs only"]
+    elif a & GroupAttributes.SE_GROUP_ENABLED:
+        key, words = "group_enabled", ["enabled"]
+    else:
+        key, words = "group_disabled", ["disabled: ignored by access checks"]
+    if a & GroupAttributes.SE_GROUP_LOGON_ID == GroupAttributes.SE_GROUP_LOGON_ID:
+        words.append("logon SID")
+    if a & GroupAttributes.SE_GROUP_OWNER:
+        words.append("may own new objects")
+    if a & GroupAttributes.SE_GROUP_INTEGRITY:
+        words.append("integrity")
+    if a & GroupAttributes.SE_GROUP_RESOURCE:
+        words.append("resource")
+    return key, f"{', '.join(words)} (0x{int(attributes):08X})"
+
+
+def privilege_state(attributes: int) -> tuple[str, str]:
+    """(style key, words) for a privilege's SE_PRIVILEGE_* attributes."""
+    a = PrivilegeAttributes(attributes)
+    by_default = bool(a & PrivilegeAttributes.SE_PRIVILEGE_ENABLED_BY_DEFAULT)
+    if a & PrivilegeAttributes.SE_PRIVILEGE_REMOVED:
+        return "privilege_removed", "removed"
+    if a & PrivilegeAttributes.SE_PRIVILEGE_ENABLED:
+        return "privilege_enabled", "enabled" + ("" if by_default else " (disabled by default)")
+    return "privilege_disabled", "disabled" + (" (enabled by default)" if by_default else "")
+
+
+# ------------------------------------------------------------------ naming
+
+def _id(text: str) -> str:
+    """A DOT-safe node id fragment: S-1-5-32-545 -> S_1_5_32_545."""
+    return re.sub(r"\W", "_", text)
+
+
+def _guess_domain(state: TokenState) -> SID | None:
+    for sid in (state.user, state.owner, state.primary_group):
+        if sid.startswith("S-1-5-21-") and sid.count("-") == 7:
+            return SID(sid).domain
+    return None
+
+
+class _Namer:
+    """SID string -> display name: ``names``, then the snapshot's, then the machine's
+    accounts, then well-known names, else the SID string itself."""
+
+    def __init__(self, state: TokenState, machine=None, names: Mapping | None = None, snapshot=None):
+        self.machine = machine
+        if machine is not None:
+            self.domain = machine.domain_sid
+        elif snapshot is not None and getattr(snapshot, "domain_sid", ""):
+            self.domain = SID(snapshot.domain_sid)
+        else:
+            self.domain = _guess_domain(state)
+        self.table: dict[str, str] = dict(snapshot.names) if snapshot is not None else {}
+        self.table.update({str(k): str(v) for k, v in (names or {}).items()})
+
+    def __call__(self, sid: str) -> str:
+        if sid in self.table:
+            return self.table[sid]
+        try:
+            s = SID(sid)
+        except ValueError:
+            return sid
+        if self.machine is not None:
+            return self.machine.sid_name(s)
+        return well_known_name(s, self.domain) or sid
+
+    def tag(self, sid: str) -> str:
+        try:
+            return _sid_tag(SID(sid), self.domain)
+        except ValueError:
+            return sid
+
+
+def _acl(sddl: str, domain: SID | None):
+    """The DACL of an SDDL string, or None when there is none or it does not parse."""
+    if not sddl:
+        return None
+    try:
+        return parse_sddl(sddl, domain).dacl
+    except ValueError:
+        return None
+
+
+# ------------------------------------------------------------------ the scene
+
+def _state(token, machine) -> TokenState:
+    return token if isinstance(token, TokenState) else token_state(token, machine)
+
+
+def _title(state: TokenState) -> str:
+    return f"Token#{state.object_id}" if state.object_id else "Token"
+
+
+def token_scene(state: TokenState, name: _Namer, source: TokenState | None = None) -> Scene:
+    """One token as boxes and arrows with stable ids: ``token``, ``user``, ``owner``,
+    ``primary_group``, ``group_<SID>``, ``restricted_<SID>``, ``privilege_<name>``,
+    ``default_dacl`` and ``default_dacl_<i>``, ``security`` and ``security_<i>``,
+    ``origin``, ``token_<id>`` (the token it was duplicated from)."""
+    boxes: list[Box] = []
+    arrows: list[Arrow] = []
+
+    def part(node: str, lines, styles=("part",), parent: str = "", depth: int = 1, src: str = "token",
+             key: str = "part", arrow_lines=(), arrow_style: str = "edge_structure") -> None:
+        boxes.append(Box(node, tuple(lines), styles, parent=parent, depth=depth))
+        arrows.append(Arrow(src, node, key, tuple(arrow_lines), (arrow_style,)))
+
+    def cluster(which: str, title: str, members: list[tuple[str, list, str]]) -> None:
+        """A cluster of small boxes laid out as a grid of columns (at most _ROWS high), with
+        one arrow from the token to the cluster rather than one per member."""
+        node = f"cluster_{which}"
+        boxes.append(Box(node, (("b", title),), ("part_cluster",), cluster=True, depth=1))
+        for member, lines, style in members:
+            boxes.append(Box(member, tuple(lines), (style,), parent=node, depth=2))
+        ids = [m[0] for m in members]
+        arrows.append(Arrow("token", ids[0], which, (), ("edge_structure", f"lhead_{which}"), layout=True))
+        rows = -(-len(ids) // -(-len(ids) // _ROWS))  # columns as few as fit, then rows as even as can be
+        arrows.extend(Arrow(a, b, "grid", (), ("edge_layout",), layout=True) for a, b in zip(ids, ids[rows:]))
+
+    # The token itself.
+    head = [("b", _title(state)), ("", name(state.user))]
+    if state.token_type == "TokenPrimary":
+        head.append(("", "primary token"))
+        style = "token_primary"
+    else:
+        head.append(("", f"impersonation token, {state.level}"))
+        style = ("token_identification" if state.level in ("SecurityIdentification", "SecurityAnonymous")
+                 else "token_impersonation")
+    head.append(("", f"integrity {state.integrity}" + (f" ({state.integrity_sid})" if state.integrity_sid else "")))
+    if state.restricted:
+        head.append(("i", "restricted: two-pass access check"))
+    boxes.append(Box("token", tuple(head), (style,)))
+
+    # Who it is.
+    for node, title, sid in (("user", "user", state.user), ("owner", "owner of new objects", state.owner),
+                             ("primary_group", "primary group", state.primary_group)):
+        lines, styles = [("b", title), ("", name(sid)), ("", name.tag(sid))], ("part",)
+        # CreateRestrictedToken can make the user itself deny-only (when the snapshot says so).
+        if node == "user" and getattr(state, "user_attributes", 0) & GroupAttributes.SE_GROUP_USE_FOR_DENY_ONLY:
+            key, words = group_state(state.user_attributes)
+            lines, styles = lines + [("i", words)], ("part", key)
+        part(node, lines, styles)
+
+    if state.groups:
+        cluster("groups", f"groups ({len(state.groups)})",
+                [(f"group_{_id(sid)}", [("b", name(sid)), ("", name.tag(sid)), ("i", group_state(attrs)[1])],
+                  group_state(attrs)[0]) for sid, attrs in state.groups])
+    if state.restricted_sids:
+        cluster("restricted", "restricting SIDs: the second access check",
+                [(f"restricted_{_id(sid)}", [("b", name(sid)), ("", name.tag(sid))], "restricting_sid")
+                 for sid in state.restricted_sids])
+    if state.privileges:
+        cluster("privileges", f"privileges ({len(state.privileges)})",
+                [(f"privilege_{_id(priv)}", [("b", priv), ("i", privilege_state(attrs)[1])],
+                  privilege_state(attrs)[0]) for priv, attrs in state.privileges])
+
+    # The two DACLs: the one it gives away, and the one that guards it.
+    for node, title, why, sddl, rights in (
+            ("default_dacl", "default DACL", "given to objects it creates without a DACL of their own",
+             state.default_dacl, StandardAccess),
+            ("security", "its security descriptor", "its DACL says who may open this token", state.security,
+             TokenAccess)):
+        if not sddl:
+            part(node, [("b", title), ("i", "none")], ("acl",))
+            continue
+        part(node, [("b", title), ("iw", why), ("s", sddl)], ("acl",))
+        for i, ace in enumerate(_acl(sddl, name.domain) or ()):
+            kind = _KIND.get(ace.type, ace.type.name)
+            style = {"allow": "ace_allow", "deny": "ace_deny"}.get(kind, "ace_other")
+            part(f"{node}_{i}", [("b", f"{i}: {kind} {name(ace.sid.text)}"),
+                                 ("m", format_mask(ace.mask, rights))], (style,), depth=2, src=node, key="ace")
+
+    # Where it came from.
+    origin = [("b", "origin")]
+    if state.origin:
+        origin.append(("w", state.origin))
+    if state.logon_session:
+        origin.append(("w", state.logon_session))
+    origin += [("", f"AuthenticationId {state.authentication_id}"), ("", f"TokenId {state.token_id}"),
+               ("", f"ModifiedId {state.modified_id}")]
+    part("origin", origin, ("origin",))
+    if state.duplicated_from is not None:
+        lines = [("b", f"Token#{state.duplicated_from}")]
+        if source is not None and source.object_id == state.duplicated_from:
+            lines.append(("", name(source.user)))
+        part(f"token_{state.duplicated_from}", lines, ("source_token",), key="duplicated_from",
+             arrow_lines=[("i", "duplicated from")], arrow_style="edge_provenance")
+    return Scene(tuple(boxes), tuple(arrows))
+
+
+def _scenes(token, previous, machine, names, snapshot):
+    state = _state(token, machine)
+    before = _state(previous, machine) if previous is not None else None
+    name = _Namer(state, machine, names, snapshot)
+
+    def source(s: TokenState) -> TokenState | None:
+        """The token ``s`` was duplicated from, if at hand."""
+        if s.duplicated_from is None:
+            return None
+        if before is not None and before.object_id == s.duplicated_from:
+            return before
+        return snapshot.token(s.duplicated_from) if snapshot is not None else None
+
+    now = token_scene(state, name, source(state))
+    then = token_scene(before, name, source(before)) if before is not None else None
+    legend = None
+    if before is not None:
+        legend = (f"compared with {_title(before)}" if before.object_id != state.object_id
+                  else "compared with before")
+    return compare(now, then), legend
+
+
+# ------------------------------------------------------------------ graph and table
+
+def token_graph(token, previous=None, *, machine=None, names: Mapping | None = None,
+                snapshot=None) -> graphviz.Digraph:
+    """One token (a :class:`~tokenlab.Token` or a :class:`~tokenlab.trace.TokenState`) as a
+    graph. ``previous`` (either kind) colours what differs from it. SIDs are named from
+    ``names`` (SID string -> name), then ``snapshot.names``, then ``machine``'s accounts,
+    then well-known names."""
+    (boxes, arrows), legend = _scenes(token, previous, machine, names, snapshot)
+    return digraph("token", boxes, arrows, STYLES, legend=legend)
+
+
+def token_table(token, previous=None, *, machine=None, names: Mapping | None = None, snapshot=None) -> str:
+    """The token graph as indented text; with ``previous``, ``+``/``-``/``~`` mark differences."""
+    (boxes, arrows), legend = _scenes(token, previous, machine, names, snapshot)
+    return scene_table(boxes, arrows, legend=legend)
