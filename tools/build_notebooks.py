@@ -15,7 +15,8 @@ A source is a Python file in "percent" format, one cell per marker:
     # %% tags=["raises-exception"]
     1 / 0
 
-The notebook is what learners open and what nbval checks; the source is what people
+Tags: ``raises-exception`` (nbval and the builder expect the error), ``reveal`` (the
+answer to a prediction: its output is stored folded away in JupyterLab). The notebook is what learners open and what nbval checks; the source is what people
 edit and review. ``tests/test_packaging.py`` checks the two agree. Execution runs in a
 fresh kernel with ``notebooks/`` as the working directory; timestamps are dropped so a
 rebuild of unchanged sources changes nothing but real output.
@@ -91,6 +92,10 @@ def notebook(cells: list[dict]):
         cell.pop("id", None)
         if c["tags"]:
             cell.metadata["tags"] = c["tags"]
+        if "reveal" in c["tags"]:
+            # A predict-then-reveal answer: stored, checked by nbval, but folded away in
+            # JupyterLab until the learner opens it.
+            cell.metadata["jupyter"] = {"outputs_hidden": True}
         nb.cells.append(cell)
     nb.nbformat_minor = 4  # no cell ids: stable files
     return nb

@@ -9,6 +9,7 @@ processes, threads, token slot  :func:`object_graph`      ``object_graph(snap, p
 its text twin                   :func:`object_table`      ``print(object_table(snap, previous))``
 a token's contents and origin   :func:`token_graph`       ``token_graph(tok, original, machine=m)``
 its text twin                   :func:`token_table`       ``print(token_table(tok, machine=m))``
+two runs side by side           :func:`compare_table`     ``print(compare_table(trace_a, trace_b))``
 what changed (colours, marks)   :data:`LEGEND`            green ``+`` added, amber ``~`` changed, faded ``-`` removed
 the picture as SVG              :func:`svg`               ``IPython.display.SVG(svg(graph))``
 ==============================  ========================  ===============================================
@@ -27,15 +28,16 @@ import graphviz
 
 from .descriptor import STYLES as DESCRIPTOR_STYLES
 from .descriptor import descriptor_graph, descriptor_table
+from .compare import align, compare_table
 from .diff import DIFF_STYLES, LEGEND, MARKS
 from .objects import STYLES as OBJECT_STYLES
 from .objects import object_graph, object_table
 from .tokens import STYLES as TOKEN_STYLES
-from .tokens import token_graph, token_table
+from .tokens import group_state, privilege_state, token_graph, token_table
 
 __all__ = ["descriptor_graph", "descriptor_table", "object_graph", "object_table", "token_graph",
            "token_table", "svg", "svg_of_source", "clear_cache", "DESCRIPTOR_STYLES", "OBJECT_STYLES", "TOKEN_STYLES", "DIFF_STYLES",
-           "LEGEND", "MARKS"]
+           "LEGEND", "MARKS", "align", "compare_table", "group_state", "privilege_state"]
 
 
 def svg(graph: graphviz.Graph | graphviz.Digraph) -> str:

@@ -1,0 +1,147 @@
+"""What every widget shares: escaping, small HTML pieces, the error area and its guard.
+
+Everything that reaches a widget's HTML goes through :func:`text` (or :func:`pre`):
+invisible and line-breaking characters become visible escapes first
+(``tokenlab.view.descriptor._visible``), then ``html.escape`` makes markup plain text.
+Account names, image names and event names are data a learner (or an attacker) chose.
+"""
+from __future__ import annotations
+
+import functools
+import html
+import re
+import traceback
+
+import ipywidgets as w
+
+from ..view.descriptor import _visible
+
+RED, RED_FILL = "#c82333", "#f8d7da"
+GREEN, GREEN_FILL = "#1e7e34", "#d4edda"
+AMBER, AMBER_FILL = "#9a6700", "#fff3cd"
+GREY = "#6c757d"
+MONO = "font-family:SFMono-Regular,Menlo,Consolas,monospace;font-size:12px"
+
+
+def text(value) -> str:
+    """``value`` as HTML text: invisible characters shown as escapes, markup escaped."""
+    return html.escape(_visible(str(value)), quote=True)
+
+
+def lines(value) -> str:
+    """Like :func:`text`, but newlines stay line breaks (for ``<pre>`` blocks)."""
+    return "\n".join(text(line) for line in str(value).split("\n"))
+
+
+def label(value) -> str:
+    """Text for a plain-text label (Dropdown options, Accordion and Tab titles): the
+    frontend shows these as text, never as markup, so only invisible characters need care."""
+    return _visible(str(value))
+
+
+def pre(value, style: str = "") -> str:
+    return (f'<pre style="{MONO};white-space:pre-wrap;word-break:break-word;margin:2px 0;{style}">'
+            f"{lines(value)}</pre>")
+
+
+def box(inner: str, colour: str = GREY, fill: str = "#f8f9fa") -> str:
+    return (f'<div style="border-left:4px solid {colour};background:{fill};padding:4px 8px;'
+            f'margin:2px 0">{inner}</div>')
+
+
+def note(message: str) -> str:
+    """A quiet message: a state that is not an error (no calls, no checks...)."""
+    return f'<div style="color:{GREY};font-style:italic;padding:4px 0">{text(message)}</div>'
+
+
+_SVG_SIZE = re.compile(r'<svg width="[^"]*" height="[^"]*"')
+
+
+def svg_html(graph, fit: bool = False) -> str:
+    """A view's graph rendered (through the cached :func:`tokenlab.view.svg`) for an HTML
+    widget: at Graphviz's size in a scrolling box, or with ``fit`` scaled to the box's width."""
+    from ..view import svg
+
+    source = svg(graph)
+    source = source[source.find("<svg"):]  # drop the XML prolog and doctype: this goes inside HTML
+    if fit:
+        source = _SVG_SIZE.sub('<svg width="100%" style="height:auto"', source, count=1)
+    return f'<div class="tokenlab-graph" style="overflow:auto;max-width:100%">{source}</div>'
+
+
+def fit_toggle(value: bool) -> w.Checkbox:
+    return w.Checkbox(value=value, description="fit graphs to width", indent=False, layout=w.Layout(width="auto"))
+
+
+def stale(inner: str, why: str) -> str:
+    """A picture that no longer matches the input: dimmed, with the reason on top."""
+    return (f'<div style="color:{AMBER};font-weight:bold;padding:2px 0">stale: {text(why)}</div>'
+            f'<div style="opacity:0.4">{inner}</div>')
+
+
+_ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
+
+
+def error_html(exc: BaseException, where: str) -> str:
+    """An unexpected exception as a red box: what failed, and the traceback to report."""
+    tb = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+    message = _ADDRESS.sub("", f"{type(exc).__name__}: {exc}")
+    return (f'<div style="color:{RED};background:{RED_FILL};border:1px solid {RED};padding:4px 8px">'
+            f"<b>The widget hit an error</b> (while {text(where)}): {text(message)}"
+            f"<details><summary>traceback</summary>{pre(_ADDRESS.sub('', tb))}</details></div>")
+
+
+def error_area() -> w.HTML:
+    """Where a widget shows an exception from one of its callbacks (empty when all is well)."""
+    return w.HTML(value="", layout=w.Layout(width="100%"))
+
+
+def guarded(method):
+    """Run a widget callback so that no exception escapes to the kernel or kills the widget.
+
+    The outermost guarded call clears ``self.error`` first; an exception is shown there
+    instead of raised. Nested guarded calls keep the first error they hit.
+    """
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        outermost = not getattr(self, "_guard_depth", 0)
+        if outermost:
+            self.error.value = ""
+        self._guard_depth = getattr(self, "_guard_depth", 0) + 1
+        try:
+            return method(self, *args, **kwargs)
+        except Exception as exc:  # noqa: BLE001 - the point is to catch everything
+            if not self.error.value:
+                self.error.value = error_html(exc, method.__name__.strip("_").replace("_", " "))
+            return None
+        finally:
+            self._guard_depth -= 1
+    return wrapper
+
+
+def view(name: str):
+    """A function of :mod:`tokenlab.view`, looked up when used: a missing one is an error
+    shown inside the widget, not an import error, and a test can stand in for it."""
+    from .. import view as views
+
+    found = getattr(views, name, None)
+    if found is None:
+        raise NotImplementedError(f"tokenlab.view.{name} is not available in this version")
+    return found
+
+
+def nav_buttons() -> tuple[w.Button, w.Button, w.Button, w.Button]:
+    """first / back / next / last."""
+    layout = w.Layout(width="auto")
+    return (w.Button(description="first", icon="fast-backward", tooltip="first call", layout=layout),
+            w.Button(description="back", icon="step-backward", tooltip="previous call", layout=layout),
+            w.Button(description="next", icon="step-forward", tooltip="next call", layout=layout),
+            w.Button(description="last", icon="fast-forward", tooltip="last call", layout=layout))
+
+
+def set_nav(slider: w.IntSlider, first, back, next_, last) -> None:
+    """Buttons disabled where they would go nowhere."""
+    at_start = slider.value <= slider.min or slider.disabled
+    at_end = slider.value >= slider.max or slider.disabled
+    first.disabled = back.disabled = at_start
+    next_.disabled = last.disabled = at_end

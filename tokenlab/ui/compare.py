@@ -1,0 +1,171 @@
+"""Compare: two recorded runs side by side, step-aligned, one slider for both."""
+from __future__ import annotations
+
+import ipywidgets as w
+
+from ..view.compare import KIND_TEXT, align
+from . import _common as c
+
+_ROW_STYLE = {
+    "same": "",
+    "differs": f"background:{c.AMBER_FILL};",
+    "a_only": "background:#e7f1ff;",
+    "b_only": "background:#e7f1ff;",
+}
+
+
+class Compare(w.VBox):
+    """Two traces of one story, aligned (:func:`tokenlab.view.compare.align`) and stepped together.
+
+    ``Compare(trace_a, trace_b, *, titles=None)``. Each slider position is one aligned row:
+    both runs' calls when both made one, a gap on the side that did not. Rows whose call,
+    thread or outcome differ are marked; each side shows its call and its object graph
+    after that call (changes since that run's previous call coloured).
+
+    Public children:
+
+    ``first``, ``back``, ``next``, ``last``, ``slider``   shared navigation over the rows
+    ``position``   HTML: which row, and how the two runs compare there
+    ``a_call``, ``b_call``    HTML: each run's call and outcome at this row (or the gap)
+    ``a_graph``, ``b_graph``  HTML: each run's object graph (SVG)
+    ``fit``        Checkbox: scale the graphs to their half of the width (default on)
+    ``calls``      HTML: every row, both runs, differences marked, the current row marked
+    ``error``      HTML: an exception from a callback, if any
+
+    ``rows`` is the alignment (a list of :class:`tokenlab.view.compare.Row`).
+    """
+
+    def __init__(self, trace_a, trace_b, *, titles: tuple[str, str] | None = None):
+        self.traces = (trace_a, trace_b)
+        self.titles = tuple(titles) if titles else (trace_a.title or "run A", trace_b.title or "run B")
+        if len(self.titles) != 2:
+            raise ValueError(f"titles must be two strings, got {titles!r}")
+        self.rows = align(trace_a, trace_b)
+        self.error = c.error_area()
+        self.first, self.back, self.next, self.last = c.nav_buttons()
+        n = len(self.rows)
+        self.slider = w.IntSlider(value=0, min=0, max=max(n - 1, 0), description="row", disabled=n == 0,
+                                  layout=w.Layout(width="360px"))
+        self.position = w.HTML()
+        self.a_call, self.b_call = w.HTML(), w.HTML()
+        self.a_graph = w.HTML(layout=w.Layout(width="100%"))
+        self.b_graph = w.HTML(layout=w.Layout(width="100%"))
+        self.fit = c.fit_toggle(True)
+        self.calls = w.HTML()
+
+        self.first.on_click(self._on_first)
+        self.back.on_click(self._on_back)
+        self.next.on_click(self._on_next)
+        self.last.on_click(self._on_last)
+        self.slider.observe(self._on_slider, names="value")
+        self.fit.observe(self._on_slider, names="value")
+
+        half = w.Layout(width="50%", overflow="auto")
+        heads = [w.HTML(f"<b>A: {c.text(self.titles[0])}</b>"), w.HTML(f"<b>B: {c.text(self.titles[1])}</b>")]
+        sides = w.HBox([w.VBox([heads[0], self.a_call, self.a_graph], layout=half),
+                        w.VBox([heads[1], self.b_call, self.b_graph], layout=half)])
+        controls = w.HBox([self.first, self.back, self.slider, self.next, self.last, self.fit])
+        super().__init__(children=[controls, self.error, self.position, sides, self.calls])
+        self._show()
+
+    @c.guarded
+    def _on_first(self, _button=None):
+        self.slider.value = self.slider.min
+
+    @c.guarded
+    def _on_back(self, _button=None):
+        self.slider.value = max(self.slider.value - 1, self.slider.min)
+
+    @c.guarded
+    def _on_next(self, _button=None):
+        self.slider.value = min(self.slider.value + 1, self.slider.max)
+
+    @c.guarded
+    def _on_last(self, _button=None):
+        self.slider.value = self.slider.max
+
+    @c.guarded
+    def _on_slider(self, _change=None):
+        self._show()
+
+    @property
+    def row(self):
+        """The aligned row at the slider, or None when neither run made a call."""
+        return self.rows[self.slider.value] if self.rows else None
+
+    @c.guarded
+    def _show(self):
+        c.set_nav(self.slider, self.first, self.back, self.next, self.last)
+        if not self.rows:
+            self.position.value = c.note("Neither run made a call: there is nothing to compare yet.")
+            self.a_call.value = self.b_call.value = self.calls.value = ""
+            object_graph = c.view("object_graph")
+            self.a_graph.value = c.svg_html(object_graph(self.traces[0].initial), self.fit.value)
+            self.b_graph.value = c.svg_html(object_graph(self.traces[1].initial), self.fit.value)
+            return
+        k = self.slider.value
+        row = self.rows[k]
+        self.position.value = (f"<b>row {k}</b> (rows 0–{len(self.rows) - 1}, as in compare_table): "
+                               + {"same": "both runs made the same call, with the same outcome",
+                                  "differs": "the runs differ here",
+                                  "a_only": "only A made this call",
+                                  "b_only": "only B made this call"}[row.kind])
+        sides = ((self.traces[0], row.a, self.a_call, self.a_graph), (self.traces[1], row.b, self.b_call, self.b_graph))
+        for side, (trace, index, call, graph) in enumerate(sides):
+            call.value = self._side_html(trace, index, row.kind, "AB"[side])
+            graph.value = c.svg_html(self._graph(trace, index, k, side), self.fit.value)
+        self.calls.value = self._calls_html(k)
+
+    def _graph(self, trace, index, k: int, side: int):
+        object_graph = c.view("object_graph")
+        if index is None:
+            # A gap: this run's machine as it stood after its last call before this row.
+            earlier = [r.a if side == 0 else r.b for r in self.rows[:k]]
+            earlier = [i for i in earlier if i is not None]
+            snap = trace.steps[earlier[-1]].snapshot if earlier else trace.initial
+            return object_graph(snap)
+        step = trace.steps[index]
+        previous = trace.steps[index - 1].snapshot if index > 0 else trace.initial
+        return object_graph(step.snapshot, previous=previous, focus_tid=step.tid)
+
+    @staticmethod
+    def _side_html(trace, index, kind: str, name: str) -> str:
+        if index is None:
+            return c.box(f"<i>— run {name} made no call here —</i>", c.GREY, "#f1f3f5")
+        step = trace.steps[index]
+        colour = {"same": c.GREY, "differs": c.AMBER}.get(kind, "#1c5fb0")
+        outcome = (f"<b>returned</b> <code>{c.text(step.result)}</code>" if step.ok
+                   else f'<b style="color:{c.RED}">failed: {c.text(step.error)}</b>')
+        return c.box(f'<div style="color:{c.GREY}">trace.steps[{index}] in {c.text(step.image)} '
+                     f"on thread {step.tid}</div>{c.pre(step.call)}{outcome}", colour,
+                     c.AMBER_FILL if kind == "differs" else "#f8f9fa")
+
+    def _calls_html(self, current: int) -> str:
+        a, b = self.traces
+        rows = []
+        for k, row in enumerate(self.rows):
+            cells = []
+            for trace, index in ((a, row.a), (b, row.b)):
+                if index is None:
+                    cells.append(f'<td style="color:{c.GREY};padding:1px 6px">—</td>')
+                    continue
+                s = trace.steps[index]
+                outcome = f"-> {s.result}" if s.ok else f"!! {s.error}"
+                colour = f"color:{c.RED};" if not s.ok else ""
+                cells.append(f'<td style="{colour}padding:1px 6px;white-space:pre-wrap;word-break:break-word">'
+                             f"{c.text(f'{index:>2} {s.call}  {outcome}')}</td>")
+            here = k == current
+            style = _ROW_STYLE[row.kind] + ("outline:2px solid #1c5fb0;font-weight:bold;" if here else "")
+            mark = ("▶ " if here else "") + KIND_TEXT[row.kind]
+            rows.append(f'<tr style="{style}"><td style="padding:1px 6px;white-space:nowrap">{c.text(mark)}</td>'
+                        + "".join(cells) + "</tr>")
+        head = (f'<tr><th></th><th style="text-align:left">A: {c.text(self.titles[0])}</th>'
+                f'<th style="text-align:left">B: {c.text(self.titles[1])}</th></tr>')
+        return (f'<table style="{c.MONO};border-collapse:collapse;width:100%;table-layout:fixed">'
+                f'<col style="width:90px"><col><col>{head}{"".join(rows)}</table>')
+
+    def __repr__(self) -> str:
+        row = self.row
+        where = ("no calls" if row is None
+                 else f"row {self.slider.value} of 0-{len(self.rows) - 1}: {KIND_TEXT[row.kind]}")
+        return f"Compare({self.titles[0]!r} vs {self.titles[1]!r}: {where})"

@@ -1,0 +1,233 @@
+"""ScenarioPlayer: step through a recorded trace, call by call."""
+from __future__ import annotations
+
+import ipywidgets as w
+
+from . import _common as c
+
+
+class ScenarioPlayer(w.VBox):
+    """Step through the calls of a :class:`~tokenlab.trace.Trace`.
+
+    Position ``i`` of the slider is ``trace.steps[i]`` (the numbers of ``trace.table()``):
+    the call, what it returned, why, and the machine *after* it, with what the call changed
+    coloured (the object graph is diffed against the state before the call, so position 0
+    compares with ``trace.initial``).
+
+    Public children (tests and notebooks drive these):
+
+    ``first``, ``back``, ``next``, ``last``  Buttons; disabled where they would go nowhere
+    ``slider``     IntSlider over the step indices
+    ``position``   HTML: which call of how many, and on which thread
+    ``call``       HTML: the call in Python and in C (``step.call``, ``step.c_call``)
+    ``outcome``    HTML: the result, or the error in red
+    ``narration``  HTML: why (``step.narration`` and COM's ``step.explanation`` lines)
+    ``checks``     Accordion: one entry per access check the call made; opening one draws
+                   its descriptor graph and the check's narrative (hidden when there are none)
+    ``graph``      HTML: the object graph after the call, changes coloured (SVG)
+    ``fit``        Checkbox: scale the graphs to the widget's width (default: actual size, scrolling)
+    ``calls``      HTML: every call, the current one marked
+    ``error``      HTML: an exception from a callback, if any (empty when all is well)
+
+    ``step`` is the step shown; ``refresh()`` re-reads a trace that is still recording.
+    """
+
+    def __init__(self, trace):
+        self.trace = trace
+        self.error = c.error_area()
+        self.title = w.HTML(value=self._title_html())
+        self.first, self.back, self.next, self.last = c.nav_buttons()
+        n = len(trace.steps)
+        self.slider = w.IntSlider(value=0, min=0, max=max(n - 1, 0), description="step",
+                                  disabled=n == 0, continuous_update=True,
+                                  layout=w.Layout(width="360px"))
+        self.position = w.HTML()
+        self.call = w.HTML()
+        self.outcome = w.HTML()
+        self.narration = w.HTML()
+        self.checks = w.Accordion(children=(), layout=w.Layout(display="none"))
+        self.graph = w.HTML(layout=w.Layout(width="100%"))
+        self.fit = c.fit_toggle(False)
+        self.calls = w.HTML()
+        self._check_views: list[w.VBox] = []
+
+        self.first.on_click(self._on_first)
+        self.back.on_click(self._on_back)
+        self.next.on_click(self._on_next)
+        self.last.on_click(self._on_last)
+        self.slider.observe(self._on_slider, names="value")
+        self.fit.observe(self._on_fit, names="value")
+        self.checks.observe(self._on_check_opened, names="selected_index")
+
+        controls = w.HBox([self.first, self.back, self.slider, self.next, self.last, self.fit])
+        super().__init__(children=[self.title, controls, self.error, self.position, self.call, self.outcome,
+                                   self.narration, self.checks, self.graph, self.calls])
+        self._show()
+
+    @c.guarded
+    def refresh(self):
+        """Read the trace again: a player made while still recording picks up the new calls."""
+        n = len(self.trace.steps)
+        self.title.value = self._title_html()
+        self.slider.max = max(n - 1, 0)
+        self.slider.disabled = n == 0
+        self._show()
+
+    # -- navigation ---------------------------------------------------------------
+    @c.guarded
+    def _on_first(self, _button=None):
+        self.slider.value = self.slider.min
+
+    @c.guarded
+    def _on_back(self, _button=None):
+        self.slider.value = max(self.slider.value - 1, self.slider.min)
+
+    @c.guarded
+    def _on_next(self, _button=None):
+        self.slider.value = min(self.slider.value + 1, self.slider.max)
+
+    @c.guarded
+    def _on_last(self, _button=None):
+        self.slider.value = self.slider.max
+
+    @c.guarded
+    def _on_slider(self, _change=None):
+        self._show()
+
+    @c.guarded
+    def _on_fit(self, _change=None):
+        self._draw_graph()
+
+    # -- what one position shows ----------------------------------------------------
+    @property
+    def step(self):
+        """The step at the slider, or None for an empty trace."""
+        steps = self.trace.steps
+        return steps[self.slider.value] if steps else None
+
+    def _title_html(self) -> str:
+        n = len(self.trace.steps)
+        title = self.trace.title or "recorded calls"
+        return f"<b>{c.text(title)}</b> — {n} call{'s' if n != 1 else ''}"
+
+    @c.guarded
+    def _show(self):
+        c.set_nav(self.slider, self.first, self.back, self.next, self.last)
+        steps = self.trace.steps
+        if not steps:
+            self.position.value = c.note("This trace has no calls yet. Record some with "
+                                         "`with tl.record(machine) as trace: ...`; the graph shows "
+                                         "the machine as it was when recording started.")
+            for area in (self.call, self.outcome, self.narration, self.calls):
+                area.value = ""
+            self._set_checks(None)
+            self._draw_graph()
+            return
+        i = self.slider.value
+        step = steps[i]
+        self.position.value = (f"<b>trace.steps[{i}]</b>: call {i + 1} of {len(steps)}, "
+                               f"in {c.text(step.image)} on thread {step.tid}")
+        self.call.value = self._call_html(step)
+        self.outcome.value = self._outcome_html(step)
+        self.narration.value = self._narration_html(step)
+        self.calls.value = self._calls_html(i)
+        self._set_checks(step)
+        self._draw_graph()
+
+    def _draw_graph(self):
+        """The object graph after the step, coloured against the state before it. A
+        recorded step never changes, so its picture is kept: a revisit only swaps HTML."""
+        key = (self.slider.value if self.trace.steps else None, self.fit.value)
+        cache = self.__dict__.setdefault("_graph_html", {})
+        if key in cache:
+            self.graph.value = cache[key]
+            return
+        object_graph = c.view("object_graph")
+        step = self.step
+        if step is None:
+            graph = object_graph(self.trace.initial)
+        else:
+            i = self.slider.value
+            previous = self.trace.steps[i - 1].snapshot if i > 0 else self.trace.initial
+            graph = object_graph(step.snapshot, previous=previous, focus_tid=step.tid)
+        self.graph.value = cache[key] = c.svg_html(graph, self.fit.value)
+
+    @staticmethod
+    def _call_html(step) -> str:
+        parts = [f'<div style="color:{c.GREY}">Python</div>', c.pre(step.call)]
+        if step.c_call:
+            parts += [f'<div style="color:{c.GREY}">C</div>', c.pre(step.c_call)]
+        return "".join(parts)
+
+    @staticmethod
+    def _outcome_html(step) -> str:
+        if step.ok:
+            return c.box(f"<b>returned</b> <code>{c.text(step.result)}</code>", c.GREEN, c.GREEN_FILL)
+        return c.box(f'<b style="color:{c.RED}">failed: {c.text(step.error)}</b>', c.RED, c.RED_FILL)
+
+    @staticmethod
+    def _narration_html(step) -> str:
+        parts = []
+        if step.narration:
+            parts.append(f'<p style="margin:4px 0">{c.text(step.narration)}</p>')
+        extra = [line for line in step.explanation if line not in step.narration]  # not said twice
+        if extra:
+            items = "".join(f"<li>{c.text(line)}</li>" for line in extra)
+            parts.append(f'<ol style="margin:4px 0">{items}</ol>')
+        return "".join(parts)
+
+    def _calls_html(self, current: int) -> str:
+        rows = []
+        for s in self.trace.steps:
+            outcome = f"-> {s.result}" if s.ok else f"!! {s.error}"
+            line = c.text(f"{s.index:>2}  [{s.image} t{s.tid}]  {s.call}  {outcome}")
+            here = s.index == current
+            style = "white-space:pre-wrap;padding:0 4px;"
+            style += f"color:{c.RED};" if not s.ok else ""
+            style += "background:#e7f1ff;font-weight:bold;" if here else ""
+            rows.append(f'<div style="{style}">{"▶ " if here else "  "}{line}</div>')
+        return (f'<div style="{c.MONO}"><div style="color:{c.GREY}">all calls, this one marked</div>'
+                + "".join(rows) + "</div>")
+
+    # -- the access checks a call made ------------------------------------------------
+    def _set_checks(self, step):
+        records = tuple(step.checks) if step is not None else ()
+        self.checks.selected_index = None
+        self._check_views = [w.VBox([w.HTML(value=self._check_summary(r)), w.HTML(), w.HTML()]) for r in records]
+        self.checks.children = tuple(self._check_views)
+        self.checks.titles = tuple(c.label(self._check_title(k, r)) for k, r in enumerate(records))
+        self.checks.layout.display = "" if records else "none"
+
+    @staticmethod
+    def _check_title(k: int, record) -> str:
+        verdict = "granted" if record.result.allowed else record.result.status.name
+        return f"access check {k + 1}: {record.what} as {record.checker}: {verdict}"
+
+    @staticmethod
+    def _check_summary(record) -> str:
+        why = f"<br><i>{c.text(record.why)}</i>" if record.why else ""
+        return f"<b>{c.text(record.what)}</b> checked against the token of <b>{c.text(record.checker)}</b>{why}"
+
+    @c.guarded
+    def _on_check_opened(self, change=None):
+        k = self.checks.selected_index
+        step = self.step
+        if k is None or step is None or k >= len(step.checks):
+            return
+        record = step.checks[k]
+        _, graph, narrative = self._check_views[k].children
+        if not graph.value:
+            names = dict(step.snapshot.names)
+            domain = getattr(getattr(self.trace, "machine", None), "domain_sid", None)
+            graph.value = c.svg_html(c.view("descriptor_graph")(record.sd, record.result, names=names,
+                                                                  domain=domain))
+            narrative.value = f'<p style="margin:4px 0">{c.text(str(record.result))}</p>'
+
+    def __repr__(self) -> str:
+        title = self.trace.title or "recorded calls"
+        step = self.step
+        if step is None:
+            return f"ScenarioPlayer({title!r}: no calls)"
+        outcome = f"-> {step.result}" if step.ok else f"!! {step.error}"
+        return (f"ScenarioPlayer({title!r}: trace.steps[{step.index}] of {len(self.trace.steps)}: "
+                f"{step.name} {outcome})")
