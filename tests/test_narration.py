@@ -203,3 +203,9 @@ def test_c_twin_has_the_documented_parameter_count(c_name, arity):
     (template,) = [t for _, n, t in C_SIGNATURES.values() if n == c_name]
     no_comments = re.sub(r"/\*.*?\*/", "", template)
     assert (no_comments.count(",") + 1 if no_comments.strip() else 0) == arity
+
+
+def test_check_records_name_account_sids():
+    (rec,) = step(duplicated_token(), "CoCreateInstance").checks
+    assert f"{ALICE} (S-1-5-21-1004336348-1177238915-682003330-1001) is not in the token" in rec.narrative
+    assert rec.narrative.startswith("Access denied.")

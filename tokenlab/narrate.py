@@ -21,7 +21,7 @@ from .handles import PSEUDO_HANDLES
 from .sids import SID, well_known_name
 from .token import GroupAttributes, PrivilegeAttributes
 
-__all__ = ["narrate", "changes"]
+__all__ = ["narrate", "changes", "name_sids"]
 
 
 def _token_text(snap, object_id: int | None) -> str:
@@ -146,14 +146,22 @@ _BARE_DOMAIN_SID = re.compile(r"(?<![\w(-])(S-1-5-21(?:-\d+)+)(?![\w)-])")
 _SID_REPR = re.compile(r"SID\('(S-1-[\d-]+)'\)")
 
 
-def _name_sids(text: str, names: dict[str, str]) -> str:
-    """Give bare account SIDs in an access check's narrative their names."""
-    return _BARE_DOMAIN_SID.sub(lambda m: f"{names[m.group(1)]} ({m.group(1)})" if m.group(1) in names
-                                else m.group(1), text)
+def name_sids(text: str, names) -> str:
+    """Give bare account SIDs (``S-1-5-21-…``) in a narrative their names; ``names`` is a
+    dict or a function SID text → name (or None to leave it bare)."""
+    lookup = names.get if isinstance(names, dict) else names
+
+    def named(m):
+        sid = m.group(1)
+        name = lookup(sid)
+        return f"{name} ({sid})" if name and name != sid else sid
+
+    return _BARE_DOMAIN_SID.sub(named, text)
 
 
 def _check_text(rec, names: dict[str, str]) -> str:
-    return _name_sids(f"Access check on {rec.what} as {rec.checker} ({rec.why}): {rec.result}", names)
+    return name_sids(f"Access check on {rec.what} as {rec.checker} ({rec.why}): {rec.narrative or rec.result}",
+                     names)
 
 
 def _result_text(name: str, result: str, names: dict[str, str]) -> str:

@@ -203,6 +203,7 @@ class CheckRecord:
     sd: SecurityDescriptor
     result: object       # AccessCheckResult
     why: str = ""        # which rule chose that token, e.g. "OpenAsSelf=TRUE: the process token"
+    narrative: str = ""  # str(result) with account SIDs named ("TOKENLAB\\alice (S-1-5-21-…)")
 
 
 @dataclass(frozen=True)
@@ -343,7 +344,10 @@ class Trace:
             if getattr(obj, "object_type", "") == "Token":
                 what = m.describe(obj)
             sd = obj.security if sd is None else sd
-        self._checks.append(CheckRecord(what, m.sid_name(token.user), sd, result, why))
+        from .narrate import name_sids
+
+        narrative = name_sids(str(result), lambda sid: m.sid_name(SID(sid)))
+        self._checks.append(CheckRecord(what, m.sid_name(token.user), sd, result, why, narrative))
 
     def record(self, thread, name: str, args: tuple, kwargs: dict, result=None, error=None) -> None:
         from .facade import Api

@@ -221,7 +221,7 @@ class ScenarioPlayer(w.VBox):
             domain = getattr(getattr(self.trace, "machine", None), "domain_sid", None)
             graph.value = c.svg_html(c.view("descriptor_graph")(record.sd, record.result, names=names,
                                                                   domain=domain))
-            narrative.value = f'<p style="margin:4px 0">{c.text(str(record.result))}</p>'
+            narrative.value = f'<p style="margin:4px 0">{c.text(record.narrative or str(record.result))}</p>'
 
     def __repr__(self) -> str:
         title = self.trace.title or "recorded calls"
