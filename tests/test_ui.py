@@ -133,7 +133,8 @@ def test_player_offers_the_access_checks_of_a_call():
     assert graph.value == ""  # drawn when opened
     p.checks.selected_index = 0
     assert "<svg" in graph.value
-    assert escaped(str(record.result)) in narrative.value and "Access denied." in narrative.value
+    assert escaped(record.narrative) in narrative.value and "Access denied." in narrative.value
+    assert "TOKENLAB\\\\alice (S-1-5-21-" in narrative.value  # account SIDs named
     assert p.error.value == ""
 
 
