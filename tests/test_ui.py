@@ -134,7 +134,7 @@ def test_player_offers_the_access_checks_of_a_call():
     p.checks.selected_index = 0
     assert "<svg" in graph.value
     assert escaped(record.narrative) in narrative.value and "Access denied." in narrative.value
-    assert "TOKENLAB\\\\alice (S-1-5-21-" in narrative.value  # account SIDs named
+    assert "TOKENLAB\\alice (S-1-5-21-" in narrative.value  # account SIDs named
     assert p.error.value == ""
 
 
