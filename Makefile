@@ -1,6 +1,7 @@
 # tokenlab — one-command set-up, lab, tests.
 #   make lab     start JupyterLab on notebooks/ (sets everything up first)
 #   make test    run unit/property tests, then every notebook with nbval
+#   make html    the static edition: every notebook executed, as HTML pages in site/
 #   make bench   optional: run benchmarks/*.py against winacl
 #   make clean   remove the virtualenv and build/test leftovers
 #
@@ -23,11 +24,12 @@ LAB_PORT ?= 8888
 NBVAL_SANITIZE := $(if $(wildcard notebooks/sanitize.cfg),--nbval-sanitize-with notebooks/sanitize.cfg)
 
 .PHONY: help setup setup-test system-deps system-deps-test lab test test-unit \
-        test-browser test-notebooks test-bench bench clean
+        test-browser test-notebooks test-bench bench html clean
 
 help:
 	@echo "make lab    - start JupyterLab on notebooks/ (sets up .venv first)"
 	@echo "make test   - run the test suite and every notebook"
+	@echo "make html   - build the static edition (site/index.html): notebooks executed, widgets saved"
 	@echo "make bench  - run benchmarks/*.py (optional; installs winacl)"
 	@echo "make clean  - remove .venv and build/test leftovers"
 
@@ -104,8 +106,14 @@ bench: setup $(BENCH_STAMP)
 	if [ $${#files[@]} -eq 0 ]; then echo "bench: no benchmarks/*.py"; exit 0; fi; \
 	for f in "$${files[@]}"; do echo "== $$f"; $(VPY) "$$f" || exit $$?; done
 
+# ---------------------------------------------------------------- static edition
+# Every notebook executed afresh with its widget state stored, written as self-contained
+# HTML (graphs inline, widgets rendered from saved state, no CDN): site/index.html.
+html: setup-test
+	$(VPY) tools/build_site.py --out site
+
 # ---------------------------------------------------------------- clean
 
 clean:
-	rm -rf $(VENV) build dist *.egg-info .pytest_cache .hypothesis artifacts site
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache .hypothesis artifacts site .cache
 	find . -path ./.git -prune -o \( -name __pycache__ -o -name .ipynb_checkpoints \) -type d -prune -exec rm -rf {} +
