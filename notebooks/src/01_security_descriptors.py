@@ -42,6 +42,7 @@ from tokenlab.rights import FILE_MAPPING, FileAccess, format_mask, mask_names
 from tokenlab.sddl import format_sddl, parse_sddl
 from tokenlab.token import GroupAttributes
 from tokenlab.view import descriptor_graph, descriptor_table, svg
+from tokenlab.ui import Predict
 from IPython.display import SVG, display
 
 # %% [markdown]
@@ -293,12 +294,28 @@ for label, sd in three.items():
     display(SVG(svg(descriptor_graph(sd, three_results[label], names=NAMES))))
 
 # %% [markdown]
-# Now make alice the owner of an object with an empty DACL. Reading the file is still
-# refused, but reading and rewriting the DACL is not:
+# Now make alice the **owner** of an object whose DACL is empty. **Predict:** she asks for
+# `READ_CONTROL | WRITE_DAC` — to read the DACL and write a new one. Granted or denied?
 
 # %%
-# NBVAL_CHECK_OUTPUT
 locked = tl.SecurityDescriptor(alice, domain_users, dacl=tl.ACL([]))
+
+
+def owner_on_empty_dacl():
+    r = access_check(locked, alice_token, FileAccess.READ_CONTROL | FileAccess.WRITE_DAC, FILE_MAPPING)
+    return ("granted" if r.allowed else "denied"), str(r)
+
+
+Predict("alice owns an object with an empty DACL and asks for READ_CONTROL|WRITE_DAC. What happens?",
+        ["granted", "denied"], owner_on_empty_dacl)
+
+# %% [markdown]
+# The reveal, in plain code. Reading the file is still refused — no ACE grants anything — but
+# reading and rewriting the DACL is not: the owner is implicitly granted those two rights, so
+# an owner can always repair a DACL that locks everyone out.
+
+# %% tags=["reveal"]
+# NBVAL_CHECK_OUTPUT
 for desired in (FileAccess.FILE_READ_DATA, FileAccess.READ_CONTROL | FileAccess.WRITE_DAC):
     r = access_check(locked, alice_token, desired, FILE_MAPPING)
     print(f"{format_mask(desired, FileAccess):<40} -> {r.status.name}")
@@ -370,14 +387,11 @@ print(descriptor_table(report, result, domain=DOMAIN, names=NAMES))
 # * **deny first:** `D:(D;;FW;;;<Contractors>)(A;;FA;;;BU)`
 # * **allow first:** `D:(A;;FA;;;BU)(D;;FW;;;<Contractors>)`
 #
-# alice asks for `FILE_WRITE_DATA`. **For each order, is she granted or denied?** Write your
-# guesses in the cell below (replace each `"?"`), run it, then run the reveal.
+# alice asks for `FILE_WRITE_DATA`. **For each order, is she granted or denied?** Pick your
+# answer in the widget, then reveal it — the widget runs the same access checks as the cell
+# after it.
 
 # %%
-prediction = {"deny first": "?", "allow first": "?"}   # "granted" or "denied"
-
-# %%
-# NBVAL_CHECK_OUTPUT
 contractors = DOMAIN.child(1105)
 NAMES[contractors] = "WORKSTATION\\Contractors"
 contractor_token = tl.Token(alice, [tl.SID("S-1-1-0"), domain_users, tl.SID("S-1-5-32-545"), contractors])
@@ -387,13 +401,30 @@ orders = {
     "deny first": tl.SecurityDescriptor(owner, group, tl.ACL([deny_ace, allow_ace])),
     "allow first": tl.SecurityDescriptor(owner, group, tl.ACL([allow_ace, deny_ace])),
 }
+ORDER_CHOICES = ["denied both times", "granted both times", "deny first: denied; allow first: granted",
+                 "deny first: granted; allow first: denied"]
+
+
+def ace_order_outcome():
+    said = {label: ("granted" if access_check(sd, contractor_token, FileAccess.FILE_WRITE_DATA,
+                                              FILE_MAPPING).allowed else "denied")
+            for label, sd in orders.items()}
+    if said["deny first"] == said["allow first"]:
+        return f"{said['deny first']} both times"
+    return f"deny first: {said['deny first']}; allow first: {said['allow first']}"
+
+
+Predict("alice (in Contractors and Users) asks for FILE_WRITE_DATA. What does AccessCheck say for each order?",
+        ORDER_CHOICES, ace_order_outcome)
+
+# %% tags=["reveal"]
+# NBVAL_CHECK_OUTPUT
 order_results = {}
 for label, sd in orders.items():
     r = order_results[label] = access_check(sd, contractor_token, FileAccess.FILE_WRITE_DATA, FILE_MAPPING)
-    actual = "granted" if r.allowed else "denied"
     print(f"{label}: {format_sddl(sd, domain=DOMAIN)}")
-    print(f"  you predicted {prediction[label]!r}; AccessCheck says {actual}")
-    print(f"  {r}")
+    print(f"  AccessCheck says {'granted' if r.allowed else 'denied'}: {r}")
+print("answer:", ace_order_outcome())
 
 # %% [markdown]
 # **Why:** the walk reads ACEs in order and stops as soon as the request is settled. With the
