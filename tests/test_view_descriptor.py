@@ -14,6 +14,8 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+from dot_lines import edge_line, node_line
+from dot_lines import has_style as _has_style
 
 from tokenlab import SID, Token
 from tokenlab.access_check import access_check
@@ -36,21 +38,12 @@ MAXIMUM_ALLOWED = 0x02000000
 FILE_SDDL = "O:BAG:SYD:(D;;FW;;;BG)(A;;FA;;;BU)(A;OICIIO;GA;;;CO)(A;;FR;;;WD)"
 
 
+def has_style(line: str, key: str) -> bool:
+    return _has_style(line, STYLES[key])
+
+
 def alice(*groups, **kw) -> Token:
     return Token(ALICE, ["S-1-1-0", "S-1-5-32-545", *groups], **kw)
-
-
-def node_line(source: str, node_id: str) -> str:
-    """The one DOT statement that declares ``node_id``."""
-    lines = [ln for ln in source.splitlines() if re.match(rf"\s*{re.escape(node_id)} \[", ln)]
-    assert len(lines) == 1, f"expected one declaration of {node_id}, got {lines}"
-    return lines[0]
-
-
-def edge_line(source: str, a: str, b: str) -> str:
-    lines = [ln for ln in source.splitlines() if re.match(rf"\s*{re.escape(a)} -> {re.escape(b)}\b", ln)]
-    assert len(lines) == 1, f"expected one edge {a} -> {b}, got {lines}"
-    return lines[0]
 
 
 def text(line: str) -> str:
@@ -58,10 +51,6 @@ def text(line: str) -> str:
     after '|', sentences at a blank)."""
     line = re.sub(r"</?[BI]>", "", line)
     return re.sub(r"(?<=\|)<BR/>", "", line).replace("<BR/>", " ")
-
-
-def has_style(line: str, key: str) -> bool:
-    return all(f"{k}={v}" in line or f'{k}="{v}"' in line for k, v in STYLES[key].items())
 
 
 # ------------------------------------------------------------------ structure

@@ -16,6 +16,8 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+from dot_lines import diff_marks, edge_line, edge_lines, node_line
+from dot_lines import has_style as _has_style
 
 import tokenlab as tl
 from tokenlab import constants as C
@@ -29,36 +31,18 @@ needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz 'do
 ALL_STYLES = {**STYLES, **DIFF_STYLES}
 
 
-def node_line(source: str, node_id: str) -> str:
-    """The one DOT statement that declares ``node_id``."""
-    lines = [ln for ln in source.splitlines() if re.match(rf"\s*{re.escape(node_id)} \[", ln)]
-    assert len(lines) == 1, f"expected one declaration of {node_id}, got {lines}"
-    return lines[0]
+def has_style(line: str, key: str) -> bool:
+    return _has_style(line, ALL_STYLES[key])
 
 
-def edge_lines(source: str, a: str, b: str) -> list[str]:
-    return [ln for ln in source.splitlines() if re.match(rf"\s*{re.escape(a)} -> {re.escape(b)}\b", ln)]
-
-
-def edge_line(source: str, a: str, b: str) -> str:
-    lines = edge_lines(source, a, b)
-    assert len(lines) == 1, f"expected one edge {a} -> {b}, got {lines}"
-    return lines[0]
+def marked(line: str) -> set[str]:
+    return diff_marks(line, ALL_STYLES)
 
 
 def text(line: str) -> str:
     """A DOT statement with its label's tags and line breaks undone."""
     line = re.sub(r"</?[BI]>", "", line)
     return re.sub(r"(?<=[|,])<BR/>", "", line).replace("<BR/>", " ")
-
-
-def has_style(line: str, key: str) -> bool:
-    return all(f"{k}={v}" in line or f'{k}="{v}"' in line for k, v in ALL_STYLES[key].items())
-
-
-def marked(line: str) -> set[str]:
-    """Which diff states' colours a DOT statement carries."""
-    return {s for s in ("added", "changed", "removed") if has_style(line, s) or has_style(line, f"edge_{s}")}
 
 
 def step_of(trace, name: str, nth: int = 0):

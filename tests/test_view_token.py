@@ -12,6 +12,8 @@ import shutil
 import xml.etree.ElementTree as ET
 
 import pytest
+from dot_lines import diff_marks, edge_line, node_line
+from dot_lines import has_style as _has_style
 
 import tokenlab as tl
 from tokenlab import SID, GroupAttributes, PrivilegeAttributes, SidAndAttributes, Token
@@ -33,33 +35,21 @@ ALICE = SID("S-1-5-21-1-2-3-1001")
 EVERYONE, USERS, GUESTS = SID("S-1-1-0"), SID("S-1-5-32-545"), SID("S-1-5-32-546")
 
 
+def has_style(line: str, key: str) -> bool:
+    return _has_style(line, ALL_STYLES[key])
+
+
+def marked(line: str) -> set[str]:
+    return diff_marks(line, ALL_STYLES)
+
+
 def node_id(sid: SID, prefix: str = "group") -> str:
     return f"{prefix}_{sid.text.replace('-', '_')}"
-
-
-def node_line(source: str, nid: str) -> str:
-    lines = [ln for ln in source.splitlines() if re.match(rf"\s*{re.escape(nid)} \[", ln)]
-    assert len(lines) == 1, f"expected one declaration of {nid}, got {lines}"
-    return lines[0]
-
-
-def edge_line(source: str, a: str, b: str) -> str:
-    lines = [ln for ln in source.splitlines() if re.match(rf"\s*{re.escape(a)} -> {re.escape(b)}\b", ln)]
-    assert len(lines) == 1, f"expected one edge {a} -> {b}, got {lines}"
-    return lines[0]
 
 
 def text(line: str) -> str:
     line = re.sub(r"</?[BI]>", "", line)
     return re.sub(r"(?<=[|)])<BR/>", "", line).replace("<BR/>", " ")
-
-
-def has_style(line: str, key: str) -> bool:
-    return all(f"{k}={v}" in line or f'{k}="{v}"' in line for k, v in ALL_STYLES[key].items())
-
-
-def marked(line: str) -> set[str]:
-    return {s for s in ("added", "changed", "removed") if has_style(line, s) or has_style(line, f"edge_{s}")}
 
 
 def hand_token(**kw) -> Token:

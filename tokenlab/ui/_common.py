@@ -139,6 +139,41 @@ def nav_buttons() -> tuple[w.Button, w.Button, w.Button, w.Button]:
             w.Button(description="last", icon="fast-forward", tooltip="last call", layout=layout))
 
 
+class Stepper:
+    """first / back / next / last moving one slider, for widgets that step through calls.
+
+    A widget mixes this in, creates ``self.slider`` and the four buttons (:func:`nav_buttons`),
+    calls :meth:`wire_nav`, and defines ``_show()``, which the slider's every move calls.
+    """
+
+    def wire_nav(self) -> None:
+        self.first.on_click(self._on_first)
+        self.back.on_click(self._on_back)
+        self.next.on_click(self._on_next)
+        self.last.on_click(self._on_last)
+        self.slider.observe(self._on_slider, names="value")
+
+    @guarded
+    def _on_first(self, _button=None):
+        self.slider.value = self.slider.min
+
+    @guarded
+    def _on_back(self, _button=None):
+        self.slider.value = max(self.slider.value - 1, self.slider.min)
+
+    @guarded
+    def _on_next(self, _button=None):
+        self.slider.value = min(self.slider.value + 1, self.slider.max)
+
+    @guarded
+    def _on_last(self, _button=None):
+        self.slider.value = self.slider.max
+
+    @guarded
+    def _on_slider(self, _change=None):
+        self._show()
+
+
 def set_nav(slider: w.IntSlider, first, back, next_, last) -> None:
     """Buttons disabled where they would go nowhere."""
     at_start = slider.value <= slider.min or slider.disabled

@@ -14,7 +14,7 @@ _ROW_STYLE = {
 }
 
 
-class Compare(w.VBox):
+class Compare(c.Stepper, w.VBox):
     """Two traces of one story, aligned (:func:`tokenlab.view.compare.align`) and stepped together.
 
     ``Compare(trace_a, trace_b, *, titles=None)``. Each slider position is one aligned row:
@@ -53,11 +53,7 @@ class Compare(w.VBox):
         self.fit = c.fit_toggle(True)
         self.calls = w.HTML()
 
-        self.first.on_click(self._on_first)
-        self.back.on_click(self._on_back)
-        self.next.on_click(self._on_next)
-        self.last.on_click(self._on_last)
-        self.slider.observe(self._on_slider, names="value")
+        self.wire_nav()
         self.fit.observe(self._on_slider, names="value")
 
         half = w.Layout(width="50%", overflow="auto")
@@ -66,26 +62,6 @@ class Compare(w.VBox):
                         w.VBox([heads[1], self.b_call, self.b_graph], layout=half)])
         controls = w.HBox([self.first, self.back, self.slider, self.next, self.last, self.fit])
         super().__init__(children=[controls, self.error, self.position, sides, self.calls])
-        self._show()
-
-    @c.guarded
-    def _on_first(self, _button=None):
-        self.slider.value = self.slider.min
-
-    @c.guarded
-    def _on_back(self, _button=None):
-        self.slider.value = max(self.slider.value - 1, self.slider.min)
-
-    @c.guarded
-    def _on_next(self, _button=None):
-        self.slider.value = min(self.slider.value + 1, self.slider.max)
-
-    @c.guarded
-    def _on_last(self, _button=None):
-        self.slider.value = self.slider.max
-
-    @c.guarded
-    def _on_slider(self, _change=None):
         self._show()
 
     @property

@@ -6,7 +6,7 @@ import ipywidgets as w
 from . import _common as c
 
 
-class ScenarioPlayer(w.VBox):
+class ScenarioPlayer(c.Stepper, w.VBox):
     """Step through the calls of a :class:`~tokenlab.trace.Trace`.
 
     Position ``i`` of the slider is ``trace.steps[i]`` (the numbers of ``trace.table()``):
@@ -51,11 +51,7 @@ class ScenarioPlayer(w.VBox):
         self.calls = w.HTML()
         self._check_views: list[w.VBox] = []
 
-        self.first.on_click(self._on_first)
-        self.back.on_click(self._on_back)
-        self.next.on_click(self._on_next)
-        self.last.on_click(self._on_last)
-        self.slider.observe(self._on_slider, names="value")
+        self.wire_nav()
         self.fit.observe(self._on_fit, names="value")
         self.checks.observe(self._on_check_opened, names="selected_index")
 
@@ -73,27 +69,7 @@ class ScenarioPlayer(w.VBox):
         self.slider.disabled = n == 0
         self._show()
 
-    # -- navigation ---------------------------------------------------------------
-    @c.guarded
-    def _on_first(self, _button=None):
-        self.slider.value = self.slider.min
-
-    @c.guarded
-    def _on_back(self, _button=None):
-        self.slider.value = max(self.slider.value - 1, self.slider.min)
-
-    @c.guarded
-    def _on_next(self, _button=None):
-        self.slider.value = min(self.slider.value + 1, self.slider.max)
-
-    @c.guarded
-    def _on_last(self, _button=None):
-        self.slider.value = self.slider.max
-
-    @c.guarded
-    def _on_slider(self, _change=None):
-        self._show()
-
+    # -- navigation (Stepper) and the fit toggle ---------------------------------------
     @c.guarded
     def _on_fit(self, _change=None):
         self._draw_graph()

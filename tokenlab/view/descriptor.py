@@ -159,11 +159,15 @@ def _label(lines: list[tuple[str, str]]) -> str:
     return "<" + "<BR/>".join(parts) + ">"
 
 
-def _wrap(text: str, width: int) -> list[str]:
-    """Greedy line breaks after a blank or a '|', so 'A|B|C' masks and sentences both fold;
-    a piece longer than ``width`` keeps its own line rather than being cut."""
+_BLANK_OR_BAR = re.compile(r"(?<=[ |])")
+
+
+def _wrap(text: str, width: int, breaks: re.Pattern = _BLANK_OR_BAR) -> list[str]:
+    """Greedy line breaks where ``breaks`` allows (by default after a blank or a '|', so
+    'A|B|C' masks and sentences both fold); a piece longer than ``width`` keeps its own line
+    rather than being cut, so a name is never split."""
     lines, current = [], ""
-    for piece in re.split(r"(?<=[ |])", _visible(text)):
+    for piece in breaks.split(_visible(text)):
         if current and len(current.rstrip()) + len(piece.rstrip()) > width:
             lines.append(current.rstrip())
             current = ""

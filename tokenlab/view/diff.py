@@ -25,7 +25,7 @@ from typing import Iterable, Mapping
 
 import graphviz
 
-from .descriptor import _MASK_WIDTH, _TEXT_WIDTH, _label, _visible
+from .descriptor import _MASK_WIDTH, _TEXT_WIDTH, _label, _visible, _wrap
 
 __all__ = ["Box", "Arrow", "Scene", "Marked", "DIFF_STYLES", "LEGEND", "MARKS", "compare", "digraph", "label",
            "scene_table"]
@@ -147,17 +147,9 @@ def compare(now: Scene, before: Scene | None = None) -> tuple[list[Marked], list
 # ------------------------------------------------------------------ DOT
 
 def _fold(text: str, mode: str) -> list[str]:
-    """Greedy line breaks at the places ``mode`` allows; a piece longer than the width keeps
-    its own line rather than being cut (so a name is never split)."""
+    """``text`` folded at the places ``mode`` allows (the descriptor graph's folding)."""
     pattern, width = _FOLDS[mode]
-    lines, current = [], ""
-    for piece in pattern.split(_visible(text)):
-        if current and len(current.rstrip()) + len(piece.rstrip()) > width:
-            lines.append(current.rstrip())
-            current = ""
-        current += piece
-    lines.append(current.rstrip())
-    return lines
+    return _wrap(text, width, pattern)
 
 
 @lru_cache(maxsize=4096)
