@@ -251,3 +251,28 @@ def test_notebook_source_format_round_trips():
     nb = {"cells": [{"cell_type": c["cell_type"], "source": c["source"],
                      "metadata": {"tags": c["tags"]} if c["tags"] else {}} for c in cells]}
     assert tool.parse(tool.export(nb)) == cells
+
+
+def _course():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("course", ROOT / "tools" / "course.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def test_readme_notebook_table_is_generated_from_the_course_list():
+    course = _course()
+    readme = _readme()
+    assert course.START in readme and course.END in readme
+    table = readme.split(course.START, 1)[1].split(course.END, 1)[0].strip()
+    assert table == course.readme_table(), "README's table is stale: run python tools/course.py --readme"
+
+
+def test_course_list_is_exactly_the_notebooks():
+    course = _course()
+    listed = [name for name, _ in course.NOTEBOOKS]
+    present = sorted(p.stem for p in (ROOT / "notebooks").glob("*.ipynb"))
+    assert listed == present, "tools/course.py NOTEBOOKS must list every notebook, in order"
+    assert all(text.strip() for _, text in course.NOTEBOOKS)

@@ -1,0 +1,566 @@
+# %% [markdown]
+# # 05 · RevertToSelf is not a pop
+#
+# A service running as NETWORK SERVICE impersonates its client, alice. In the middle of her
+# request it needs to act, briefly, as someone else — bob — so it calls `SetThreadToken` with
+# bob's token. When that part is done it calls `RevertToSelf`, expecting to be alice again.
+# It is not: the thread is now NETWORK SERVICE, the service itself, and the rest of alice's
+# request runs with the service's rights.
+#
+# The question comes from Raymond Chen's post on *The Old New Thing*, "Why doesn't
+# RevertToSelf undo the most recent SetThreadToken?". This notebook replays it, then builds the
+# correct pattern, its variants and its traps, one recorded run at a time. By the end you will
+# be able to:
+#
+# * draw a thread's impersonation state as **one slot**, and say what `ImpersonateLoggedOnUser`,
+#   `SetThreadToken` and `RevertToSelf` each do to it;
+# * predict who a thread is after a nested impersonation ends with `RevertToSelf`;
+# * save and restore the thread token correctly, including when the thread was **not**
+#   impersonating (`ERROR_NO_TOKEN`);
+# * explain why "saving" `GetCurrentThreadToken()` saves nothing;
+# * use a small context manager that gets all of this right;
+# * explain why a token stays alive after its handle is closed while a thread still uses it —
+#   and why that makes a *stack* of tokens a bad idea.
+#
+# | Windows term | tokenlab name | example |
+# | --- | --- | --- |
+# | thread token, impersonation token | the thread's **token slot**, `thread.token` (`None` when empty) | `m.thread(1004).token` |
+# | effective token | `thread.effective_token`: the slot's token, else the process token | `api.GetCurrentThreadEffectiveToken()` (pseudo-handle `-6`) |
+# | `ImpersonateLoggedOnUser` | `api.ImpersonateLoggedOnUser(h)` | fills the slot |
+# | `SetThreadToken` | `api.SetThreadToken(None, h)`; `None` for NULL | `api.SetThreadToken(None, None)` empties the slot |
+# | `RevertToSelf` | `api.RevertToSelf()` | empties the slot |
+# | `OpenThreadToken` | `api.OpenThreadToken(thread, access, OpenAsSelf)` → a handle | `api.OpenThreadToken(api.GetCurrentThread(), TOKEN_IMPERSONATE, True)` |
+# | pseudo-handle | a negative int, in no handle table | `api.GetCurrentThreadToken()` → `-5` |
+# | `ERROR_NO_TOKEN` (1008) | `tl.WinError`, `.name`, `.winerror` | `err.winerror == ERROR_NO_TOKEN` |
+# | `CloseHandle`; object references | `api.CloseHandle(h)`; `TokenState.refs` in a snapshot | `snap.token(4).refs` |
+# | "who am I?" | `GetTokenInformation(..., TokenUser)` | `trace.final_user` |
+# | a recorded run of calls | `tl.Trace` (`nested_impersonation(...)`), `tl.record(m)` | `trace.table()`, `trace.steps[4].narration` |
+#
+# **How to use this notebook:** run the cells from top to bottom (Shift+Enter). The widgets
+# (step-through players, predictions, the side-by-side comparison) need a live kernel, so run
+# the cells rather than just reading them. When a cell asks you to predict, pick your answer
+# *before* pressing Reveal or running the next cell.
+
+# %%
+import inspect
+import textwrap
+
+import tokenlab as tl
+from tokenlab.win32 import *
+from tokenlab.scenarios import impersonating, nested_impersonation
+from tokenlab.view import compare_table, object_graph, object_table, svg
+from tokenlab.ui import Compare, Predict, ScenarioPlayer
+from IPython.display import SVG, display
+
+
+def wrap(text: str) -> str:
+    """Narrations are one long paragraph; fold them for reading."""
+    return textwrap.fill(text, width=100)
+
+
+def show_c(trace, steps=None):
+    """Print the C twin of each recorded step."""
+    for step in (trace.steps if steps is None else steps):
+        print(f"/* {step.index} */ {step.c_call}")
+
+
+# %% [markdown]
+# ## 1 · One thread, one slot
+#
+# A thread acts with the **primary token** of its process — unless it is impersonating. Then it
+# acts with its **thread token** instead. Windows keeps exactly one thread token per thread: a
+# single place that either holds a token or is empty. tokenlab draws it as the thread's
+# **token slot**.
+#
+# * `ImpersonateLoggedOnUser(h)` and `SetThreadToken(NULL, h)` put a token in the slot,
+#   **replacing** whatever was there;
+# * `RevertToSelf()` and `SetThreadToken(NULL, NULL)` **empty** the slot.
+#
+# That is all there is. Nothing remembers what the slot held before.
+#
+# `nested_impersonation(pattern)` builds a fresh machine — `svc.exe` running as NETWORK
+# SERVICE, local accounts alice and bob — runs one pattern of calls and returns the recorded
+# trace. Here is the machine after the service starts impersonating alice (step 2), with what
+# changed coloured; its text twin follows.
+
+# %%
+revert = nested_impersonation("revert")
+impersonating_alice = revert.steps[2].snapshot
+SVG(svg(object_graph(impersonating_alice, revert.steps[1].snapshot, focus_tid=1004)))
+
+# %%
+# NBVAL_CHECK_OUTPUT
+print(object_table(impersonating_alice, revert.steps[1].snapshot))
+
+# %% [markdown]
+# Thread 1004 has one `token slot`. It now holds Token#4 (alice), and the bold *effective*
+# arrow goes there instead of to the process's Token#1. Two handles, 4 and 8, name alice's and
+# bob's logon tokens; a handle is only a way to reach an object, not a place the thread acts
+# from.
+
+# %% [markdown]
+# ## 2 · Predict: who is the thread after `RevertToSelf`?
+#
+# The first five calls of the story: log on alice and bob, impersonate alice, switch to bob with
+# `SetThreadToken`, then `RevertToSelf()`.
+
+# %%
+# NBVAL_CHECK_OUTPUT
+print("\n".join(revert.table().splitlines()[:5]))
+
+# %% [markdown]
+# Right after `RevertToSelf`, the service asks `GetTokenInformation(GetCurrentThreadEffectiveToken(),
+# TokenUser)`: who is this thread now?
+
+# %%
+Predict("After ImpersonateLoggedOnUser(alice), SetThreadToken(NULL, bob) and RevertToSelf(), "
+        "who is thread 1004?",
+        ["TOKENLAB\\alice", "TOKENLAB\\bob", "NT AUTHORITY\\NETWORK SERVICE"],
+        lambda: nested_impersonation("revert").final_user,
+        explain="RevertToSelf empties the slot; the slot held bob's token and nothing else.")
+
+# %% tags=["reveal"]
+# NBVAL_CHECK_OUTPUT
+print("After RevertToSelf the thread is", nested_impersonation("revert").final_user)
+print()
+print(wrap(revert.steps[4].narration))
+
+# %% [markdown]
+# `SetThreadToken(NULL, bob)` *replaced* alice's token; it did not stack bob's on top of it. So
+# when `RevertToSelf` emptied the slot there was nothing of alice's left to come back to, and
+# the thread fell through to the process's own token: NETWORK SERVICE.
+#
+# As the post says, `RevertToSelf` does what its documentation says — it *ends* the
+# impersonation. It never meant "go back one step".
+#
+# Step through the whole run. Watch the token slot at steps 2, 3 and 4:
+
+# %%
+ScenarioPlayer(revert)
+
+# %% [markdown]
+# The whole trace, and its C twins:
+
+# %%
+# NBVAL_CHECK_OUTPUT
+print(revert.table())
+print()
+show_c(revert)
+
+# %% [markdown]
+# The slot just before and just after `RevertToSelf` (`~` marks what changed, `was:` what it
+# was):
+
+# %%
+display(SVG(svg(object_graph(revert.steps[4].snapshot, revert.steps[3].snapshot, focus_tid=1004))))
+
+# %%
+# NBVAL_CHECK_OUTPUT
+print(object_table(revert.steps[4].snapshot, revert.steps[3].snapshot))
+thread = revert.machine.thread(1004)
+print()
+print("thread.token:          ", thread.token)
+print("thread.effective_token:", revert.machine.describe(thread.effective_token))
+
+# %% [markdown]
+# ## 3 · Save, switch, restore
+#
+# If the thread should go back to alice, the code has to keep alice's token itself and put it
+# back explicitly. The pattern:
+#
+# 1. **save**: `OpenThreadToken(GetCurrentThread(), TOKEN_IMPERSONATE, TRUE, &saved)` — a real
+#    handle to the token now in the slot;
+# 2. **switch**: `SetThreadToken(NULL, hBob)`;
+# 3. do the work as bob;
+# 4. **restore**: `SetThreadToken(NULL, saved)`;
+# 5. `CloseHandle(saved)`.
+#
+# Two arguments of step 1 matter:
+#
+# * `TOKEN_IMPERSONATE` is the right `SetThreadToken` needs on the handle it is given, so that is
+#   the right to ask for;
+# * `OpenAsSelf=TRUE` makes Windows check the open **as the process** rather than as the
+#   impersonated client. The client's identity may well not be allowed to open its own token —
+#   below, we will see that in this world it is not.
+#
+# `nested_impersonation("save_restore")` runs the pattern:
+
+# %%
+# NBVAL_CHECK_OUTPUT
+save_restore = nested_impersonation("save_restore")
+print(save_restore.table())
+print()
+print("final user:", save_restore.final_user)
+print()
+show_c(save_restore, save_restore.steps[3:8])
+
+# %%
+ScenarioPlayer(save_restore)
+
+# %% [markdown]
+# Step 4 opened a second handle, 12, to the **same** Token#4 that is in the slot: saving is
+# taking a reference to the object, not copying it. Step 6 put that object back in the slot,
+# and step 7 closed the extra handle.
+#
+# Why `OpenAsSelf=TRUE`? Try the same open as the impersonated client. Token#4's DACL admits
+# NETWORK SERVICE and SYSTEM (it was created while the thread was still the service), not alice:
+
+# %%
+# NBVAL_CHECK_OUTPUT
+m = tl.Machine()
+m.add_user("alice", password="pw")
+svc = m.start_process("svc.exe", user="NETWORK SERVICE")
+api = svc.main_thread.api
+alice_h = api.LogonUser("alice", ".", "pw", LOGON32_LOGON_NETWORK, LOGON32_PROVIDER_DEFAULT)
+api.ImpersonateLoggedOnUser(alice_h)
+for as_self in (True, False):
+    try:
+        h = api.OpenThreadToken(api.GetCurrentThread(), TOKEN_IMPERSONATE, as_self)
+        print(f"OpenAsSelf={as_self}: handle {h}")
+        api.CloseHandle(h)
+    except tl.WinError as err:
+        print(f"OpenAsSelf={as_self}: {err}")
+
+# %% [markdown]
+# The two runs side by side — `RevertToSelf` against save-and-restore. The slider walks aligned
+# rows; each side shows its own object graph.
+
+# %%
+Compare(nested_impersonation("revert"), nested_impersonation("save_restore"))
+
+# %%
+# NBVAL_CHECK_OUTPUT
+print(compare_table(nested_impersonation("revert"), nested_impersonation("save_restore")))
+
+# %% [markdown]
+# The same pattern as a C function you could drop into a service (error handling kept, since
+# here it *is* the point):
+#
+# ```c
+# /* Run work() as hNested, then give the thread back exactly the token it had before. */
+# BOOL RunImpersonating(HANDLE hNested, void (*work)(void))
+# {
+#     HANDLE saved = NULL;
+#     if (!OpenThreadToken(GetCurrentThread(), TOKEN_IMPERSONATE, TRUE, &saved)) {
+#         if (GetLastError() != ERROR_NO_TOKEN)
+#             return FALSE;            /* a real failure: do not guess */
+#         saved = NULL;                /* not impersonating: "restore" means "no token" */
+#     }
+#     if (!SetThreadToken(NULL, hNested)) {
+#         if (saved) CloseHandle(saved);
+#         return FALSE;
+#     }
+#     work();
+#     BOOL restored = SetThreadToken(NULL, saved);   /* NULL empties the slot */
+#     if (saved) CloseHandle(saved);
+#     return restored;
+# }
+# ```
+#
+# The `ERROR_NO_TOKEN` branch is the next section.
+
+# %% [markdown]
+# ## 4 · When there was nothing to save
+#
+# The same helper may be called on a thread that is *not* impersonating. Then the slot is empty,
+# and `OpenThreadToken` has nothing to open: it fails with `ERROR_NO_TOKEN` (1008). That failure
+# is information, not an error to report: it says "restore to *no* token". Restoring is then
+# `SetThreadToken(NULL, NULL)` — which here does the same as `RevertToSelf()`.
+#
+# Only `ERROR_NO_TOKEN` means that. Any other failure (access denied, say) means the code does
+# not know what the slot held, and should stop rather than guess.
+
+# %%
+# NBVAL_CHECK_OUTPUT
+not_impersonating = nested_impersonation("not_impersonating")
+print(not_impersonating.table())
+print()
+print("final user:", not_impersonating.final_user)
+print()
+print(wrap(not_impersonating.steps[3].narration))
+print()
+show_c(not_impersonating, not_impersonating.steps[3:6])
+
+# %%
+ScenarioPlayer(not_impersonating)
+
+# %% [markdown]
+# The thread began as NETWORK SERVICE, was bob for a while, and is NETWORK SERVICE again: exactly
+# what it had before.
+
+# %% [markdown]
+# ## 5 · The pseudo-handle trap
+#
+# Windows has a function that *looks* like the perfect way to save the thread token:
+# `GetCurrentThreadToken()`. It is cheap, it cannot fail, and it needs no `CloseHandle`. But it
+# returns a **pseudo-handle**: the constant `-5`, which is in no handle table and means "the
+# current thread's token, *whatever it is when this handle is used*". Its siblings are
+# `GetCurrentProcess()` (-1), `GetCurrentThread()` (-2), `GetCurrentProcessToken()` (-4) and
+# `GetCurrentThreadEffectiveToken()` (-6). The token pseudo-handles grant query access only.
+# ([02_tokens](02_tokens.ipynb) introduces them.)
+#
+# `nested_impersonation("pseudo_handle")` "saves" `GetCurrentThreadToken()`, switches to bob,
+# and "restores" the saved value:
+
+# %%
+# NBVAL_CHECK_OUTPUT
+pseudo = nested_impersonation("pseudo_handle")
+print("\n".join(pseudo.table().splitlines()[:5]))
+restore = pseudo.steps[5]
+print(f"{restore.index:>2}  [{restore.image} t{restore.tid}]  {restore.call}  -> ?")
+
+
+# %%
+Predict("After saved = GetCurrentThreadToken(), SetThreadToken(NULL, bob) and SetThreadToken(NULL, saved), "
+        "who is thread 1004?",
+        ["TOKENLAB\\alice", "TOKENLAB\\bob", "NT AUTHORITY\\NETWORK SERVICE"],
+        lambda: nested_impersonation("pseudo_handle").final_user,
+        explain="A pseudo-handle is not a saved value: it is re-evaluated every time it is used.")
+
+# %% tags=["reveal"]
+# NBVAL_CHECK_OUTPUT
+print("After the 'restore' the thread is", nested_impersonation("pseudo_handle").final_user)
+print("the restore:", restore.call, "->", restore.error)
+print()
+print(wrap(restore.narration))
+
+# %% [markdown]
+# The restore failed with `ERROR_ACCESS_DENIED`: `SetThreadToken` needs `TOKEN_IMPERSONATE` on
+# the handle, and the pseudo-handle is query-only. Because a failed call changes nothing, the
+# thread is still bob — and the code, if it ignored the return value, would carry on with
+# alice's request as bob.
+#
+# It would be no better if the call had worked. At the moment of the restore, "the current
+# thread token" *is* bob's, so the call would have put bob's token in place of bob's token.
+# Query the same pseudo-handle before and after the switch and watch its meaning move:
+
+# %%
+# NBVAL_CHECK_OUTPUT
+m = tl.Machine()
+for name in ("alice", "bob"):
+    m.add_user(name, password="pw")
+svc = m.start_process("svc.exe", user="NETWORK SERVICE")
+api = svc.main_thread.api
+alice_h = api.LogonUser("alice", ".", "pw", LOGON32_LOGON_NETWORK, LOGON32_PROVIDER_DEFAULT)
+bob_h = api.LogonUser("bob", ".", "pw", LOGON32_LOGON_NETWORK, LOGON32_PROVIDER_DEFAULT)
+api.ImpersonateLoggedOnUser(alice_h)
+with tl.record(m, "what -5 names") as moving:
+    saved = api.GetCurrentThreadToken()
+    print("saved =", saved, "now names", m.sid_name(api.GetTokenInformation(saved, TokenUser).sid))
+    api.SetThreadToken(None, bob_h)
+    print("saved =", saved, "now names", m.sid_name(api.GetTokenInformation(saved, TokenUser).sid))
+print()
+print(moving.table())
+print()
+print("handles in svc.exe:", [h.value for h in moving.steps[-1].snapshot.process(svc.pid).handles])
+
+# %% [markdown]
+# The handle table holds only the two logon handles: `-5` never took a reference to anything.
+# To keep a token you need a real handle, and `OpenThreadToken` is how you get one.
+
+# %%
+ScenarioPlayer(pseudo)
+
+# %% [markdown]
+# ## 6 · A context manager that gets it right
+#
+# Python's `with` statement is a natural home for save-and-restore, because its `finally`
+# runs even when the block raises. `tokenlab.scenarios.impersonating(api, h)` is the C function
+# of section 3 written that way. Its source:
+
+# %%
+# NBVAL_CHECK_OUTPUT
+print(inspect.getsource(impersonating))
+
+# %% [markdown]
+# Try it in a fresh world: nested inside alice, then on a thread that is not impersonating, then
+# with a block that raises.
+
+# %%
+# NBVAL_CHECK_OUTPUT
+m = tl.Machine()
+for name in ("alice", "bob"):
+    m.add_user(name, password="pw")
+svc = m.start_process("svc.exe", user="NETWORK SERVICE")
+api = svc.main_thread.api
+thread = svc.main_thread
+alice_h = api.LogonUser("alice", ".", "pw", LOGON32_LOGON_NETWORK, LOGON32_PROVIDER_DEFAULT)
+bob_h = api.LogonUser("bob", ".", "pw", LOGON32_LOGON_NETWORK, LOGON32_PROVIDER_DEFAULT)
+
+
+def whoami() -> str:
+    user = api.GetTokenInformation(api.GetCurrentThreadEffectiveToken(), TokenUser)
+    slot = m.describe(thread.token) if thread.token is not None else "empty"
+    return f"{m.sid_name(user.sid):<30} slot: {slot}"
+
+
+seen = {}
+api.ImpersonateLoggedOnUser(alice_h)
+print("1. before:  ", whoami())
+with impersonating(api, bob_h):
+    print("   inside:  ", whoami())
+seen["nested"] = thread.token
+print("   after:   ", whoami())
+
+api.RevertToSelf()
+print("2. before:  ", whoami())
+with impersonating(api, bob_h):
+    print("   inside:  ", whoami())
+seen["not impersonating"] = thread.token
+print("   after:   ", whoami())
+
+api.ImpersonateLoggedOnUser(alice_h)
+try:
+    with impersonating(api, bob_h):
+        raise RuntimeError("the work failed")
+except RuntimeError as err:
+    print("3. raised:  ", err)
+seen["raised"] = thread.token
+print("   after:   ", whoami())
+print()
+print("handles left in svc.exe:", [h.value for h in tl.snapshot(m).process(svc.pid).handles])
+
+# %% [markdown]
+# Each time, the thread ends with exactly what it had: alice's token, an empty slot, and alice's
+# token again after the exception. No saved handle is left behind — only the two logon handles
+# remain.
+
+# %% [markdown]
+# ## 7 · Closing a handle the thread still uses
+#
+# One more thing follows from the slot being a real place. A kernel object lives as long as
+# *something* refers to it: a handle in some process's handle table, or an internal reference —
+# a process's primary token, a thread's token slot. `CloseHandle` removes one handle. It does not
+# destroy the object if something else still holds it.
+#
+# Record a logon, an impersonation, and a `CloseHandle` of the only handle to the token:
+
+# %%
+def close_while_in_use():
+    """Impersonate alice's logon token, close the only handle to it, ask who the thread is,
+    then revert. Returns the trace and the name the thread reported after the close."""
+    m = tl.Machine()
+    m.add_user("alice", password="pw")
+    svc = m.start_process("svc.exe", user="NETWORK SERVICE")
+    api = svc.main_thread.api
+    with tl.record(m, "close while in use") as trace:
+        h = api.LogonUser("alice", ".", "pw", LOGON32_LOGON_NETWORK, LOGON32_PROVIDER_DEFAULT)
+        api.ImpersonateLoggedOnUser(h)
+        api.CloseHandle(h)
+        user = api.GetTokenInformation(api.GetCurrentThreadEffectiveToken(), TokenUser)
+        api.RevertToSelf()
+    return trace, m.sid_name(user.sid)
+
+
+lifetime, user_after_close = close_while_in_use()
+
+# %%
+Predict("The thread impersonates alice's token, then closes the only handle to it, then asks "
+        "GetTokenInformation(GetCurrentThreadEffectiveToken(), TokenUser). What comes back?",
+        ["TOKENLAB\\alice", "NT AUTHORITY\\NETWORK SERVICE", "an error: the token is gone"],
+        lambda: close_while_in_use()[1],
+        explain="The slot holds a reference of its own.")
+
+# %% tags=["reveal"]
+# NBVAL_CHECK_OUTPUT
+print("After CloseHandle, the thread is still", user_after_close)
+print()
+print(lifetime.table())
+
+# %% [markdown]
+# Who holds Token#4 after each call? Each snapshot lists the references to each token
+# (`TokenState.refs`):
+
+# %%
+# NBVAL_CHECK_OUTPUT
+for step in lifetime:
+    token = step.snapshot.token(4)
+    held = ", ".join(f"{what} x{n}" for what, n in token.refs) if token else "gone"
+    print(f"after {step.index} {step.call:<75} Token#4: {held}")
+
+# %% [markdown]
+# After `CloseHandle` the handle table is empty, but Token#4 is still there, held by the slot:
+
+# %%
+# NBVAL_CHECK_OUTPUT
+print(object_table(lifetime.steps[2].snapshot, lifetime.steps[1].snapshot))
+
+# %% [markdown]
+# And `RevertToSelf` drops the last reference, so the token is destroyed (`-` marks it removed):
+
+# %%
+# NBVAL_CHECK_OUTPUT
+print(object_table(lifetime.steps[5].snapshot, lifetime.steps[4].snapshot))
+print()
+print(wrap(lifetime.steps[5].narration))
+
+# %%
+display(SVG(svg(object_graph(lifetime.steps[2].snapshot, lifetime.steps[1].snapshot, focus_tid=1004))))
+display(SVG(svg(object_graph(lifetime.steps[5].snapshot, lifetime.steps[4].snapshot, focus_tid=1004))))
+
+# %% [markdown]
+# Now imagine the slot were a stack, as the customer in the post hoped. Every token pushed and
+# later covered would still need a reference, or a later "pop" could uncover a token that had
+# already been destroyed. With references, a service that impersonated a series of clients
+# without ever reverting would keep every one of those tokens — and the logon sessions behind
+# them — alive, invisibly, for as long as the thread lived. The post names this as one reason
+# the thread token is a single value.
+#
+# With one slot, the rule stays simple: the slot holds exactly one reference, to exactly the
+# token the thread is using. If you want the previous token back, *you* keep it — with a real
+# handle, which you close when you are done.
+
+# %% [markdown]
+# ## Checks
+#
+# The cell below asserts what this notebook taught, against the model. If a change to tokenlab
+# breaks one of these facts, the notebook test fails here.
+
+# %%
+# NBVAL_CHECK_OUTPUT
+def checks():
+    passed = []
+
+    def check(condition, message):
+        assert condition, message
+        passed.append(message)
+
+    r = nested_impersonation("revert")
+    check(r.steps[3].snapshot.thread(1004).token == 5 and r.steps[2].snapshot.thread(1004).token == 4,
+          "SetThreadToken replaces alice's token in the slot with bob's")
+    check(r.steps[4].snapshot.thread(1004).token is None, "RevertToSelf empties the slot")
+    check(r.final_user == "NT AUTHORITY\\NETWORK SERVICE", "after nested impersonation + RevertToSelf the thread is the service")
+    s = nested_impersonation("save_restore")
+    check(s.final_user == "TOKENLAB\\alice", "save (OpenThreadToken) + SetThreadToken(saved) restores alice")
+    check(s.steps[4].call == "OpenThreadToken(GetCurrentThread(), TOKEN_IMPERSONATE, True)",
+          "the save opens a real handle with TOKEN_IMPERSONATE and OpenAsSelf=TRUE")
+    check(all(h.value != 12 for h in s.steps[-1].snapshot.process(1000).handles), "the saved handle is closed")
+    n = nested_impersonation("not_impersonating")
+    check(n.steps[3].error == "ERROR_NO_TOKEN (1008)", "OpenThreadToken on a thread with an empty slot fails with ERROR_NO_TOKEN")
+    check(n.steps[5].call == "SetThreadToken(None, None)" and n.final_user == "NT AUTHORITY\\NETWORK SERVICE",
+          "restoring 'no token' is SetThreadToken(NULL, NULL)")
+    p = nested_impersonation("pseudo_handle")
+    check(p.steps[3].result == "-5", "GetCurrentThreadToken() is the pseudo-handle -5")
+    check(p.steps[5].error == "ERROR_ACCESS_DENIED (5)", "restoring from the pseudo-handle fails: it is query-only")
+    check(p.final_user == "TOKENLAB\\bob", "after the failed restore the thread is still bob")
+    check([step.result for step in moving if step.name == "GetTokenInformation"]
+          == ["SidAndAttributes(SID('S-1-5-21-1004336348-1177238915-682003330-1001'), 0x00000000)",
+              "SidAndAttributes(SID('S-1-5-21-1004336348-1177238915-682003330-1002'), 0x00000000)"],
+          "the pseudo-handle names alice before the switch and bob after it")
+    check(seen["nested"] is not None and seen["nested"].user.text.endswith("-1001"),
+          "impersonating() restores alice after a nested bob block")
+    check(seen["not impersonating"] is None, "impersonating() restores 'no token' when the thread was not impersonating")
+    check(seen["raised"] is not None and seen["raised"].user.text.endswith("-1001"),
+          "impersonating() restores even when the block raises")
+    check(dict(lifetime.steps[2].snapshot.token(4).refs) == {"thread token": 1},
+          "after CloseHandle the slot still holds a reference to the token")
+    check(user_after_close == "TOKENLAB\\alice", "so the thread is still alice")
+    check(lifetime.steps[5].name == "RevertToSelf" and lifetime.steps[5].snapshot.token(4) is None, "RevertToSelf drops the last reference and the token is gone")
+    rows = compare_table(r, s).splitlines()
+    check("differs" in rows[-2] and "S-1-5-20" in rows[-2], "compare_table shows the two runs end as different users")
+    for message in passed:
+        print("ok:", message)
+    print(f"all {len(passed)} checks passed")
+
+
+checks()
