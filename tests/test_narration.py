@@ -109,7 +109,8 @@ def test_pseudo_handle_narration_and_failed_restore():
     assert "a pseudo-handle" in step(tr, "GetCurrentThreadToken").narration
     fail = step(tr, "SetThreadToken")
     assert fail.error == "ERROR_ACCESS_DENIED (5)"
-    assert "was not opened with TOKEN_IMPERSONATE" in fail.narration
+    assert "GetCurrentThreadToken() is a pseudo-handle that grants only TOKEN_QUERY|TOKEN_QUERY_SOURCE" in fail.narration
+    assert "this call needs TOKEN_IMPERSONATE" in fail.narration
 
 
 def test_reads_say_nothing_changed_and_name_sids():
@@ -209,3 +210,55 @@ def test_check_records_name_account_sids():
     (rec,) = step(duplicated_token(), "CoCreateInstance").checks
     assert f"{ALICE} (S-1-5-21-1004336348-1177238915-682003330-1001) is not in the token" in rec.narrative
     assert rec.narrative.startswith("Access denied.")
+
+
+def test_c_twin_declares_structures_and_arrays_without_nested_comments():
+    m, api = world("alice")
+    with tl.record(m) as tr:
+        h = api.LogonUser("alice", ".", "pw", C.LOGON32_LOGON_NETWORK, C.LOGON32_PROVIDER_DEFAULT)
+        api.SetTokenInformation(h, C.TokenDefaultDacl, tl.ACL([tl.ACE.allow(tl.SID("S-1-5-18"), C.GENERIC_ALL)]))
+        api.CreateRestrictedToken(h, 0, [tl.SID("S-1-5-32-545")], [], [])
+        api.DuplicateHandle(api.GetCurrentProcess(), h, api.GetCurrentProcess(), 0, False, C.DUPLICATE_SAME_ACCESS)
+    for s in tr.steps:
+        for line in s.c_call.splitlines():
+            body = line.split("//", 1)[0]
+            assert body.count("/*") == body.count("*/") <= 1, line
+            assert "/*" not in line.split("//", 1)[1] if "//" in line else True, line
+    set_info = step(tr, "SetTokenInformation").c_call.splitlines()
+    assert set_info[0].startswith("// TokenInformation: pAcl D:(A;;GA;;;SY)")
+    assert set_info[1] == "SetTokenInformation(h4, TokenDefaultDacl, &info, sizeof info);"
+    restricted = step(tr, "CreateRestrictedToken").c_call.splitlines()
+    assert restricted[0] == "SID_AND_ATTRIBUTES SidsToDisable[1];  // S-1-5-32-545"
+    assert ", 1, SidsToDisable, 0, NULL, 0, NULL, &h" in restricted[-1]
+    dup = step(tr, "DuplicateHandle").c_call.splitlines()
+    assert dup[0] == "HANDLE hTarget;  // = 12 in the target process"
+    assert "&hTarget" in dup[-1]
+
+
+def test_access_check_steps_keep_their_check_and_name_the_mapping():
+    m, api = world("alice")
+    h = api.LogonUser("alice", ".", "pw", C.LOGON32_LOGON_NETWORK, C.LOGON32_PROVIDER_DEFAULT)
+    sd = tl.SecurityDescriptor.from_sddl("O:SYG:SYD:(A;;0x1;;;WD)")
+    with tl.record(m) as tr:
+        granted, ok = api.AccessCheck(sd, h, C.EVENT_MODIFY_STATE, tl.EVENT_MAPPING)
+        api.CheckTokenMembership(h, tl.SID("S-1-5-32-544"))
+    s = tr.steps[0]
+    assert not ok and s.call.endswith(", EVENT_MAPPING)")
+    assert s.result == "(0, False)"
+    (rec,) = s.checks
+    assert rec.what == "the descriptor passed to AccessCheck" and not rec.result.allowed
+    assert "Access denied." in s.narration
+    assert tr.steps[1].narration.startswith("CheckTokenMembership returned False.")
+
+
+def test_set_token_integrity_lowers_freely_and_raises_only_with_tcb():
+    m, api = world("alice")
+    h = api.LogonUser("alice", ".", "pw", C.LOGON32_LOGON_NETWORK, C.LOGON32_PROVIDER_DEFAULT)
+    api.SetTokenInformation(h, C.TokenIntegrityLevel, tl.SID("S-1-16-4096"))
+    assert api.GetTokenInformation(h, C.TokenIntegrityLevel).sid == tl.SID("S-1-16-4096")
+    with pytest.raises(tl.WinError) as e:  # NETWORK SERVICE holds no SeTcbPrivilege
+        api.SetTokenInformation(h, C.TokenIntegrityLevel, tl.SID("S-1-16-12288"))
+    assert e.value.winerror == tl.ErrorCode.ERROR_PRIVILEGE_NOT_HELD
+    assert api.GetTokenInformation(h, C.TokenIntegrityLevel).sid == tl.SID("S-1-16-4096")
+    with pytest.raises(tl.NotModelledError):
+        api.SetTokenInformation(h, C.TokenMandatoryPolicy, 0)

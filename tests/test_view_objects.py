@@ -181,7 +181,9 @@ def test_revert_to_self_empties_the_slot_and_the_effective_token_is_network_serv
     assert "effective" in new and marked(new) == {"added"}
     assert "acts as NT AUTHORITY\\\\NETWORK SERVICE" in node_line(src, f"thread_{tid}")
     assert node_line(src, f"token_{bob}"), "bob's token still has a handle: it stays"
-    assert not marked(node_line(src, f"token_{bob}"))
+    # It lost the slot's reference: only the handle keeps it alive now, and it says so.
+    assert marked(node_line(src, f"token_{bob}")) == {"changed"}
+    assert "held by: handle ×1" in text(node_line(src, f"token_{bob}"))
 
     table = object_table(after, before)
     assert re.search(rf"^- +-> Token#{bob}: holds$", table, re.M)

@@ -192,7 +192,7 @@ def access_check(sd: SecurityDescriptor, token, desired: int, mapping: GenericMa
     if map_generic:
         desired = mapping.map(desired)
     if ex:
-        ex.add("request", f"You asked for {ex.fmt(desired)} on a {mapping.object_type} object.")
+        ex.add("request", f"You asked for {ex.fmt(desired)} on {'an' if mapping.object_type[:1] in 'AEIOU' else 'a'} {mapping.object_type} object.")
     if require_impersonation and int(token.token_type) != _TOKEN_IMPERSONATION:
         return _fail(ErrorCode.ERROR_NO_IMPERSONATION_TOKEN, desired, mapping, ex,
                      "AccessCheck needs an impersonation token; this is a primary token (duplicate it first).")

@@ -25,8 +25,9 @@ from .sids import SID
 __all__ = ["c_call", "c_expr", "C_SIGNATURES"]
 
 # facade name -> (returns, C name, C arguments). "{0}" is the facade's first argument as C,
-# "{out}" the handle the call returns (declared before the call), "{out1}" the second
-# value of a tuple result. Everything else is literal C.
+# "{#0}" puts it in a "// name: value" line before the call instead (a structure the C
+# code fills in), "{out}" is the handle the call returns (declared before the call),
+# "{out1}" the second value of a tuple result. Everything else is literal C.
 C_SIGNATURES: dict[str, tuple[str, str, str]] = {
     "GetCurrentProcess": ("HANDLE", "GetCurrentProcess", ""),
     "GetCurrentThread": ("HANDLE", "GetCurrentThread", ""),
@@ -51,9 +52,9 @@ C_SIGNATURES: dict[str, tuple[str, str, str]] = {
     "SetThreadToken": ("BOOL", "SetThreadToken", "{&0}, {1}"),
     "RevertToSelf": ("BOOL", "RevertToSelf", ""),
     "GetTokenInformation": ("BOOL", "GetTokenInformation", "{0}, {1}, buffer, sizeof buffer, &cbReturned"),
-    "SetTokenInformation": ("BOOL", "SetTokenInformation", "{0}, {1}, &info /* {2} */, sizeof info"),
+    "SetTokenInformation": ("BOOL", "SetTokenInformation", "{0}, {1}, &info{#2}, sizeof info"),
     "AdjustTokenPrivileges": ("BOOL", "AdjustTokenPrivileges",
-                              "{0}, {1}, &newState /* {2} */, sizeof previous, &previous, &cbPrevious"),
+                              "{0}, {1}, &newState{#2}, sizeof previous, &previous, &cbPrevious"),
     "GetSecurityInfo": ("DWORD", "GetSecurityInfo", "{0}, {1}, {2}, NULL, NULL, &pDacl, NULL, &pSD"),
     "GetKernelObjectSecurity": ("BOOL", "GetKernelObjectSecurity", "{0}, {1}, pSD, cbSD, &cbNeeded"),
     "SetSecurityInfo": ("DWORD", "SetSecurityInfo", "{0}, {1}, {2}, {3}, {4}, {5}, {6}"),
@@ -63,7 +64,7 @@ C_SIGNATURES: dict[str, tuple[str, str, str]] = {
     "CreateThread": ("HANDLE", "CreateThread", "{0}, {1}, ThreadProc, {3}, {4}, &{out1}"),
     "AccessCheck": ("BOOL", "AccessCheck",
                     "{0}, {1}, {2}, &mapping, &privileges, &cbPrivileges, &granted, &status"),
-    "PrivilegeCheck": ("BOOL", "PrivilegeCheck", "{0}, &requiredPrivileges /* {1} */, &result"),
+    "PrivilegeCheck": ("BOOL", "PrivilegeCheck", "{0}, &requiredPrivileges{#1}, &result"),
     "CheckTokenMembership": ("BOOL", "CheckTokenMembership", "{0}, {1}, &isMember"),
     "CoCreateInstance": ("HRESULT", "CoCreateInstance", "{0}, {1}, {2}, {3}, (void **)&punk"),
 }
@@ -115,7 +116,11 @@ def c_expr(param: str, value, pre: list[str]) -> str:
     if isinstance(value, enum.Enum):
         return format_arg(param, value)
     if isinstance(value, (tuple, list)):
-        return "NULL" if not value else f"array /* {', '.join(map(str, value))} */"
+        if not value:
+            return "NULL"
+        items = ", ".join(getattr(v, "text", None) or str(getattr(v, "sid", v)) for v in value)
+        pre.append(f"SID_AND_ATTRIBUTES {param}[{len(value)}];  // {items}")
+        return param
     return f"/* {value!r} */"
 
 
@@ -147,9 +152,16 @@ def c_call(fn, name: str, args: tuple, kwargs: dict, result=None, error=None) ->
             v = kwargs.get(p, None if param.default is inspect.Parameter.empty else param.default)
         fields[str(i)] = c_expr(p, v, pre)
         fields[f"&{i}"] = "NULL" if v is None else f"&{fields[str(i)]}"
+        fields[f"#{i}"] = ""
+        if f"{{#{i}}}" in template:
+            pre.append(f"// {p}: {_comment(fields[str(i)])}")
         fields[f"n{i}"] = str(len(v)) if isinstance(v, (tuple, list)) else "0"
     if "{out}" in template:
-        fields["out"] = _result_var(result if error is None else None, pre)
+        if name == "DuplicateHandle":  # the new handle belongs to the target process
+            fields["out"] = "hTarget"
+            pre.append("HANDLE hTarget;" + (f"  // = {result} in the target process" if error is None else ""))
+        else:
+            fields["out"] = _result_var(result if error is None else None, pre)
     if "{out1}" in template:
         tid = result[1] if error is None and isinstance(result, tuple) else None
         fields["out1"] = f"tid{tid}" if tid is not None else "tid"
@@ -174,6 +186,11 @@ def c_call(fn, name: str, args: tuple, kwargs: dict, result=None, error=None) ->
         call += f"  // {got} {error.name} ({error.winerror})"
     lines = list(dict.fromkeys(p for p in pre if p))  # each declaration once, in order
     return "\n".join(lines + [call])
+
+
+def _comment(text: str) -> str:
+    """``text`` for a // comment: an inner /* … */ would end nothing there, but reads oddly."""
+    return text.replace("/* ", "").replace(" */", "").replace("/*", "").replace("*/", "")
 
 
 def _fill(template: str, fields: dict[str, str]) -> str:

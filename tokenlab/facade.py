@@ -159,6 +159,12 @@ def _level(value) -> SecurityImpersonationLevel:
         raise WinError(ErrorCode.ERROR_INVALID_PARAMETER, f"{value} is not a SECURITY_IMPERSONATION_LEVEL.") from None
 
 
+# Information classes Windows lets SetTokenInformation change but tokenlab does not model
+# (docs: SetTokenInformation, TOKEN_INFORMATION_CLASS): an explicit error, never a fake.
+_SETTABLE_NOT_MODELLED = frozenset({12, 14, 16, 17, 26, 27, 23, 24})  # SessionId, SessionReference,
+# AuditPolicy, Origin, UIAccess, MandatoryPolicy, VirtualizationAllowed, VirtualizationEnabled
+
+
 def win32(fn):
     """Mark a facade function: keep the last error like Windows and feed the trace."""
     name = fn.__name__
@@ -234,6 +240,10 @@ class Api:
                            f"Handle {h} is a {obj.object_type} handle; this call needs a {' or '.join(kinds)} handle.")
         if required & ~granted:
             missing = obj.mapping.format(required & ~granted)
+            if h in PSEUDO_HANDLES:
+                raise WinError(ErrorCode.ERROR_ACCESS_DENIED,
+                               f"{PSEUDO_HANDLES[h]} is a pseudo-handle that grants only "
+                               f"{obj.mapping.format(granted)}; this call needs {missing}.")
             raise WinError(ErrorCode.ERROR_ACCESS_DENIED, f"Handle {h} was not opened with {missing}.")
         return obj, granted
 
@@ -393,7 +403,8 @@ class Api:
     def LogonUser(self, lpszUsername, lpszDomain, lpszPassword, dwLogonType, dwLogonProvider) -> int:
         """Returns phToken. A network logon gives an *impersonation* token, every other type
         a primary token (docs: LogonUser). The new token's own descriptor comes from the
-        caller's effective token, like any new object."""
+        caller's effective token, like any new object — a model choice (Windows' LSA gives
+        the tokens it makes a protective descriptor; see the tokenlab.machine docstring)."""
         if not isinstance(lpszUsername, str):
             raise TypeError(f"lpszUsername must be str, got {type(lpszUsername).__name__}")
         if lpszDomain is not None and not isinstance(lpszDomain, str):
@@ -408,6 +419,10 @@ class Api:
         creator = self._creator()
         security = self.machine.assign_security(creator, None, TOKEN_MAPPING)
         token = self.machine.logon(acct, logon_type, created_by=self.process.token.authentication_id)
+        # A LogonUser token is in the caller's session and names Advapi as its source
+        # (TokenSource "Advapi"); only Winlogon's interactive logons say "User32".
+        token.session_id = self.process.token.session_id
+        token.source = "Advapi"
         token.security = security
         self.machine.register(token)
         token.origin = f"LogonUser({acct.name}, {LOGON_TYPE_NAMES[logon_type]})"
@@ -587,9 +602,16 @@ class Api:
     @win32
     def SetTokenInformation(self, TokenHandle, TokenInformationClass, TokenInformation) -> bool:
         cls = _int(TokenInformationClass, "TokenInformationClass")
-        if cls not in (C.TokenOwner, C.TokenPrimaryGroup, C.TokenDefaultDacl):
+        if cls in _SETTABLE_NOT_MODELLED:
+            from .errors import NotModelledError
+
+            raise NotModelledError(f"SetTokenInformation({C.TOKEN_INFORMATION_CLASS_NAMES.get(cls, cls)}) works on "
+                                   "Windows but is not modelled by tokenlab")
+        if cls not in (C.TokenOwner, C.TokenPrimaryGroup, C.TokenDefaultDacl, C.TokenIntegrityLevel):
             raise WinError(ErrorCode.ERROR_INVALID_PARAMETER,
-                           f"SetTokenInformation class {cls} is not modelled (owner, primary group, default DACL are).")
+                           f"SetTokenInformation cannot set information class {cls}.")
+        if cls == C.TokenIntegrityLevel:
+            return self._set_integrity(TokenHandle, TokenInformation)
         if cls == C.TokenDefaultDacl:
             if TokenInformation is not None and not isinstance(TokenInformation, ACL):
                 raise TypeError(f"TokenInformation must be ACL or None, got {type(TokenInformation).__name__}")
@@ -608,6 +630,24 @@ class Api:
             t.primary_group = sid
         else:
             t.default_dacl = TokenInformation
+        t.modified_id = self.machine.new_luid()
+        return True
+
+    def _set_integrity(self, h, value) -> bool:
+        """TokenIntegrityLevel: lowering needs only TOKEN_ADJUST_DEFAULT; raising also needs
+        SeTcbPrivilege enabled in the caller's token (*Windows Security Internals*, ch. 4)."""
+        from .sids import integrity_rid
+
+        sid = value.sid if isinstance(value, SidAndAttributes) else _sid(value, "TokenInformation")
+        try:
+            new = integrity_rid(sid)
+        except ValueError:
+            raise WinError(ErrorCode.ERROR_INVALID_PARAMETER, f"{sid} is not an integrity level SID.") from None
+        t = self._token(h, C.TOKEN_ADJUST_DEFAULT)
+        if new > t.integrity_rid and not self.thread.effective_token.privilege_enabled("SeTcbPrivilege"):
+            raise WinError(ErrorCode.ERROR_PRIVILEGE_NOT_HELD,
+                           "Raising a token's integrity level needs SeTcbPrivilege.")
+        t.integrity_level = sid
         t.modified_id = self.machine.new_luid()
         return True
 
@@ -771,7 +811,7 @@ class Api:
     def AccessCheck(self, pSecurityDescriptor, ClientToken, DesiredAccess, GenericMapping_):
         """Returns (GrantedAccess, AccessStatus). A denial is not a call failure: status is
         False and ``GetLastError()`` says why. The full explanation is kept in
-        ``api.last_access_check``."""
+        ``thread.last_access_check`` (and in the trace's step, when recording)."""
         sd = _sd(pSecurityDescriptor, "pSecurityDescriptor")
         desired = _int(DesiredAccess, "DesiredAccess")
         if not isinstance(GenericMapping_, GenericMapping):
@@ -781,10 +821,13 @@ class Api:
         if result.is_call_failure:
             raise WinError(result.status)
         self.thread.last_access_check = result
+        if self.machine.tracer is not None:
+            self.machine.tracer.note_check("the descriptor passed to AccessCheck", token, result,
+                                           "AccessCheck checks the client token it is given", sd=sd)
         if not result.allowed:
             self._pending_error = result.status
-            return 0, False
-        return int(result.granted), True
+            return GenericMapping_.rights(0), False
+        return GenericMapping_.rights(int(result.granted)), True
 
     @win32
     def PrivilegeCheck(self, ClientToken, RequiredPrivileges) -> bool:

@@ -27,6 +27,13 @@ Model simplifications (said here and in the notebooks):
   tokenlab does not model every condition of the kernel's check.
 * New objects get a mandatory label only when their creator runs below Medium integrity
   (objects without a label count as Medium).
+* A LogonUser token's *own* descriptor follows the general new-object rule (from the
+  caller's effective token). On Windows the LSA creates that token and gives it a
+  protective descriptor of its own (the ReactOS LSA, which follows Windows: SYSTEM full
+  control, Administrators read, the user full control). tokenlab's choice makes the
+  stories' client token behave like the one a service gets by impersonating a client over
+  RPC or a named pipe, which the kernel copies with a default descriptor from the
+  service's side. Lessons that depend on it say "in tokenlab's model".
 """
 from __future__ import annotations
 

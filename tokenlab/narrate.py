@@ -177,6 +177,10 @@ def _result_text(name: str, result: str, names: dict[str, str]) -> str:
     return f"{name} returned {result}." + "".join(f" {w}." for w in who)
 
 
+# Calls whose TRUE/FALSE is an answer, not just "it worked".
+_ANSWERS = frozenset({"CheckTokenMembership", "PrivilegeCheck"})
+
+
 def narrate(name: str, tid: int, before, after, *, result: str | None = None, error=None,
             notes: Iterable[str] = (), checks: Iterable = (), explanation: Iterable[str] = ()) -> str:
     """The paragraph for one call (see the module docstring)."""
@@ -184,7 +188,7 @@ def narrate(name: str, tid: int, before, after, *, result: str | None = None, er
     names = dict(after.names)
     if error is not None:
         parts.append(f"{name} failed: {error}" + ("" if str(error).endswith(".") else "."))
-    elif result not in (None, "None", "True"):
+    elif result not in (None, "None", "True") or name in _ANSWERS:
         parts.append(_result_text(name, result, names))
     else:
         parts.append(f"{name} succeeded.")

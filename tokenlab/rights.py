@@ -211,6 +211,15 @@ def mask_names(mask: int, cls: type[enum.IntFlag] = StandardAccess) -> list[str]
         if int(member) == mask and not name.startswith("STANDARD_RIGHTS"):
             return [name]
     names, rest = [], mask
+    # A multi-bit flag that is not a composite of named bits (SE_GROUP_LOGON_ID is
+    # 0xC0000000, two bits no other member names) is named when all its bits are set.
+    wide = []
+    for name, member in cls.__members__.items():
+        v = int(member)
+        if v & (v - 1) and mask & v == v and not any(
+                int(m) & v == int(m) and int(m) & (int(m) - 1) == 0 and int(m) for m in cls.__members__.values()):
+            wide.append(name)
+            rest &= ~v
     for bit in range(32):
         b = 1 << bit
         if mask & b:
@@ -222,6 +231,7 @@ def mask_names(mask: int, cls: type[enum.IntFlag] = StandardAccess) -> list[str]
             if n is not None and cls.__members__.get(n) is not None and int(cls.__members__[n]) == b:
                 names.append(n)
                 rest &= ~b
+    names += wide
     if rest:
         names.append(f"0x{rest:X}")
     return names

@@ -133,7 +133,7 @@ PRIVILEGES: dict[str, int] = {
 PRIVILEGE_BY_LUID = {v: k for k, v in PRIVILEGES.items()}
 
 
-class MandatoryPolicy(enum.IntFlag):
+class MandatoryPolicy(HexFlag):
     TOKEN_MANDATORY_POLICY_OFF = 0x0
     TOKEN_MANDATORY_POLICY_NO_WRITE_UP = 0x1
     TOKEN_MANDATORY_POLICY_NEW_PROCESS_MIN = 0x2

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from .acl import SecurityDescriptor
 from .errors import ComError, WinError
 from .handles import PSEUDO_HANDLES
-from .rights import mask_names
+from .rights import GenericMapping, mask_names
 from .sids import SID
 
 
@@ -289,11 +289,23 @@ def format_arg(name: str, value) -> str:
         return value.name
     if isinstance(value, SecurityDescriptor):
         return f"SecurityDescriptor.from_sddl({value.to_sddl()!r})"
+    if isinstance(value, GenericMapping):
+        return _mapping_name(value)
     if isinstance(value, SID):
         return repr(value)
     if type(value).__name__ == "SECURITY_ATTRIBUTES":
         return f"SECURITY_ATTRIBUTES({format_arg('sd', value.lpSecurityDescriptor)}, {value.bInheritHandle})"
     return repr(value)
+
+
+def _mapping_name(mapping: GenericMapping) -> str:
+    """``FILE_MAPPING`` for the library's mappings; the dataclass repr for one a learner made."""
+    from . import rights
+
+    for n, v in vars(rights).items():
+        if n.endswith("_MAPPING") and v == mapping:
+            return n
+    return repr(mapping)
 
 
 def format_call(fn, name: str, args: tuple, kwargs: dict) -> str:

@@ -138,6 +138,10 @@ def _token_lines(t, name: _Namer, tokens: dict) -> tuple[tuple[str, str], ...]:
     if t.duplicated_from is not None:
         gone = "" if t.duplicated_from in tokens else ", gone since"
         lines.append(("i", f"duplicated from Token#{t.duplicated_from}{gone}"))
+    if t.refs:
+        # What keeps the token alive: it dies with its last reference (handle or slot).
+        held = ", ".join(f"{reason} \u00d7{count}" for reason, count in t.refs)
+        lines.append(("iw", f"held by: {held}"))
     allowed, denied = _dacl_sids(t.security, name.domain)
     if allowed:
         lines.append(("l", "its DACL allows " + ", ".join(name(s) for s in allowed)))

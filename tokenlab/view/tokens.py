@@ -75,6 +75,11 @@ STYLES: dict[str, dict[str, str]] = {
 def group_state(attributes: int) -> tuple[str, str]:
     """(style key, words) for a group's SE_GROUP_* attributes: deny-only beats enabled."""
     a = GroupAttributes(attributes)
+    if a & GroupAttributes.SE_GROUP_INTEGRITY:
+        # TokenGroups lists the integrity label too; it drives the mandatory integrity
+        # check, not the DACL walk, so "enabled" or "disabled" would mislead.
+        state = "enabled" if a & GroupAttributes.SE_GROUP_INTEGRITY_ENABLED else "not enforced"
+        return "group_enabled", f"integrity label ({state}): used by the mandatory integrity check (0x{int(attributes):08X})"
     if a & GroupAttributes.SE_GROUP_USE_FOR_DENY_ONLY:
         key, words = "group_deny_only", ["deny-only: matches deny ACEs only"]
     elif a & GroupAttributes.SE_GROUP_ENABLED:
@@ -85,8 +90,6 @@ def group_state(attributes: int) -> tuple[str, str]:
         words.append("logon SID")
     if a & GroupAttributes.SE_GROUP_OWNER:
         words.append("may own new objects")
-    if a & GroupAttributes.SE_GROUP_INTEGRITY:
-        words.append("integrity")
     if a & GroupAttributes.SE_GROUP_RESOURCE:
         words.append("resource")
     return key, f"{', '.join(words)} (0x{int(attributes):08X})"
