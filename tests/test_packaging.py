@@ -276,3 +276,12 @@ def test_course_list_is_exactly_the_notebooks():
     present = sorted(p.stem for p in (ROOT / "notebooks").glob("*.ipynb"))
     assert listed == present, "tools/course.py NOTEBOOKS must list every notebook, in order"
     assert all(text.strip() for _, text in course.NOTEBOOKS)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_stored_notebook_holds_no_random_widget_ids(path):
+    """Widget model ids are uuid4s in the kernel; the builder numbers them in a fixed walk,
+    so a rebuild of an unchanged notebook stores the same text (DESIGN: determinism)."""
+    text = path.read_text(encoding="utf-8")
+    ids = set(re.findall(r'"model_id": "([0-9a-f]{32})"', text)) | set(re.findall(r"IPY_MODEL_([0-9a-f]{32})", text))
+    assert all(int(i, 16) < 1 << 16 for i in ids), "random widget model ids: rebuild with tools/build_notebooks.py"

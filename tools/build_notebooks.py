@@ -114,11 +114,60 @@ def execute(nb, name: str) -> float:
     return took
 
 
+WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
+
+
+def coalesce_streams(nb):
+    """Join consecutive stdout (or stderr) outputs of a cell: how the kernel chunks a
+    cell's printing depends on timing, and the stored file should not."""
+    for cell in nb.cells:
+        merged = []
+        for out in cell.get("outputs", ()):
+            if (out.get("output_type") == "stream" and merged and merged[-1].get("output_type") == "stream"
+                    and merged[-1]["name"] == out["name"]):
+                merged[-1]["text"] += out["text"]
+            else:
+                merged.append(out)
+        if "outputs" in cell:
+            cell["outputs"] = merged
+    return nb
+
+
+def stable_widget_ids(nb):
+    """The notebook with every widget model id (a random uuid4 from the kernel) replaced by
+    a number given in a fixed walk — views in cell order, then each model's references in
+    attribute order — and the saved state in that order, so a rebuild stores the same text."""
+    import nbformat
+
+    widgets = nb.metadata.get("widgets", {}).get(WIDGET_STATE, {})
+    state = widgets.get("state", {})
+    if not state:
+        return nb
+    order: list[str] = []
+    queue = [o["data"]["application/vnd.jupyter.widget-view+json"]["model_id"]
+             for c in nb.cells for o in c.get("outputs", ())
+             if "application/vnd.jupyter.widget-view+json" in o.get("data", {})]
+    while queue:
+        mid = queue.pop(0)
+        if mid in order or mid not in state:
+            continue
+        order.append(mid)
+        queue += re.findall(r"IPY_MODEL_([0-9a-f]{32})", json.dumps(state[mid], sort_keys=True))
+    rest = sorted((m for m in state if m not in order), key=lambda m: json.dumps(state[m], sort_keys=True))
+    order += rest
+    widgets["state"] = {mid: state[mid] for mid in order}
+    text = json.dumps(nb)
+    for i, mid in enumerate(order):
+        text = text.replace(mid, f"{i + 1:032x}")
+    return nbformat.from_dict(json.loads(text))
+
+
 def build(src: Path) -> None:
     import nbformat
 
     nb = notebook(parse(src.read_text(encoding="utf-8")))
     took = execute(nb, src.stem)
+    nb = stable_widget_ids(coalesce_streams(nb))
     target = OUT / (src.stem + ".ipynb")
     nbformat.write(nb, str(target))
     print(f"{target.relative_to(ROOT)}: {len(nb.cells)} cells, executed in {took:.1f} s")

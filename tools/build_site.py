@@ -29,6 +29,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tools"))
 
+import build_notebooks  # noqa: E402
 import course  # noqa: E402
 
 HTML_MANAGER = "@jupyter-widgets/html-manager"
@@ -124,6 +125,7 @@ def build(out: Path, names: list[str] = (), run: bool = True, folder: Path = ROO
     for name in chosen:
         nb = nbformat.read(str(folder / f"{name}.ipynb"), as_version=4)
         took = execute(nb, folder) if run else 0.0
+        nb = build_notebooks.stable_widget_ids(build_notebooks.coalesce_streams(nb))
         i = order.index(name)
         page = export(nb, name, order[i - 1] if i > 0 else None, order[i + 1] if i + 1 < len(order) else None)
         path = out / f"{name}.html"
