@@ -55,7 +55,7 @@ def test_page_holds_graphs_and_widget_state(site, name):
     page = pages[name].read_text(encoding="utf-8")
     if _has_graph(name):
         assert "data:image/svg+xml" in page or "<svg" in page, "the graphs are inline SVG"
-    views = page.count(f'type="{VIEW}"')
+    views = page.count(f'<script type="{VIEW}">')
     assert views == _stored_views(name), "one saved widget view per widget output"
     if views:
         state = re.search(rf'<script type="{re.escape(STATE)}">(.*?)</script>', page, re.S)
@@ -73,10 +73,10 @@ def test_a_page_renders_its_widgets_without_a_kernel(site):
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: make test installs chromium (tools/apt-test.txt)")
     out, pages = site
-    with_widgets = [n for n in pages if pages[n].read_text(encoding="utf-8").count(f'type="{VIEW}"')]
+    with_widgets = [n for n in pages if pages[n].read_text(encoding="utf-8").count(f'<script type="{VIEW}">')]
     assert with_widgets, "no page has widgets to render"
     name = next((n for n in with_widgets if n.startswith("04")), with_widgets[0])
-    expected = pages[name].read_text(encoding="utf-8").count(f'type="{VIEW}"')
+    expected = pages[name].read_text(encoding="utf-8").count(f'<script type="{VIEW}">')
     failed: list[str] = []
     with playwright.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
