@@ -61,6 +61,7 @@ lab: setup
 	    flags="$$flags --no-browser"; \
 	fi; \
 	if [ "$$(id -u)" -eq 0 ]; then flags="$$flags --allow-root"; fi; \
+	PATH="$(VENV)/bin:$$PATH" bash binder/postBuild >/dev/null; \
 	echo "Starting JupyterLab at http://$(LAB_IP):$(LAB_PORT)/lab (open the URL with ?token=... printed below; Ctrl-C to stop)"; \
 	exec $(VENV)/bin/jupyter lab $$flags
 

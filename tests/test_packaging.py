@@ -285,3 +285,11 @@ def test_stored_notebook_holds_no_random_widget_ids(path):
     text = path.read_text(encoding="utf-8")
     ids = set(re.findall(r'"model_id": "([0-9a-f]{32})"', text)) | set(re.findall(r"IPY_MODEL_([0-9a-f]{32})", text))
     assert all(int(i, 16) < 1 << 16 for i in ids), "random widget model ids: rebuild with tools/build_notebooks.py"
+
+
+def test_binder_post_build_trusts_the_notebooks_and_make_lab_runs_it():
+    """Stored graphs show on first open (on Binder and locally) only in trusted notebooks."""
+    post = ROOT / "binder" / "postBuild"
+    assert post.is_file() and os.access(post, os.X_OK)
+    assert "jupyter trust notebooks/*.ipynb" in post.read_text(encoding="utf-8")
+    assert "binder/postBuild" in (ROOT / "Makefile").read_text(encoding="utf-8")

@@ -250,7 +250,8 @@ print(story.steps[4].narration)
 # `https://mybinder.org/v2/gh/tokenlab-course/tokenlab/HEAD?urlpath=lab/tree/notebooks/<name>.ipynb`
 #
 # For this notebook:
-# [![Binder](https://mybinder.org/badge_logo.svg)](https://mybinder.org/v2/gh/tokenlab-course/tokenlab/HEAD?urlpath=lab/tree/notebooks/00_start_here.ipynb)
+# [launch 00_start_here on Binder](https://mybinder.org/v2/gh/tokenlab-course/tokenlab/HEAD?urlpath=lab/tree/notebooks/00_start_here.ipynb)
+# (a plain link rather than the badge image, so this page loads nothing from the web).
 #
 # A Binder session is temporary: download anything you change before you close the tab. To work
 # locally instead, clone the repository and run `make lab` (see the README).

@@ -13,10 +13,8 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tools"))
 
 import build_site  # noqa: E402
+from labserver import CHROMIUM, CHROMIUM_ARGS, reap_adopted, set_subreaper  # noqa: E402
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync"]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 VIEW = "application/vnd.jupyter.widget-view+json"
 STATE = "application/vnd.jupyter.widget-state+json"
@@ -78,8 +76,9 @@ def test_a_page_renders_its_widgets_without_a_kernel(site):
     name = next((n for n in with_widgets if n.startswith("04")), with_widgets[0])
     expected = pages[name].read_text(encoding="utf-8").count(f'<script type="{VIEW}">')
     failed: list[str] = []
+    subreaper = set_subreaper(True)  # Chromium's helpers outlive it by a moment: reap them
     with playwright.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
             page = browser.new_page()
             page.on("requestfailed", lambda r: failed.append(r.url))
@@ -98,4 +97,7 @@ def test_a_page_renders_its_widgets_without_a_kernel(site):
             page.screenshot(path=str(shots / f"static-{name}.png"), full_page=True)
         finally:
             browser.close()
+            if subreaper:
+                reap_adopted()
+                set_subreaper(False)
     assert not failed, f"requests failed (the page must be self-contained): {failed}"
