@@ -180,8 +180,8 @@ print("thread.effective_token:", revert.machine.describe(thread.effective_token)
 # * `TOKEN_IMPERSONATE` is the right `SetThreadToken` needs on the handle it is given, so that is
 #   the right to ask for;
 # * `OpenAsSelf=TRUE` makes Windows check the open **as the process** rather than as the
-#   impersonated client. The client's identity may well not be allowed to open its own token —
-#   below, we will see that in this world it is not.
+#   impersonated client. The client's identity may not be allowed to open its own token. In
+#   tokenlab's model it is not, as we will see below.
 #
 # `nested_impersonation("save_restore")` runs the pattern:
 
@@ -202,8 +202,12 @@ ScenarioPlayer(save_restore)
 # taking a reference to the object, not copying it. Step 6 put that object back in the slot,
 # and step 7 closed the extra handle.
 #
-# Why `OpenAsSelf=TRUE`? Try the same open as the impersonated client. Token#4's DACL admits
-# NETWORK SERVICE and SYSTEM (it was created while the thread was still the service), not alice:
+# Why `OpenAsSelf=TRUE`? Try the same open as the impersonated client. **In tokenlab's model**,
+# Token#4's DACL admits NETWORK SERVICE and SYSTEM but not alice, because tokenlab gives a
+# `LogonUser` token a default descriptor from the service that asked for it. On Windows the LSA
+# gives `LogonUser` tokens a descriptor that includes the user, so this particular open would
+# succeed there. It fails on Windows for any token whose DACL leaves the client out, and
+# `OpenAsSelf=TRUE` protects you from that case:
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -364,9 +368,9 @@ ScenarioPlayer(pseudo)
 # %% [markdown]
 # ## 6 · A context manager that gets it right
 #
-# Python's `with` statement is a natural home for save-and-restore, because its `finally`
-# runs even when the block raises. `tokenlab.scenarios.impersonating(api, h)` is the C function
-# of section 3 written that way. Its source:
+# Python's `with` statement is a natural home for save-and-restore, because the context
+# manager's exit code runs even when the block raises. `tokenlab.scenarios.impersonating(api, h)`
+# is the C function of section 3 written that way. Its source:
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -503,8 +507,9 @@ display(SVG(svg(object_graph(lifetime.steps[5].snapshot, lifetime.steps[4].snaps
 # later covered would still need a reference, or a later "pop" could uncover a token that had
 # already been destroyed. With references, a service that impersonated a series of clients
 # without ever reverting would keep every one of those tokens — and the logon sessions behind
-# them — alive, invisibly, for as long as the thread lived. The post names this as one reason
-# the thread token is a single value.
+# them — alive, invisibly, for as long as the thread lived. The post gives the destroyed-token
+# problem as one reason Windows keeps just one thread token; the leak is a second cost of the
+# same design.
 #
 # With one slot, the rule stays simple: the slot holds exactly one reference, to exactly the
 # token the thread is using. If you want the previous token back, *you* keep it — with a real

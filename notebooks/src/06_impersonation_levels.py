@@ -6,15 +6,16 @@
 #
 # | level | value | what a server holding it can do |
 # | --- | --- | --- |
-# | `SecurityAnonymous` | 0 | nothing with the identity: it cannot open the token, check access with it, or act as it |
+# | `SecurityAnonymous` | 0 | cannot open it from its thread, check access with it, or act as it (a handle it already holds can still be queried) |
 # | `SecurityIdentification` | 1 | learn who the client is (SIDs, privileges) and run `AccessCheck` with it — but not act as the client |
 # | `SecurityImpersonation` | 2 | act as the client on this machine: open objects as the client |
 # | `SecurityDelegation` | 3 | act as the client on this machine *and* on other machines it connects to |
 #
-# The client sets the ceiling (a named-pipe client through the `SECURITY_SQOS_PRESENT` flags of
-# `CreateFile`, a COM or RPC client through its impersonation level), and from there a token's
-# level can only go down. This notebook runs each level against the calls that care about it.
-# By the end you will be able to:
+# The client sets the ceiling (a named-pipe client through `SECURITY_SQOS_PRESENT` plus a
+# `SECURITY_IDENTIFICATION`/`SECURITY_IMPERSONATION`… flag in `CreateFile`'s flags, a COM or RPC
+# client through its impersonation level), and from there a token's level can only go down.
+# This notebook runs each level against the calls that care about it. By the end you will be
+# able to:
 #
 # * say what each level allows, and which error each refusal gives
 #   (`ERROR_BAD_IMPERSONATION_LEVEL`, `ERROR_CANT_OPEN_ANONYMOUS`);
@@ -263,8 +264,8 @@ for level, answers in allows.items():
 # ## 5 · Who may impersonate: `SeImpersonatePrivilege`
 #
 # Holding a handle to someone's token does not entitle a program to *be* them. Windows lets a
-# caller impersonate at Impersonation level or above only if one of these holds (documented in
-# the remarks of `ImpersonateLoggedOnUser`):
+# caller impersonate at Impersonation level or above only if one of these holds (the remarks of
+# `ImpersonateLoggedOnUser` list them):
 #
 # * the caller holds **`SeImpersonatePrivilege`** ("Impersonate a client after authentication":
 #   services and administrators do, ordinary users do not);
@@ -272,11 +273,11 @@ for level, answers in allows.items():
 # * the token came from a `LogonUser` call made with explicit credentials by the caller's own
 #   logon session.
 #
-# When none holds, the call **still succeeds** — but the thread gets an **Identification-level
-# copy** of the token. This outcome is widely reported rather than spelled out in the reference
-# pages, and tokenlab's version of the whole rule is a **model**: it checks the conditions above
-# plus one about integrity levels, and not every detail of the kernel's check. Its own words,
-# from the docstring of `tokenlab/machine.py`:
+# When none holds, the call **still succeeds**, but the thread gets an **Identification-level
+# copy** of the token. The reference pages don't say this; it is widely reported (for example in
+# *Windows Security Internals*). tokenlab's version of the whole rule is a **model**: it
+# checks the conditions above plus one about integrity levels, and not every detail of the
+# kernel's check. Its own words, from the docstring of `tokenlab/machine.py`:
 
 # %%
 print("Model simplifications" + tokenlab.machine.__doc__.split("Model simplifications", 1)[-1].rstrip())

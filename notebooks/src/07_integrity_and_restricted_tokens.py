@@ -27,7 +27,7 @@
 # | integrity level (a SID `S-1-16-…`) | `Token(..., integrity_level=...)`, `token.integrity_name` | `tl.Token(user, groups, integrity_level="S-1-16-4096")` |
 # | mandatory label (`SYSTEM_MANDATORY_LABEL_ACE`, in the SACL) | `tl.ACE.label(level, policy)`, `sd.label` | `parse_sddl("O:BAG:BAD:(A;;FA;;;WD)S:(ML;;NW;;;HI)").label` |
 # | `SYSTEM_MANDATORY_LABEL_NO_WRITE_UP`, `_NO_READ_UP`, `_NO_EXECUTE_UP` | SDDL `NW`, `NR`, `NX` | `S:(ML;;NWNR;;;HI)` |
-# | `TOKEN_MANDATORY_POLICY_NO_WRITE_UP` | `token.mandatory_policy` | on in every ordinary token |
+# | `TOKEN_MANDATORY_POLICY_NO_WRITE_UP` | `token.mandatory_policy` | on in every ordinary token (Windows usually adds `NEW_PROCESS_MIN`, which affects process creation and is not modelled) |
 # | `SE_GROUP_USE_FOR_DENY_ONLY` (deny-only group) | `tl.GroupAttributes.SE_GROUP_USE_FOR_DENY_ONLY` | `tl.SidAndAttributes(sid, tl.GroupAttributes.SE_GROUP_USE_FOR_DENY_ONLY)` |
 # | restricting SIDs (`TokenRestrictedSids`) | `token.restricted_sids`, `token.is_restricted` | `tl.Token(user, groups, restricted_sids=[users])` |
 # | `CreateRestrictedToken` | `api.CreateRestrictedToken` | `api.CreateRestrictedToken(h, 0, [staff], [], [])` |
@@ -66,8 +66,8 @@ for rid in (0, 4096, 8192, 8448, 12288, 16384):
 
 # %% [markdown]
 # We need a user and a token for her. `alice` is a local user; the token below is built by hand
-# with her SID and the groups an ordinary logon gives (Everyone, Users, Authenticated Users).
-# `tl.Token(...)` is Medium unless told otherwise; `low` is the same identity at Low.
+# with her SID and three of the groups an ordinary logon gives (Everyone, Users, Authenticated
+# Users). `tl.Token(...)` is Medium unless told otherwise; `low` is the same identity at Low.
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -84,7 +84,9 @@ for name, token in (("medium", medium), ("low", low), ("high", high)):
 
 # %% [markdown]
 # The last column is the token's **mandatory policy**. `TOKEN_MANDATORY_POLICY_NO_WRITE_UP` is
-# set in every ordinary token; it is what switches the integrity comparison on.
+# set in every ordinary token (Windows normally also sets `NEW_PROCESS_MIN`, which only matters
+# when starting processes; tokenlab leaves it out). A token without `NO_WRITE_UP` is not subject
+# to the integrity check.
 
 # %% [markdown]
 # ## 2 · The mandatory label
@@ -226,9 +228,10 @@ print("the ceiling is FILE_GENERIC_READ|FILE_GENERIC_EXECUTE:",
 # ## 6 · Where labels come from: a Low process on the machine
 #
 # On the simulated machine, objects get a label the way Windows gives them one: a process
-# **below Medium** that creates an object without a descriptor of its own labels it with its
-# own level and `NO_WRITE_UP`; at Medium or above, no label is added (tokenlab models exactly
-# this rule — see `tokenlab/machine.py`).
+# **below Medium** that creates an object without a label of its own gives it the creator's
+# level and `NO_WRITE_UP`; at Medium or above no label is added (Microsoft's *Mandatory
+# Integrity Control* page; tokenlab models this rule for the objects it has — Windows also
+# labels every process and thread, which tokenlab does not show).
 #
 # On Windows you would make a Low process by duplicating your token, lowering its level with
 # `SetTokenInformation(TokenIntegrityLevel)` and starting the program with
@@ -343,9 +346,9 @@ for (sd_name, token_name), (granted, status) in deny_only_results.items():
 
 # %% [markdown]
 # (The trace's `AccessCheck` lines spell out the whole generic mapping, so they are left out
-# above; their C twins are printed in the C section below.)
+# above; the C section below shows an `AccessCheck` call written by hand.)
 #
-# `staff_share` stops working for the restricted token: Staff was the only group an allow ACE
+# `staff_share` stops working for the **deny-only** token: Staff was the only group an allow ACE
 # gave write to, and a deny-only group never matches an allow ACE. `no_staff_writes` refuses
 # both tokens: the deny ACE still sees Staff. Here is the token's Staff entry, then the walk:
 

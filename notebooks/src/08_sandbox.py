@@ -23,7 +23,7 @@
 # | a machine, its accounts and groups | `tl.Machine`, `m.add_user`, `m.add_group` | `m.add_group("Auditors", members=["bob"])` |
 # | a process and its first thread | `m.start_process`, `process.main_thread` | `m.start_process("svc.exe", user="NETWORK SERVICE")` |
 # | the Win32 API, called by a thread | `thread.api` | `api.LogonUser("alice", ".", "pw", LOGON32_LOGON_NETWORK, LOGON32_PROVIDER_DEFAULT)` |
-# | a log of API calls (think Process Monitor, API Monitor) | `tl.record(m)` → `Trace`; `trace.steps[i]` | `print(trace.table())`, `step.c_call`, `step.narration` |
+# | a log of API calls (think API Monitor, or a debugger's breakpoint log) | `tl.record(m)` → `Trace`; `trace.steps[i]` | `print(trace.table())`, `step.c_call`, `step.narration` |
 # | the kernel's objects at one moment | `tl.snapshot(m)`, `object_table`, `object_graph` | `print(object_table(tl.snapshot(m)))` |
 # | `GetLastError()` after a failure | `tl.WinError` (`.winerror`, `.name`) | `ERROR_ACCESS_DENIED (5)` |
 # | `AccessCheck` | `tl.access_check`, `api.AccessCheck` | `tl.access_check(sd, token, FILE_READ_DATA, FILE_MAPPING)` |
@@ -362,8 +362,9 @@ print("(TOKEN_DUPLICATE) or change it. DuplicateTokenEx takes the access you wan
 # %% [markdown]
 # ### Exercise 5 · A handle outlives the impersonation (notebook 02: tokens and handles)
 #
-# alice's own program creates an event `AliceJob`; by default only alice and SYSTEM may open
-# it. The service impersonates alice, opens the event with `EVENT_ALL_ACCESS`, and calls
+# alice's own program creates an event `AliceJob`; by default its DACL gives alice and SYSTEM
+# full access and her logon session read-and-wait access; NETWORK SERVICE is not in it. The
+# service impersonates alice, opens the event with `EVENT_ALL_ACCESS`, and calls
 # `RevertToSelf()`. Now, as NETWORK SERVICE again, it reads the event's DACL through the handle
 # it opened (`GetSecurityInfo` needs `READ_CONTROL` on the handle). Does that work?
 
@@ -486,8 +487,8 @@ print("made on the impersonating thread:")
 print("  ", duplicate_descriptor(original))
 print("Why: the duplicate is a new token object, and its descriptor comes from the effective token")
 print("of the thread that makes it. The worker thread is not impersonating, so that is the service's")
-print("own token, whose default DACL admits NETWORK SERVICE; COM then opens the thread token as the")
-print("process (OpenAsSelf) and is let in. Made while impersonating, the DACL is alice's and it fails.")
+print("own token, whose default DACL admits NETWORK SERVICE. In tokenlab's model of COM, activation then opens")
+print("the thread token as the process (OpenAsSelf) and is let in. Made while impersonating, the DACL is alice's and it fails.")
 
 # %% [markdown]
 # ### Exercise 8 · `RevertToSelf` after a nested impersonation (notebook 05: story 2)
