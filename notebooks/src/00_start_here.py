@@ -51,9 +51,11 @@
 #   things that matter for tokens: it opens the calling thread's token *as the process*
 #   (`OpenAsSelf=TRUE`), then checks the server's launch permission. Real COM does far more.
 # * **The impersonation rule.** Windows lets a thread impersonate at full strength only under
-#   some conditions (`SeImpersonatePrivilege`, the caller's own identity, a logon it made);
-#   otherwise the thread silently gets an Identification-level token. tokenlab models the
-#   widely documented conditions, not every detail of the kernel's check.
+#   some conditions (`SeImpersonatePrivilege`; a token for the caller's own user; or one that
+#   a process in the caller's logon session made with `LogonUser`, and in every case no higher
+#   integrity than the caller); otherwise the thread silently gets an Identification-level
+#   token. tokenlab models the widely documented conditions, not every detail of the kernel's
+#   check.
 # * **No UAC split token.** An administrator's logon gives one elevated token; the filtered
 #   twin that User Account Control makes is not modelled.
 # * **Integrity labels** are given to new objects only when their creator runs below Medium.
@@ -118,8 +120,9 @@ print(trace.table())
 
 # %% [markdown]
 # Each line is one call: its number, the process and thread that made it, the call, and what
-# it returned (`->`) or the error it failed with (`!!`). The handle `4` is a real result: the
-# simulated kernel handed it out, just as Windows would.
+# it returned (`->`) or the error it failed with (`!!`). The handle `4` was handed out by the
+# simulated kernel. On Windows the number would be different (a real process already holds
+# many handles); only its role is the same.
 #
 # Every recorded step also says *why* in plain words. Here is the narration of the second call:
 
@@ -325,8 +328,8 @@ for step in trace:
 #
 # When a call fails, tokenlab raises `tl.WinError`, a kind of `OSError`, carrying the same
 # number `GetLastError()` would return on Windows. Its text starts with the name from
-# `winerror.h` and the number, then Windows' own message, then tokenlab's note on *this* case —
-# search Microsoft's documentation with the name or the number.
+# `winerror.h` and the number, then Windows' own message, then tokenlab's note on *this* case.
+# Search Microsoft's documentation for the name or the number.
 #
 # The thread stopped impersonating in section 3, so asking for its token fails. Uncaught, the
 # error looks like this (the cell is meant to fail):

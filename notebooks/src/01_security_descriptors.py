@@ -3,8 +3,9 @@
 #
 # Every securable thing in Windows — a file, a registry key, a process, a token — carries a
 # **security descriptor** that says who owns it and who may do what to it. When a program
-# opens the object, the kernel runs **AccessCheck**: it compares the caller's **access token**
-# with the descriptor and either grants the rights asked for or refuses.
+# opens the object, the kernel runs an **access check**, the same algorithm the `AccessCheck`
+# function lets programs run: it compares the caller's **access token** with the descriptor and
+# either grants the rights asked for or refuses.
 #
 # This notebook builds descriptors and tokens by hand and runs that check on them, so you can
 # see *why* an answer came out the way it did. By the end you will be able to:
@@ -75,8 +76,9 @@ for text in ["S-1-1-0", "S-1-5-11", "S-1-5-18", "S-1-5-32-545", "S-1-5-32-546", 
 # Accounts that are not well known live under a *domain SID* (a machine has one too):
 # `S-1-5-21-<three numbers>-<RID>`. Windows finds their names by asking the account
 # database, so tokenlab cannot know them; it only knows the domain-relative well-known ones
-# (RID 513 is always *Domain Users*) when you tell it the domain. Below, `alice` is a local
-# user with RID 1001. We keep her display name in a small dictionary for the pictures.
+# (RID 513 is *Domain Users* in a domain; on a stand-alone machine the same RID is the group
+# *None*) when you tell it the domain. Below, `alice` is a local user with RID 1001. We keep
+# her display name in a small dictionary for the pictures.
 #
 # A malformed SID string is refused with a `ValueError` that says what was expected.
 
@@ -225,10 +227,10 @@ except tl.SDDLError as err:
 #     &text, NULL);
 # wprintf(L"%s\n", text);
 # LocalFree(text);
-# LocalFree(sd);
+# /* keep sd: the access check below uses it */
 # ```
 #
-# and the access check of section 6, with the token a thread is impersonating:
+# and the access check of section 6 on that same `sd`, with the token a thread is impersonating:
 #
 # ```c
 # GENERIC_MAPPING mapping = { FILE_GENERIC_READ, FILE_GENERIC_WRITE,
@@ -245,6 +247,7 @@ except tl.SDDLError as err:
 #     wprintf(L"denied: %lu\n", GetLastError());          /* ERROR_ACCESS_DENIED */
 # else
 #     wprintf(L"granted 0x%08lx\n", granted);
+# LocalFree(sd);                                          /* now the descriptor can go */
 # ```
 #
 # In tokenlab, `access_check` returns both answers in one value: `result.status` is the error
@@ -253,7 +256,7 @@ except tl.SDDLError as err:
 # %% [markdown]
 # ## 5 · Absent, NULL and empty DACLs
 #
-# A descriptor can be missing its DACL in three different ways, and they mean opposite things:
+# A descriptor's DACL can be in three states that look alike but mean opposite things:
 #
 # * **absent** — the descriptor has no DACL at all (`SE_DACL_PRESENT` is clear);
 # * **NULL** — the descriptor says it has a DACL, but points at none (SDDL `D:NO_ACCESS_CONTROL`);
@@ -261,7 +264,8 @@ except tl.SDDLError as err:
 #
 # Absent and NULL both mean *no access control*: everyone gets everything. Empty means *no
 # ACE grants anything*: nobody gets in — except that the owner is always implicitly granted
-# `READ_CONTROL | WRITE_DAC`, so the owner can still read and repair the DACL.
+# `READ_CONTROL | WRITE_DAC` (unless the DACL has an OWNER RIGHTS `S-1-3-4` ACE, whose rights
+# then replace these), so the owner can still read and repair the DACL.
 #
 # alice (not the owner here) asks for read and write on each:
 
@@ -312,7 +316,8 @@ Predict("alice owns an object with an empty DACL and asks for READ_CONTROL|WRITE
 # %% [markdown]
 # The reveal, in plain code. Reading the file is still refused — no ACE grants anything — but
 # reading and rewriting the DACL is not: the owner is implicitly granted those two rights, so
-# an owner can always repair a DACL that locks everyone out.
+# an owner can always repair a DACL that locks everyone out (unless the DACL has an OWNER
+# RIGHTS `S-1-3-4` ACE, whose rights then replace these).
 
 # %% tags=["reveal"]
 # NBVAL_CHECK_OUTPUT
@@ -328,7 +333,8 @@ for desired in (FileAccess.FILE_READ_DATA, FileAccess.READ_CONTROL | FileAccess.
 # 1. check the call itself (an impersonation token, an owner and group, a mapped request);
 # 2. mandatory integrity: a lower-integrity caller may not write up to a higher-labelled object;
 # 3. privileges that grant rights on their own (`SeSecurityPrivilege`, `SeTakeOwnershipPrivilege`);
-# 4. the owner's implied `READ_CONTROL | WRITE_DAC`;
+# 4. the owner's implied `READ_CONTROL | WRITE_DAC` (unless the DACL has an OWNER RIGHTS
+#    `S-1-3-4` ACE, whose rights then replace these);
 # 5. an absent or NULL DACL grants everything;
 # 6. the DACL walk: ACEs in order, each matched against the token's user and enabled groups;
 #    **the first ACE that mentions a requested bit decides that bit**, and a deny of any
@@ -450,7 +456,8 @@ for label, sd in orders.items():
 # Account Control: when an administrator logs on, the everyday (filtered) token keeps
 # `BUILTIN\Administrators`, but as deny-only, so the group can take access away but never give
 # it. The elevated token has the same group enabled. (A *disabled* group, by contrast, matches
-# nothing at all.)
+# nothing at all.) tokenlab's logons do not make this split token; below we build both tokens
+# by hand.
 
 # %%
 # NBVAL_CHECK_OUTPUT

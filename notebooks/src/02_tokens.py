@@ -49,9 +49,10 @@ from IPython.display import SVG, display
 # ## 1 · A world, and a token from a logon
 #
 # The cast of this notebook: a service, `svc.exe`, running as NETWORK SERVICE, and a user,
-# alice. A service meets its users by logging them on: `LogonUser` checks the password and
-# returns a **handle** to a brand-new token for alice. (`me` is the pseudo-handle for "the
-# calling thread"; we will need it later.)
+# alice. One way a service gets a token for a user is to log the user on with a password (more
+# often it impersonates a client that connected over RPC or a named pipe): `LogonUser` checks
+# the password and returns a **handle** to a brand-new token for alice. (`me` is the
+# pseudo-handle for "the calling thread"; we will need it later.)
 #
 # `new_world()` builds this world; the prediction widgets below call it again, so that each
 # reveal runs on a fresh machine whatever you did in between.
@@ -158,9 +159,11 @@ print("TokenIntegrityLevel:", m.sid_name(api.GetTokenInformation(h_alice, TokenI
 #
 # Two DACLs appear, and they are easy to confuse. The **default DACL** is what the token *gives
 # away* to objects it creates. **Its security descriptor** is what *guards the token itself*:
-# who may open it. tokenlab gave it the way it gives any new object one — from the creator, here
-# the service (notebook 03 explains that rule; how a real `LogonUser` sets it is not modelled
-# in more detail).
+# who may open it. In tokenlab's model it comes from the creator, here the service, by the
+# general rule for new objects (notebook 03). On Windows the LSA creates a logon token and gives
+# it its own protective descriptor (SYSTEM and the user full control, Administrators read).
+# tokenlab's choice makes the token behave like a client token a service gets by impersonating
+# over RPC or a named pipe.
 
 # %%
 alice_token = svc.handles.get(h_alice).obj
@@ -241,10 +244,10 @@ for h in (h_alice, h_client):
 # | `SecurityImpersonation` | 2 | act as the client on this machine |
 # | `SecurityDelegation` | 3 | act as the client on other machines too |
 #
-# A duplicate may go down a level but never up (`ERROR_BAD_IMPERSONATION_LEVEL`). And a thread
-# impersonating at Identification level fails to open objects as its client, with the same
-# error — even its own thread token, unless it opens it *as itself* (`OpenAsSelf=TRUE`,
-# section 8):
+# A duplicate of an impersonation token may go down a level but never up (a primary token has no
+# ceiling); going up fails with `ERROR_BAD_IMPERSONATION_LEVEL`. And a thread impersonating at
+# Identification level fails to open objects as its client, with the same error — even its own
+# thread token, unless it opens it *as itself* (`OpenAsSelf=TRUE`, section 8):
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -302,7 +305,8 @@ show_slot()
 
 # %% [markdown]
 # The object graph shows it as a thick arrow from the thread to its effective token. Its text
-# twin, compared with the moment before `ImpersonateLoggedOnUser` (`~` changed, `+` added):
+# twin, compared with the moment before `ImpersonateLoggedOnUser` (`~` changed, `+` added,
+# `-` removed):
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -529,7 +533,6 @@ Predict("With story 1's duplicate in the slot, which OpenThreadToken(GetCurrentT
         ["both", "only OpenAsSelf=TRUE", "only OpenAsSelf=FALSE", "neither"], open_as_self_answer,
         explain="TRUE is checked as the process (NETWORK SERVICE); FALSE as the impersonated client (alice).")
 
-# %% [markdown]
 # %% tags=["reveal"]
 # NBVAL_CHECK_OUTPUT
 for as_self, outcome in open_as_self_experiment().items():

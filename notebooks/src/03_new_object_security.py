@@ -3,9 +3,12 @@
 #
 # Notebook 01 read security descriptors that were already there. This one asks where they
 # come from. Every kernel object — an event, a process, a thread, a *token* — receives its
-# own descriptor at the moment it is created, and keeps it. The creator can pass one in;
-# whatever the creator leaves out is filled in from a token: the **effective token** of the
-# creating thread, at that moment.
+# own descriptor at the moment it is created, and keeps it. (One exception on Windows: for
+# types such as events, mutexes and sections the object manager skips the descriptor of an
+# *unnamed* object, since nobody can open it by name — only duplicate a handle to it.
+# tokenlab gives every object one, so this notebook names its events.) The creator can
+# pass one in; whatever the creator leaves out is filled in from a token: the **effective
+# token** of the creating thread, at that moment.
 #
 # That one rule explains a surprising amount, including the first of the course's two
 # stories (notebook 04). By the end you will be able to:
@@ -48,8 +51,9 @@ from IPython.display import SVG, display
 # ## 1 · The cast
 #
 # A fresh machine with one user, **alice**, and a service **svc.exe** running as
-# `NT AUTHORITY\NETWORK SERVICE`. The service logs alice on over the network, as a server does
-# for a client, which gives it a handle to an *impersonation token* for her.
+# `NT AUTHORITY\NETWORK SERVICE`. The service logs alice on over the network, as a server that
+# checks a client's plaintext password does, which gives it a handle to an *impersonation
+# token* for her.
 #
 # Two small helpers keep the printing short: `sddl(sd)` writes a descriptor with the machine's
 # domain aliases, and `NAMES` (from a snapshot) lets the tables say `TOKENLAB\alice` instead of
@@ -303,8 +307,8 @@ for label, h in (("svc-own", ev_svc), ("alice-made", ev_alice)):
 
 # %% [markdown]
 # A handle keeps the access it was opened with, for as long as it stays open: the access check
-# happens once, when the handle is made. Closing `ev_alice` would lose the service's only way
-# in.
+# happens once, when the handle is made. Closing `ev_alice` would leave the service no way in as
+# itself; it would have to impersonate alice again.
 
 # %% [markdown]
 # ## 6 · Changing a token's default DACL
@@ -410,11 +414,11 @@ print(step.narration)
 # %%
 # NBVAL_CHECK_OUTPUT
 ev_og = api.CreateEvent(SECURITY_ATTRIBUTES(tl.SecurityDescriptor.from_sddl("O:NSG:NS"), False),
-                        True, False, None)
+                        True, False, "og-only")
 print("O:NSG:NS ->", sddl(api.GetSecurityInfo(ev_og, SE_KERNEL_OBJECT, OGD)))
 try:
     api.CreateEvent(SECURITY_ATTRIBUTES(tl.SecurityDescriptor.from_sddl("O:BAD:(A;;GA;;;WD)"), False),
-                    True, False, None)
+                    True, False, "bad-owner")
 except tl.WinError as err:
     bad_owner = err
     print("O:BA ... ->", err)

@@ -101,7 +101,8 @@ for step in story.steps[:-1]:
 #
 # * the post's code begins on a thread that is *already* impersonating. tokenlab has to get
 #   there first, so steps 0 and 1 are a network logon for alice and the impersonation of her
-#   token — what a service does when a client connects;
+#   token — a stand-in for the impersonation a real service does when a client connects over
+#   RPC or a named pipe (see section 5 for how tokenlab models that token);
 # * `GetCurrentThread()` gets a row of its own (step 3). C writes it inline, but it is a call
 #   too: it returns the pseudo-handle `-2`, which means "the calling thread" wherever it is used;
 # * C returns results through out-parameters (`&token`, `&dupToken`, the interface pointer).
@@ -142,10 +143,11 @@ print()
 print(wrap(last.narration))
 
 # %% [markdown]
-# It fails. Read the narration from the end: COM tried to **open the thread token** —
-# Token#8, the duplicate — for `TOKEN_QUERY|TOKEN_DUPLICATE|TOKEN_IMPERSONATE`, the check was
-# made **as NETWORK SERVICE**, and the duplicate's DACL has two ACEs, for alice and for SYSTEM.
-# Neither is in NETWORK SERVICE's token, so nothing was granted, and COM turned the
+# It fails. Read the narration: it gives the conclusion first, then the access check behind it.
+# tokenlab's model of COM (section 6 says exactly what it models) tried to **open the thread
+# token** — Token#8, the duplicate — for `TOKEN_QUERY|TOKEN_DUPLICATE|TOKEN_IMPERSONATE`, the
+# check was made **as NETWORK SERVICE**, and the duplicate's DACL has two ACEs, for alice and for
+# SYSTEM. Neither is in NETWORK SERVICE's token, so nothing was granted, and COM turned the
 # `ERROR_ACCESS_DENIED` into `E_ACCESSDENIED`.
 #
 # So the copy is not denied because of *who it says it is*. It is denied because of *who may
@@ -202,8 +204,10 @@ print(object_table(after, before))
 #
 # ### The copy is exact — except for the envelope
 #
-# The **token graph** draws one token: its user, groups, privileges, default DACL, its own
-# security descriptor and where it came from. Given a second token it marks the differences.
+# The heading borrows the post's analogy: a token's contents are a letter, and the descriptor
+# that guards the token object is the envelope around it. The **token graph** draws one token:
+# its user, groups, privileges, default DACL, its own security descriptor and where it came
+# from. Given a second token it marks the differences.
 # Compare the duplicate with the original:
 
 # %%
@@ -216,7 +220,8 @@ print(token_table(after.token(8), after.token(4), snapshot=after))
 # %% [markdown]
 # Everything alice *is* was copied unchanged: user, groups, privileges, owner, default DACL,
 # logon session. What differs is what makes it a different object — its token id, its origin —
-# and **its security descriptor**. `DuplicateToken` copied the letter, not the envelope.
+# and **its security descriptor**. To borrow the analogy of the post, `DuplicateToken` copied
+# the letter, not the envelope.
 
 # %% [markdown]
 # ## 5 · The access check that said no
@@ -287,9 +292,13 @@ print(wrap(story.steps[5].narration))
 #
 # The original passes the same test for a different reason: it was created by `LogonUser` at
 # step 0, while the thread was *not* impersonating, so its creator's effective token was the
-# service's own, and NETWORK SERVICE's default DACL admits NETWORK SERVICE. That is how tokenlab
-# builds a logon token's descriptor; what matters for the story, on Windows as here, is that
-# the original's descriptor lets the service open it, and the duplicate's does not.
+# service's own, and NETWORK SERVICE's default DACL admits NETWORK SERVICE. That is tokenlab's
+# model of a logon token's descriptor. On Windows the LSA would give a `LogonUser` token its own
+# descriptor (SYSTEM and alice full control, Administrators read), which does not admit NETWORK
+# SERVICE. In the post, the service got its token by impersonating a client, and the kernel
+# gives such a copy a default descriptor from the service's side; tokenlab's choice reproduces
+# that. What matters for the story is that the original's descriptor lets the service open it
+# and the duplicate's does not.
 
 # %% [markdown]
 # ## 6 · Which parts are Windows, and which are tokenlab's model of COM
@@ -397,8 +406,9 @@ for run in (as_process, as_thread):
 #
 # If the new token's descriptor is the problem, give it the right one. Read the original
 # token's DACL with `GetSecurityInfo` (or `GetKernelObjectSecurity`), and pass it to
-# `DuplicateTokenEx` in a `SECURITY_ATTRIBUTES`. An explicit descriptor is used as given; no
-# default is applied. `duplicated_token(fixed=True)` does this:
+# `DuplicateTokenEx` in a `SECURITY_ATTRIBUTES`. The DACL passed is used as given; only the
+# owner and group, which this descriptor leaves out, still come from the effective token
+# (notebook 03). `duplicated_token(fixed=True)` does this:
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -472,6 +482,8 @@ Predict("Thread 1016 (not impersonating) made the duplicate; thread 1004 imperso
 # NBVAL_CHECK_OUTPUT
 print("The second CoCreateInstance", worker_activation())
 print()
+print(wrap(worker.steps[5].narration))
+print()
 print(wrap(worker.steps[6].narration))
 print()
 print(wrap(w_last.checks[0].narrative))
@@ -511,7 +523,7 @@ with tl.record(m, "default DACL widened") as widened:
     default_dacl = api.GetTokenInformation(token, TokenDefaultDacl)
     service_sid = api.GetTokenInformation(api.GetCurrentProcessToken(), TokenUser).sid
     api.SetTokenInformation(token, TokenDefaultDacl,
-                            tl.ACL(list(default_dacl) + [tl.ACE.allow(service_sid, TOKEN_ALL_ACCESS)]))
+                            tl.ACL(list(default_dacl) + [tl.ACE.allow(service_sid, GENERIC_ALL)]))
     dup = api.DuplicateToken(token, SecurityImpersonation)
     api.ImpersonateLoggedOnUser(dup)
     attempt(api.CoCreateInstance, CLSID_Something, None, CLSCTX_LOCAL_SERVER, IID_IUnknown)
@@ -532,7 +544,7 @@ print("the duplicate's descriptor:", widened.steps[-1].snapshot.token(m.thread(1
 # TOKEN_DEFAULT_DACL *current = (TOKEN_DEFAULT_DACL *)LocalAlloc(LPTR, size);
 # GetTokenInformation(hToken, TokenDefaultDacl, current, size, &size);
 #
-# EXPLICIT_ACCESSW ea = { TOKEN_ALL_ACCESS, GRANT_ACCESS, NO_INHERITANCE };
+# EXPLICIT_ACCESSW ea = { GENERIC_ALL, GRANT_ACCESS, NO_INHERITANCE };
 # BuildTrusteeWithSidW(&ea.Trustee, pServiceSid);                  /* the process token's user */
 # PACL wider = NULL;
 # SetEntriesInAclW(1, &ea, current->DefaultDacl, &wider);
@@ -543,8 +555,8 @@ print("the duplicate's descriptor:", widened.steps[-1].snapshot.token(m.thread(1
 # LocalFree(current);
 # ```
 #
-# Of the three fixes, copying the descriptor is the most exact: the copy ends up protected
-# exactly like the original, and nothing else changes.
+# Of the three fixes, copying the descriptor is the most exact: the copy is given the same DACL
+# as the original (its owner is still alice), and nothing else changes.
 
 # %% [markdown]
 # ## Checks
