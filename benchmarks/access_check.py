@@ -23,11 +23,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tokenlab.access_check import MAXIMUM_ALLOWED, access_check  # noqa: E402
-from tokenlab.acl import ACE, ACL, SecurityDescriptor  # noqa: E402
-from tokenlab.rights import TOKEN_MAPPING  # noqa: E402
-from tokenlab.sids import SID  # noqa: E402
-from tokenlab.token import Token  # noqa: E402
+from tokenlab.security.rights import MAXIMUM_ALLOWED
+from tokenlab.security.access_check import access_check  # noqa: E402
+from tokenlab.security.acl import ACE, ACL
+from tokenlab.security.descriptor import SecurityDescriptor  # noqa: E402
+from tokenlab.security.rights import TOKEN_MAPPING  # noqa: E402
+from tokenlab.security.sids import SID  # noqa: E402
+from tokenlab.kernel.token import Token  # noqa: E402
 
 DOMAIN = "S-1-5-21-1111-2222-3333"
 USER = f"{DOMAIN}-1001"

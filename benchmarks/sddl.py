@@ -18,8 +18,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tokenlab import sddl  # noqa: E402
-from tokenlab.sddl import parse_ace, parse_sddl, parse_sid_string  # noqa: E402
-from tokenlab.sids import SID  # noqa: E402
+from tokenlab.security.sddl import parse_ace, parse_sid_string
+from tokenlab.security.descriptor import parse_sddl  # noqa: E402
+from tokenlab.security.sids import SID  # noqa: E402
 
 DOMAIN = SID("S-1-5-21-1004336348-1177238915-682003330")
 

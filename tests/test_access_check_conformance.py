@@ -10,14 +10,18 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from tokenlab.access_check import MAXIMUM_ALLOWED, access_check, map_generic
-from tokenlab.acl import ACE, ACL, NULL_ACL, SecurityDescriptor
-from tokenlab.errors import ErrorCode
-from tokenlab.rights import (FILE_MAPPING, KEY_MAPPING, PROCESS_MAPPING, TOKEN_MAPPING, FileAccess,
-                             KeyAccess, ProcessAccess, TokenAccess)
-from tokenlab.sids import SID
-from tokenlab.token import SecurityImpersonationLevel as Level
-from tokenlab.token import Token, TokenType
+from tokenlab.security.rights import MAXIMUM_ALLOWED
+from tokenlab.security.access_check import access_check, map_generic
+from tokenlab.security.acl import ACE, ACL, NULL_ACL
+from tokenlab.security.descriptor import SecurityDescriptor
+from tokenlab.security.errors import ErrorCode
+from tokenlab.security.rights import (
+    FILE_MAPPING, KEY_MAPPING, PROCESS_MAPPING, TOKEN_MAPPING, FileAccess, KeyAccess, ProcessAccess, TokenAccess,
+)
+from tokenlab.security.sids import SID
+from tokenlab.security.tokenattrs import SecurityImpersonationLevel as Level
+from tokenlab.kernel.token import Token
+from tokenlab.security.tokenattrs import TokenType
 
 OK, DENIED, NOPRIV = ErrorCode.ERROR_SUCCESS, ErrorCode.ERROR_ACCESS_DENIED, ErrorCode.ERROR_PRIVILEGE_NOT_HELD
 

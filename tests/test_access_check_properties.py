@@ -10,11 +10,13 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tokenlab.access_check import MAXIMUM_ALLOWED, access_check
-from tokenlab.acl import ACE, ACL, NULL_ACL, SecurityDescriptor
-from tokenlab.rights import TOKEN_MAPPING
-from tokenlab.sids import SID
-from tokenlab.token import Token
+from tokenlab.security.rights import MAXIMUM_ALLOWED
+from tokenlab.security.access_check import access_check
+from tokenlab.security.acl import ACE, ACL, NULL_ACL
+from tokenlab.security.descriptor import SecurityDescriptor
+from tokenlab.security.rights import TOKEN_MAPPING
+from tokenlab.security.sids import SID
+from tokenlab.kernel.token import Token
 
 FAST = settings(max_examples=200, deadline=None)
 

@@ -12,13 +12,14 @@ import subprocess
 import sys
 from pathlib import Path
 
-import tokenlab.constants as C
+import tokenlab.win32.constants as C
 from tokenlab import ComError, SecurityDescriptor, WinError
 from tokenlab import scenarios
-from tokenlab.com import CLSID_Something, IID_IUnknown
-from tokenlab.facade import SECURITY_ATTRIBUTES
-from tokenlab.machine import Machine
-from tokenlab.trace import record, snapshot
+from tokenlab.kernel.com import CLSID_Something, IID_IUnknown
+from tokenlab.win32.structs import SECURITY_ATTRIBUTES
+from tokenlab.kernel.machine import Machine
+from tokenlab.teaching.trace import record
+from tokenlab.teaching.snapshot import snapshot
 
 ROOT = Path(__file__).resolve().parents[1]
 

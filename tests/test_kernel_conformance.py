@@ -12,18 +12,17 @@ import contextlib
 
 import pytest
 
-import tokenlab.constants as C
+import tokenlab.win32.constants as C
 from tokenlab import ACE, ACL, ComError, NotModelledError, SecurityDescriptor, WinError
-from tokenlab.acl import AceFlags
-from tokenlab.com import CLSID_Something, IID_IUnknown
-from tokenlab.facade import SECURITY_ATTRIBUTES
-from tokenlab.machine import Machine
-from tokenlab.rights import EVENT_MAPPING
-from tokenlab.sids import (
-    BUILTIN_ADMINISTRATORS, EVERYONE, HIGH_INTEGRITY, LOCAL_SYSTEM, LOW_INTEGRITY,
-    MEDIUM_INTEGRITY, NETWORK_SERVICE, SID,
+from tokenlab.security.acl import AceFlags
+from tokenlab.kernel.com import CLSID_Something, IID_IUnknown
+from tokenlab.win32.structs import SECURITY_ATTRIBUTES
+from tokenlab.kernel.machine import Machine
+from tokenlab.security.rights import EVENT_MAPPING
+from tokenlab.security.sids import (
+    BUILTIN_ADMINISTRATORS, EVERYONE, HIGH_INTEGRITY, LOCAL_SYSTEM, LOW_INTEGRITY, MEDIUM_INTEGRITY, NETWORK_SERVICE, SID,
 )
-from tokenlab.trace import snapshot
+from tokenlab.teaching.snapshot import snapshot
 
 ALICE = SID("S-1-5-21-1004336348-1177238915-682003330-1001")
 BOB = SID("S-1-5-21-1004336348-1177238915-682003330-1002")

@@ -20,18 +20,19 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as st
 
-import tokenlab.constants as C
+import tokenlab.win32.constants as C
 from tokenlab import ACE, ACL, NULL_ACL, ComError, SecurityDescriptor, WinError
-from tokenlab.acl import AceFlags
-from tokenlab.com import CLSID_Something, IID_IUnknown
-from tokenlab.facade import LUID_AND_ATTRIBUTES, SECURITY_ATTRIBUTES
-from tokenlab.machine import Machine
-from tokenlab.rights import EVENT_MAPPING, TOKEN_MAPPING
-from tokenlab.sids import (
+from tokenlab.security.acl import AceFlags
+from tokenlab.kernel.com import CLSID_Something, IID_IUnknown
+from tokenlab.win32.structs import LUID_AND_ATTRIBUTES, SECURITY_ATTRIBUTES
+from tokenlab.kernel.machine import Machine
+from tokenlab.security.rights import EVENT_MAPPING, TOKEN_MAPPING
+from tokenlab.security.sids import (
     BUILTIN_ADMINISTRATORS, BUILTIN_USERS, EVERYONE, LOCAL_SYSTEM, LOW_INTEGRITY, NETWORK, NETWORK_SERVICE, SID,
 )
-from tokenlab.token import LUID, PRIVILEGES, TokenType
-from tokenlab.trace import record, snapshot
+from tokenlab.security.tokenattrs import LUID, PRIVILEGES, TokenType
+from tokenlab.teaching.trace import record
+from tokenlab.teaching.snapshot import snapshot
 
 ALICE = SID("S-1-5-21-1004336348-1177238915-682003330-1001")
 BOB = SID("S-1-5-21-1004336348-1177238915-682003330-1002")

@@ -11,12 +11,12 @@ import re
 import pytest
 
 import tokenlab as tl
-from tokenlab import constants as C
-from tokenlab.com import CLSID_Something, IID_IUnknown
-from tokenlab.ctwin import C_SIGNATURES
-from tokenlab.facade import Api
+from tokenlab.win32 import constants as C
+from tokenlab.kernel.com import CLSID_Something, IID_IUnknown
+from tokenlab.teaching.c_twin import C_SIGNATURES
+from tokenlab.win32.api import Api
 from tokenlab.scenarios import duplicated_token, nested_impersonation
-from tokenlab.trace import CheckRecord
+from tokenlab.teaching.trace import CheckRecord
 
 ALICE = "TOKENLAB\\alice"
 

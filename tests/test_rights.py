@@ -11,9 +11,9 @@ import enum
 
 import pytest
 
-from tokenlab.rights import (EVENT_MAPPING, FILE_MAPPING, KEY_MAPPING, MAPPINGS, PROCESS_MAPPING, STANDARD,
-                             THREAD_MAPPING, TOKEN_MAPPING, EventAccess, FileAccess, KeyAccess, ProcessAccess,
-                             StandardAccess, ThreadAccess, TokenAccess, format_mask, mask_names)
+from tokenlab.security.rights import (
+    EVENT_MAPPING, FILE_MAPPING, KEY_MAPPING, MAPPINGS, PROCESS_MAPPING, STANDARD, THREAD_MAPPING, TOKEN_MAPPING, EventAccess, FileAccess, KeyAccess, ProcessAccess, StandardAccess, ThreadAccess, TokenAccess, format_mask, mask_names,
+)
 
 GENERIC_READ, GENERIC_WRITE, GENERIC_EXECUTE, GENERIC_ALL = 0x80000000, 0x40000000, 0x20000000, 0x10000000
 MAXIMUM_ALLOWED, ACCESS_SYSTEM_SECURITY = 0x02000000, 0x01000000

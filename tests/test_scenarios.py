@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import pytest
 
-import tokenlab.constants as C
+import tokenlab.win32.constants as C
 from tokenlab import ComError, SecurityDescriptor, WinError
 from tokenlab import scenarios
-from tokenlab.machine import Machine
+from tokenlab.kernel.machine import Machine
 from tokenlab.scenarios import impersonating
-from tokenlab.sids import LOCAL_SYSTEM, NETWORK_SERVICE, SID
+from tokenlab.security.sids import LOCAL_SYSTEM, NETWORK_SERVICE, SID
 
 ALICE = SID("S-1-5-21-1004336348-1177238915-682003330-1001")
 BOB = SID("S-1-5-21-1004336348-1177238915-682003330-1002")
@@ -207,7 +207,7 @@ def test_impersonating_nests():
 def test_impersonating_cannot_save_a_token_the_process_may_not_open():
     # Saving uses OpenThreadToken(OpenAsSelf=TRUE): a thread token whose DACL does not admit
     # the process (story 1's duplicate) cannot be saved; entering fails and changes nothing.
-    from tokenlab.trace import snapshot
+    from tokenlab.teaching.snapshot import snapshot
 
     m, api, alice, bob = _world()
     api.ImpersonateLoggedOnUser(alice)

@@ -15,14 +15,14 @@ from __future__ import annotations
 
 import pytest
 
-from tokenlab.acl import ACE, ACL, NULL_ACL, AceFlags, AceType, SDControl, SecurityDescriptor
-from tokenlab.errors import SDDLError, SDDLNotModelledError
-from tokenlab.sddl import (
-    ACE_FLAGS, DACL_SECURITY_INFORMATION, GROUP_SECURITY_INFORMATION, LABEL_SECURITY_INFORMATION,
-    OWNER_SECURITY_INFORMATION, SACL_SECURITY_INFORMATION, format_ace, format_rights, format_sddl,
-    parse_ace, parse_sddl, security_descriptor_length,
+from tokenlab.security.acl import ACE, ACL, NULL_ACL, AceFlags, AceType, SDControl
+from tokenlab.security.descriptor import SecurityDescriptor
+from tokenlab.security.errors import SDDLError, SDDLNotModelledError
+from tokenlab.security.sddl import (
+    ACE_FLAGS, DACL_SECURITY_INFORMATION, GROUP_SECURITY_INFORMATION, LABEL_SECURITY_INFORMATION, OWNER_SECURITY_INFORMATION, SACL_SECURITY_INFORMATION, format_ace, format_rights, parse_ace, security_descriptor_length,
 )
-from tokenlab.sids import SID
+from tokenlab.security.descriptor import format_sddl, parse_sddl
+from tokenlab.security.sids import SID
 
 DOMAIN = SID("S-1-5-21-397955417-626881126-188441444")  # docs "Security Descriptor String Format"
 G = "S-1-5-21-93476-23408-4576"  # the group SID of Wine's tests

@@ -10,10 +10,11 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tokenlab.acl import ACE, ACL, NULL_ACL, AceFlags, AceType, SDControl, SecurityDescriptor
-from tokenlab.errors import SDDLError
-from tokenlab.sddl import format_sddl, parse_sddl
-from tokenlab.sids import SID, WELL_KNOWN
+from tokenlab.security.acl import ACE, ACL, NULL_ACL, AceFlags, AceType, SDControl
+from tokenlab.security.descriptor import SecurityDescriptor
+from tokenlab.security.errors import SDDLError
+from tokenlab.security.descriptor import format_sddl, parse_sddl
+from tokenlab.security.sids import SID, WELL_KNOWN
 
 DOMAIN = SID("S-1-5-21-1004336348-1177238915-682003330")
 FAST = settings(max_examples=150, deadline=None)

@@ -10,11 +10,10 @@ import pickle
 
 import pytest
 
-from tokenlab.errors import SDDLError
-from tokenlab.sddl import format_sid_string, parse_sid_string
-from tokenlab.sids import (
-    DOMAIN_RELATIVE_ALIASES, SID, WELL_KNOWN, alias_of, integrity_rid, logon_sid, sid_from_alias,
-    well_known_name,
+from tokenlab.security.errors import SDDLError
+from tokenlab.security.sddl import format_sid_string, parse_sid_string
+from tokenlab.security.sids import (
+    DOMAIN_RELATIVE_ALIASES, SID, WELL_KNOWN, alias_of, integrity_rid, logon_sid, sid_from_alias, well_known_name,
 )
 
 DOMAIN = SID("S-1-5-21-397955417-626881126-188441444")  # docs, "Security Descriptor String Format"

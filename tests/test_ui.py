@@ -25,12 +25,12 @@ from hypothesis import strategies as st  # noqa: E402
 
 import tokenlab as tl  # noqa: E402
 from tokenlab import scenarios  # noqa: E402
-from tokenlab.constants import (  # noqa: E402
+from tokenlab.win32.constants import (  # noqa: E402
     LOGON32_LOGON_NETWORK, LOGON32_PROVIDER_DEFAULT, MAXIMUM_ALLOWED, TOKEN_ALL_ACCESS, SecurityImpersonation,
     TokenImpersonation,
 )
-from tokenlab.rights import FILE_MAPPING, TOKEN_MAPPING, TokenAccess  # noqa: E402
-from tokenlab.token import GroupAttributes  # noqa: E402
+from tokenlab.security.rights import FILE_MAPPING, TOKEN_MAPPING, TokenAccess  # noqa: E402
+from tokenlab.security.tokenattrs import GroupAttributes  # noqa: E402
 from tokenlab.ui import AccessCheckExplorer, Compare, Predict, ScenarioPlayer, TokenInspector  # noqa: E402
 from tokenlab.view.compare import Row, align, compare_table  # noqa: E402
 
@@ -143,7 +143,7 @@ def test_player_draws_a_check_from_a_step_it_is_given():
     sd = tl.parse_sddl("O:BAG:BAD:(A;;SWRC;;;WD)")
     token = tl.Token("S-1-5-21-1-2-3-1001", ["S-1-1-0"])
     result = tl.access_check(sd, token, int(TokenAccess.TOKEN_DUPLICATE), TOKEN_MAPPING)
-    record = tl.trace.CheckRecord("Token#9 (x)", "somebody", sd, result, "because <why>")
+    record = tl.teaching.trace.CheckRecord("Token#9 (x)", "somebody", sd, result, "because <why>")
     trace = scenarios.duplicated_token()
     trace.steps[0] = dataclasses.replace(trace.steps[0], checks=(record,))
     p = ScenarioPlayer(trace)

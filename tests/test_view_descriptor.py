@@ -18,9 +18,9 @@ from dot_lines import edge_line, node_line
 from dot_lines import has_style as _has_style
 
 from tokenlab import SID, Token
-from tokenlab.access_check import access_check
-from tokenlab.rights import FILE_MAPPING, FileAccess
-from tokenlab.sddl import parse_sddl
+from tokenlab.security.access_check import access_check
+from tokenlab.security.rights import FILE_MAPPING, FileAccess
+from tokenlab.security.descriptor import parse_sddl
 from tokenlab.view import descriptor_graph, descriptor_table, svg
 from tokenlab.view.descriptor import DACL_STATE_TEXT, STYLES
 
@@ -240,9 +240,9 @@ def test_dacl_states_look_different_and_decide_differently():
 
 _BUILD = f"""
 from tokenlab import SID, Token
-from tokenlab.access_check import access_check
-from tokenlab.rights import FILE_MAPPING
-from tokenlab.sddl import parse_sddl
+from tokenlab.security.access_check import access_check
+from tokenlab.security.rights import FILE_MAPPING
+from tokenlab.security.descriptor import parse_sddl
 from tokenlab.view import descriptor_graph, descriptor_table
 sd = parse_sddl({FILE_SDDL + 'S:(ML;;NW;;;ME)'!r})
 tok = Token(SID({ALICE.text!r}), ["S-1-1-0", "S-1-5-32-545", ("S-1-5-32-546", 0x10)],

@@ -20,9 +20,10 @@ from dot_lines import diff_marks, edge_line, edge_lines, node_line
 from dot_lines import has_style as _has_style
 
 import tokenlab as tl
-from tokenlab import constants as C
+from tokenlab.win32 import constants as C
 from tokenlab.scenarios import duplicated_token, nested_impersonation
-from tokenlab.trace import record, snapshot
+from tokenlab.teaching.trace import record
+from tokenlab.teaching.snapshot import snapshot
 from tokenlab.view import DIFF_STYLES, LEGEND, object_graph, object_table, svg
 from tokenlab.view.objects import STYLES
 

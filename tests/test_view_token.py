@@ -17,10 +17,10 @@ from dot_lines import has_style as _has_style
 
 import tokenlab as tl
 from tokenlab import SID, GroupAttributes, PrivilegeAttributes, SidAndAttributes, Token
-from tokenlab import constants as C
-from tokenlab.acl import ACE, ACL
+from tokenlab.win32 import constants as C
+from tokenlab.security.acl import ACE, ACL
 from tokenlab.scenarios import duplicated_token
-from tokenlab.trace import TokenState, token_state
+from tokenlab.teaching.snapshot import TokenState, token_state
 from tokenlab.view import DIFF_STYLES, svg, token_graph, token_table
 from tokenlab.view.tokens import STYLES, group_state, privilege_state
 

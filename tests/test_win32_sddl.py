@@ -10,9 +10,10 @@ from __future__ import annotations
 import pytest
 
 import tokenlab.win32 as win32
-from tokenlab.acl import ACE, ACL, NULL_ACL, SDControl, SecurityDescriptor
-from tokenlab.errors import ErrorCode, SDDLNotModelledError, WinError
-from tokenlab.sids import SID
+from tokenlab.security.acl import ACE, ACL, NULL_ACL, SDControl
+from tokenlab.security.descriptor import SecurityDescriptor
+from tokenlab.security.errors import ErrorCode, SDDLNotModelledError, WinError
+from tokenlab.security.sids import SID
 from tokenlab.win32 import (
     DACL_SECURITY_INFORMATION, ERROR_INVALID_ACL, ERROR_INVALID_PARAMETER, ERROR_INVALID_SID,
     ERROR_UNKNOWN_REVISION, GROUP_SECURITY_INFORMATION, OWNER_SECURITY_INFORMATION,

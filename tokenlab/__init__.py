@@ -25,22 +25,25 @@ GetLastError / error code  ``tl.WinError.winerror``         ``ERROR_NO_TOKEN`` (
 ``import tokenlab`` never imports graphviz or ipywidgets: the views (``tokenlab.view``)
 and widgets (``tokenlab.ui``) are separate layers.
 """
-from .errors import ComError, ErrorCode, HResult, NotModelledError, SDDLError, WinError
-from .sids import SID
-from .rights import (
+from .security.errors import ComError, ErrorCode, HResult, NotModelledError, SDDLError, WinError
+from .security.sids import SID
+from .security.rights import (
     COM_MAPPING, EVENT_MAPPING, FILE_MAPPING, KEY_MAPPING, MAPPINGS, PROCESS_MAPPING, THREAD_MAPPING, TOKEN_MAPPING,
     ComAccess, EventAccess, FileAccess, GenericMapping, KeyAccess, ProcessAccess, StandardAccess, ThreadAccess,
     TokenAccess, format_mask, mask_names,
 )
-from .acl import ACE, ACL, NULL_ACL, AceFlags, AceType, SDControl, SecurityDescriptor
-from .sddl import format_sddl, parse_sddl
-from .token import (
-    LUID, GroupAttributes, PrivilegeAttributes, SecurityImpersonationLevel, SidAndAttributes, Token, TokenType,
+from .security.acl import ACE, ACL, NULL_ACL, AceFlags, AceType, SDControl
+from .security.descriptor import SecurityDescriptor, format_sddl, parse_sddl
+from .security.tokenattrs import (
+    LUID, GroupAttributes, PrivilegeAttributes, SecurityImpersonationLevel, SidAndAttributes, TokenType,
 )
-from .access_check import AccessCheckResult, access_check, map_generic
-from .machine import Machine
-from .facade import SECURITY_ATTRIBUTES, Api
-from .trace import Snapshot, Trace, record, snapshot
+from .security.access_check import AccessCheckResult, access_check, map_generic
+from .kernel.machine import Machine
+from .kernel.token import Token
+from .win32.api import Api
+from .win32.structs import SECURITY_ATTRIBUTES
+from .teaching.snapshot import Snapshot, snapshot
+from .teaching.trace import Trace, record
 from .scenarios import impersonating
 
 __version__ = "0.1.0"

@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import contextlib
 
-from . import constants as C
-from .com import CLSID_Something, IID_IUnknown
-from .errors import ComError, ErrorCode, WinError
-from .facade import SECURITY_ATTRIBUTES, Api
-from .machine import Machine
-from .trace import Trace, record
+from .win32 import constants as C
+from .kernel.com import CLSID_Something, IID_IUnknown
+from .security.errors import ComError, ErrorCode, WinError
+from .win32.api import Api
+from .win32.structs import SECURITY_ATTRIBUTES
+from .kernel.machine import Machine
+from .teaching.trace import Trace, record
 
 
 def _world(*users: str) -> tuple[Machine, Api]:

@@ -38,10 +38,10 @@
 
 # %%
 import tokenlab as tl
-from tokenlab.access_check import access_check, map_generic
-from tokenlab.rights import FILE_MAPPING, FileAccess, format_mask, mask_names
-from tokenlab.sddl import format_sddl, parse_sddl
-from tokenlab.token import GroupAttributes
+from tokenlab.security.access_check import access_check, map_generic
+from tokenlab.security.rights import FILE_MAPPING, FileAccess, format_mask, mask_names
+from tokenlab.security.descriptor import format_sddl, parse_sddl
+from tokenlab.security.tokenattrs import GroupAttributes
 from tokenlab.view import descriptor_graph, descriptor_table, svg
 from tokenlab.ui import Predict
 from IPython.display import SVG, display

@@ -309,9 +309,9 @@ print(wrap(story.steps[5].narration))
 
 # %%
 # NBVAL_CHECK_OUTPUT
-import tokenlab.com
+import tokenlab.kernel.com
 
-print(inspect.getdoc(tokenlab.com))
+print(inspect.getdoc(tokenlab.kernel.com))
 
 # %% [markdown]
 # In short, tokenlab's `CoCreateInstance(..., CLSCTX_LOCAL_SERVER, ...)`:

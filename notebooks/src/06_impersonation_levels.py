@@ -43,7 +43,7 @@
 
 # %%
 import tokenlab as tl
-import tokenlab.machine
+import tokenlab.kernel.machine
 from tokenlab.win32 import *
 from tokenlab.scenarios import impersonating
 from tokenlab.view import object_graph, svg
@@ -280,7 +280,7 @@ for level, answers in allows.items():
 # kernel's check. Its own words, from the docstring of `tokenlab/machine.py`:
 
 # %%
-print("Model simplifications" + tokenlab.machine.__doc__.split("Model simplifications", 1)[-1].rstrip())
+print("Model simplifications" + tokenlab.kernel.machine.__doc__.split("Model simplifications", 1)[-1].rstrip())
 
 # %% [markdown]
 # Three processes: svc.exe (NETWORK SERVICE), **app.exe** run by a new user **carol**, and a

@@ -42,9 +42,9 @@
 # %%
 import tokenlab as tl
 from tokenlab.win32 import *
-from tokenlab.rights import EventAccess, FileAccess, format_mask
-from tokenlab.sddl import format_sddl, parse_sddl
-from tokenlab.token import TokenType
+from tokenlab.security.rights import EventAccess, FileAccess, format_mask
+from tokenlab.security.descriptor import format_sddl, parse_sddl
+from tokenlab.security.tokenattrs import TokenType
 from tokenlab.view import descriptor_graph, descriptor_table, group_state, token_table, svg
 from tokenlab.ui import AccessCheckExplorer, Predict, TokenInspector
 from IPython.display import SVG, display

@@ -40,8 +40,8 @@
 # %%
 import tokenlab as tl
 from tokenlab.win32 import *
-from tokenlab.rights import EventAccess, FileAccess, TokenAccess, format_mask
-from tokenlab.sddl import format_sddl, parse_sddl
+from tokenlab.security.rights import EventAccess, FileAccess, TokenAccess, format_mask
+from tokenlab.security.descriptor import format_sddl, parse_sddl
 from tokenlab.scenarios import duplicated_token, nested_impersonation
 from tokenlab.view import compare_table, object_graph, object_table, svg
 from tokenlab.ui import AccessCheckExplorer, Compare, Predict, ScenarioPlayer, TokenInspector

@@ -3,12 +3,13 @@ from __future__ import annotations
 
 import ipywidgets as w
 
-from ..access_check import access_check
-from ..errors import SDDLError
-from ..rights import MAPPINGS, TOKEN_MAPPING, GenericMapping, format_mask, mask_names
-from ..sddl import format_sddl, parse_sddl
-from ..sids import INTEGRITY_NAMES, SID, sid_from_alias, well_known_name
-from ..token import Token, TokenType
+from ..security.access_check import access_check
+from ..security.errors import SDDLError
+from ..security.rights import MAPPINGS, TOKEN_MAPPING, GenericMapping, format_mask, mask_names
+from ..security.descriptor import format_sddl, parse_sddl
+from ..security.sids import INTEGRITY_NAMES, SID, sid_from_alias, well_known_name
+from ..kernel.token import Token
+from ..security.tokenattrs import TokenType
 from . import _common as c
 
 BUILD = "__build__"  # the token choice "build one from the fields"

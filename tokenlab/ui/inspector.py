@@ -3,12 +3,13 @@ from __future__ import annotations
 
 import ipywidgets as w
 
-from ..acl import SecurityDescriptor
-from ..errors import SDDLError
-from ..sddl import parse_sddl
-from ..sids import SID, well_known_name
-from ..token import GroupAttributes, PrivilegeAttributes, Token
-from ..trace import TokenState, token_state
+from ..security.descriptor import SecurityDescriptor
+from ..security.errors import SDDLError
+from ..security.descriptor import parse_sddl
+from ..security.sids import SID, well_known_name
+from ..security.tokenattrs import GroupAttributes, PrivilegeAttributes
+from ..kernel.token import Token
+from ..teaching.snapshot import TokenState, token_state
 from . import _common as c
 
 TABS = ("overview", "groups", "privileges", "default DACL", "statistics")

@@ -27,10 +27,11 @@ from typing import Mapping
 
 import graphviz
 
-from ..acl import ACE, AceFlags, AceType, SDControl, SecurityDescriptor
-from ..errors import ErrorCode
-from ..rights import GenericMapping, MandatoryLabelPolicy, StandardAccess, format_mask, mask_names
-from ..sids import SID, alias_of, well_known_name
+from ..security.acl import ACE, AceFlags, AceType, SDControl
+from ..security.descriptor import SecurityDescriptor
+from ..security.errors import ErrorCode
+from ..security.rights import GenericMapping, MandatoryLabelPolicy, StandardAccess, format_mask, mask_names
+from ..security.sids import SID, alias_of, well_known_name
 
 __all__ = ["STYLES", "DACL_STATE_TEXT", "descriptor_graph", "descriptor_table"]
 

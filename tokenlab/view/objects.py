@@ -20,9 +20,9 @@ from functools import lru_cache
 
 import graphviz
 
-from ..sddl import parse_sddl
-from ..sids import SID, well_known_name
-from ..token import GroupAttributes, PrivilegeAttributes
+from ..security.descriptor import parse_sddl
+from ..security.sids import SID, well_known_name
+from ..security.tokenattrs import GroupAttributes, PrivilegeAttributes
 from .diff import Arrow, Box, Scene, compare, digraph, scene_table
 
 __all__ = ["STYLES", "object_graph", "object_table", "object_scene"]

@@ -20,11 +20,11 @@ from typing import Mapping
 
 import graphviz
 
-from ..rights import StandardAccess, TokenAccess, format_mask
-from ..sddl import parse_sddl
-from ..sids import SID, well_known_name
-from ..token import GroupAttributes, PrivilegeAttributes
-from ..trace import TokenState, token_state
+from ..security.rights import StandardAccess, TokenAccess, format_mask
+from ..security.descriptor import parse_sddl
+from ..security.sids import SID, well_known_name
+from ..security.tokenattrs import GroupAttributes, PrivilegeAttributes
+from ..teaching.snapshot import TokenState, token_state
 from .descriptor import _KIND, _sid_tag
 from .diff import Arrow, Box, Scene, compare, digraph, scene_table
 

@@ -39,7 +39,7 @@ from __future__ import annotations
 import re
 from typing import NoReturn
 
-from .acl import ACE, ACL, ACL_REVISION, NULL_ACL, AceFlags, AceType, SDControl, SecurityDescriptor
+from .acl import ACE, ACL, ACL_REVISION, NULL_ACL, AceFlags, AceType, SDControl
 from .errors import ErrorCode, SDDLError, SDDLNotModelledError
 from .rights import FileAccess, KeyAccess, MandatoryLabelPolicy, STANDARD
 from .sids import MAX_SUBAUTHORITIES, SID, WELL_KNOWN, alias_of
@@ -154,10 +154,9 @@ _ACE_CACHE_SIZE = 4096
 
 # ------------------------------------------------------------------ reading
 
-def parse_sddl(text: str, domain: SID | None = None) -> SecurityDescriptor:
-    """The security descriptor an SDDL string describes; ``domain`` resolves DA, DU, LA ..."""
-    if not isinstance(text, str):
-        raise TypeError(f"parse_sddl() expects str, got {type(text).__name__}")
+def parse_descriptor(text: str, domain: SID | None = None) -> tuple:
+    """The parts of the descriptor an SDDL string describes: ``(owner, group, dacl, sacl,
+    control)``, with ``NULL_ACL`` for a NULL ACL (``descriptor.parse_sddl`` builds the value)."""
     return _Parser(text, domain).descriptor()
 
 
@@ -215,7 +214,7 @@ class _Parser:
             self.fail(repr(char))
         self.pos += 1
 
-    def descriptor(self) -> SecurityDescriptor:
+    def descriptor(self) -> tuple:
         text = self.text
         parts: dict[str, object] = {}
         control = 0
@@ -237,8 +236,7 @@ class _Parser:
                 self.code = _BAD_ACL
                 flags, parts[tag] = self.acl(dacl=tag == "D:")
                 control |= flags
-        return SecurityDescriptor(parts.get("O:"), parts.get("G:"), parts.get("D:"), parts.get("S:"),
-                                  SDControl(control))
+        return parts.get("O:"), parts.get("G:"), parts.get("D:"), parts.get("S:"), SDControl(control)
 
     def acl(self, dacl: bool) -> tuple[int, ACL | object]:
         """ACL flags, then ACEs, then blanks; returns the control bits and an ACL or NULL_ACL."""
@@ -434,10 +432,9 @@ def _number(digits: str, base: int) -> int:
 
 # ------------------------------------------------------------------ printing
 
-def format_sddl(sd: SecurityDescriptor, domain: SID | None = None, info: int = ALL_SECTIONS) -> str:
-    """The SDDL string Windows prints for ``sd``; ``info`` picks sections (*_SECURITY_INFORMATION)."""
-    if not isinstance(sd, SecurityDescriptor):
-        raise TypeError(f"format_sddl() expects SecurityDescriptor, got {type(sd).__name__}")
+def format_descriptor(sd, domain: SID | None = None, info: int = ALL_SECTIONS) -> str:
+    """The SDDL string Windows prints for a descriptor (any value with owner, group, dacl,
+    sacl, control, dacl_present and sacl_present); ``info`` picks sections."""
     out = []
     if info & OWNER_SECURITY_INFORMATION and sd.owner is not None:
         out.append("O:" + format_sid_string(sd.owner, domain))
@@ -493,7 +490,7 @@ def format_sid_string(sid: SID, domain: SID | None = None) -> str:
 
 # ------------------------------------------------------------------ sizes
 
-def security_descriptor_length(sd: SecurityDescriptor) -> int:
+def security_descriptor_length(sd) -> int:
     """Bytes of the self-relative form Windows builds: header 20, SID 8+4n, ACL 8, ACE 8+SID."""
     def sid_len(sid: SID | None) -> int:
         return 0 if sid is None else 8 + 4 * len(sid.subauthorities)

@@ -6,7 +6,7 @@ Windows term                      tokenlab                    example
 AccessCheck / SeAccessCheck       :func:`access_check`        ``access_check(sd, tok, 0x8, TOKEN_MAPPING)``
 MapGenericMask                    :func:`map_generic`         ``map_generic(GENERIC_READ, TOKEN_MAPPING)``
 GrantedAccess, AccessStatus       :class:`AccessCheckResult`  ``result.granted``, ``result.status``
-(why it was decided)              :class:`Step`               ``result.steps``, ``result.table()``
+(why it was decided)              :class:`Decision`           ``result.steps``, ``result.table()``
 MAXIMUM_ALLOWED                   ``MAXIMUM_ALLOWED``         ``0x02000000``
 ================================  ==========================  =====================================
 
@@ -43,19 +43,19 @@ import weakref
 from dataclasses import dataclass
 from functools import lru_cache
 
-from .acl import ACE, AceType, SecurityDescriptor
+from .acl import ACE, AceType
+from .descriptor import SecurityDescriptor
 from .errors import ErrorCode
-from .rights import GENERIC_BITS, STANDARD, GenericMapping, mask_names
-from .sids import (CREATOR_GROUP, CREATOR_OWNER, INTEGRITY_NAMES, MEDIUM_INTEGRITY, OWNER_RIGHTS,
-                   PRINCIPAL_SELF, SID, integrity_rid)
+from .rights import ACCESS_SYSTEM_SECURITY, GENERIC_BITS, MAXIMUM_ALLOWED, STANDARD, GenericMapping, mask_names
+from .sids import (
+    CREATOR_GROUP, CREATOR_OWNER, INTEGRITY_NAMES, MEDIUM_INTEGRITY, OWNER_RIGHTS, PRINCIPAL_SELF, SID, integrity_rid,
+)
 
-__all__ = ["AccessCheckResult", "Step", "access_check", "map_generic", "MAXIMUM_ALLOWED"]
+__all__ = ["AccessCheckResult", "Decision", "access_check", "map_generic", "MAXIMUM_ALLOWED"]
 
 READ_CONTROL = STANDARD["READ_CONTROL"]
 WRITE_DAC = STANDARD["WRITE_DAC"]
 WRITE_OWNER = STANDARD["WRITE_OWNER"]
-ACCESS_SYSTEM_SECURITY = STANDARD["ACCESS_SYSTEM_SECURITY"]
-MAXIMUM_ALLOWED = STANDARD["MAXIMUM_ALLOWED"]
 OWNER_IMPLIED = READ_CONTROL | WRITE_DAC
 # SIDs the walk treats specially, compared as text (the walk works on SID text).
 _OWNER_RIGHTS, _SELF = OWNER_RIGHTS.text, PRINCIPAL_SELF.text
@@ -76,7 +76,7 @@ STEP_KINDS = ("request", "integrity", "privilege", "owner", "dacl", "ace", "rest
 
 
 @dataclass(frozen=True)
-class Step:
+class Decision:
     """One decision of the check. ``kind`` is one of :data:`STEP_KINDS`; ``text`` is one
     sentence for a learner. ACE steps also say which ACE, in which pass, whether its SID
     matched and why, and which bits it granted or denied (``skipped`` when it could not
@@ -104,7 +104,7 @@ class AccessCheckResult:
     desired: int
     mapping: GenericMapping
     privileges_used: tuple[str, ...] = ()
-    steps: tuple[Step, ...] = ()
+    steps: tuple[Decision, ...] = ()
 
     @property
     def allowed(self) -> bool:
@@ -508,7 +508,7 @@ class _Explainer:
 
     def add(self, kind: str, text: str, *, granted: int = 0, pass_name: str | None = None,
             skipped: bool = False) -> None:
-        self.steps.append(Step(kind, text, pass_name=pass_name, granted=granted, skipped=skipped))
+        self.steps.append(Decision(kind, text, pass_name=pass_name, granted=granted, skipped=skipped))
 
     def ace(self, entry, p: _Pass, matched, granted, denied, owner) -> None:
         i, ace, memo = entry[0], entry[4], entry[5]
@@ -520,7 +520,7 @@ class _Explainer:
         if matched is None:
             reason = ("it is inherit-only: it applies to children, not to this object" if ace.inherit_only
                       else "it is not an access-allowed or access-denied ACE")
-            self.steps.append(Step("ace", f"{head} is skipped: {reason}.", i, p.name, ace.sid, False,
+            self.steps.append(Decision("ace", f"{head} is skipped: {reason}.", i, p.name, ace.sid, False,
                                    reason, 0, 0, True, ace))
             return
         key = (entry[2], owner.text, matched)
@@ -539,7 +539,7 @@ class _Explainer:
         if ace.mask & GENERIC_BITS:
             text += (f" Its mask holds {_fmt(ace.mask & GENERIC_BITS)}, which AccessCheck does not map, "
                      "so those bits match no request.")
-        self.steps.append(Step("ace", text, i, p.name, ace.sid, matched, reason, granted, denied,
+        self.steps.append(Decision("ace", text, i, p.name, ace.sid, matched, reason, granted, denied,
                                matched and not (granted or denied), ace))
 
 

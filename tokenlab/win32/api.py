@@ -17,87 +17,26 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Iterable
 
 from . import constants as C
-from .access_check import access_check
-from .acl import ACL, NULL_ACL, SecurityDescriptor
-from .errors import ComError, ErrorCode, WinError
-from .handles import (
-    CURRENT_PROCESS, CURRENT_PROCESS_TOKEN, CURRENT_THREAD, CURRENT_THREAD_EFFECTIVE_TOKEN, CURRENT_THREAD_TOKEN,
-    PSEUDO_HANDLES,
+from ..security.access_check import access_check
+from ..security.acl import ACL, NULL_ACL
+from ..security.descriptor import SecurityDescriptor
+from ..security.errors import ComError, ErrorCode, WinError
+from ..kernel.handles import (
+    CURRENT_PROCESS, CURRENT_PROCESS_TOKEN, CURRENT_THREAD, CURRENT_THREAD_EFFECTIVE_TOKEN, CURRENT_THREAD_TOKEN, PSEUDO_HANDLES,
 )
-from .machine import MAXIMUM_ALLOWED, ACCESS_SYSTEM_SECURITY, LOGON_TYPE_NAMES
-from .rights import GenericMapping, TOKEN_MAPPING, TokenAccess
-from .sids import SID
-from .token import (
-    LUID, PRIVILEGE_BY_LUID, PRIVILEGES, GroupAttributes, PrivilegeAttributes, SecurityImpersonationLevel,
-    SidAndAttributes, Token, TokenType,
+from ..security.rights import MAXIMUM_ALLOWED, ACCESS_SYSTEM_SECURITY
+from ..kernel.machine import LOGON_TYPE_NAMES
+from ..security.rights import GenericMapping, TOKEN_MAPPING, TokenAccess
+from ..security.sids import SID
+from ..security.tokenattrs import (
+    LUID, PRIVILEGE_BY_LUID, PRIVILEGES, GroupAttributes, PrivilegeAttributes, SecurityImpersonationLevel, SidAndAttributes, TokenType,
 )
+from ..kernel.com import ComObject
+from ..kernel.token import Token
+from .structs import LUID_AND_ATTRIBUTES, PRIVILEGE_SET, SECURITY_ATTRIBUTES, TOKEN_SOURCE, TOKEN_STATISTICS
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .process import Thread
-
-
-@dataclass(frozen=True)
-class SECURITY_ATTRIBUTES:
-    """``SECURITY_ATTRIBUTES(sd, True)``: an explicit descriptor for a new object, and
-    whether its handle is inheritable (nLength is implied)."""
-
-    lpSecurityDescriptor: SecurityDescriptor | None = None
-    bInheritHandle: bool = False
-
-    def __post_init__(self):
-        if self.lpSecurityDescriptor is not None and not isinstance(self.lpSecurityDescriptor, SecurityDescriptor):
-            raise TypeError("SECURITY_ATTRIBUTES.lpSecurityDescriptor must be SecurityDescriptor or None, "
-                            f"got {type(self.lpSecurityDescriptor).__name__}")
-
-
-@dataclass(frozen=True)
-class LUID_AND_ATTRIBUTES:
-    Luid: LUID
-    Attributes: PrivilegeAttributes
-
-    @property
-    def name(self) -> str:
-        return PRIVILEGE_BY_LUID.get(self.Luid.value, str(self.Luid))
-
-    def __repr__(self) -> str:
-        return f"LUID_AND_ATTRIBUTES({self.name}, 0x{int(self.Attributes):08X})"
-
-
-@dataclass(frozen=True)
-class TOKEN_STATISTICS:
-    TokenId: LUID
-    AuthenticationId: LUID
-    TokenType: TokenType
-    ImpersonationLevel: SecurityImpersonationLevel
-    GroupCount: int
-    PrivilegeCount: int
-    ModifiedId: LUID
-
-
-@dataclass(frozen=True)
-class TOKEN_SOURCE:
-    SourceName: str
-    SourceIdentifier: LUID
-
-
-@dataclass(frozen=True)
-class PRIVILEGE_SET:
-    """``PRIVILEGE_SET(["SeSecurityPrivilege"], PRIVILEGE_SET_ALL_NECESSARY)``."""
-
-    Privilege: tuple
-    Control: int = C.PRIVILEGE_SET_ALL_NECESSARY
-
-
-class ComObject:
-    """What ``CoCreateInstance`` hands back: an interface pointer to a local server's object."""
-
-    def __init__(self, server, iid: str, server_process):
-        self.server = server
-        self.iid = iid
-        self.server_process = server_process
-
-    def __repr__(self) -> str:
-        return f"<COM object {self.server.name} {self.iid} in {self.server_process.image}>"
+    from ..kernel.process import Thread
 
 
 def _int(value, name: str) -> int:
@@ -465,7 +404,7 @@ class Api:
                               SidsToRestrict=()) -> int:
         """Returns NewTokenHandle. Disabled SIDs become deny-only; restricting SIDs add the
         second access-check pass. (The count arguments of the C function are implied.)"""
-        from .errors import NotModelledError
+        from ..security.errors import NotModelledError
 
         flags = _int(Flags, "Flags")
         if flags & (C.LUA_TOKEN | C.WRITE_RESTRICTED):
@@ -603,7 +542,7 @@ class Api:
     def SetTokenInformation(self, TokenHandle, TokenInformationClass, TokenInformation) -> bool:
         cls = _int(TokenInformationClass, "TokenInformationClass")
         if cls in _SETTABLE_NOT_MODELLED:
-            from .errors import NotModelledError
+            from ..security.errors import NotModelledError
 
             raise NotModelledError(f"SetTokenInformation({C.TOKEN_INFORMATION_CLASS_NAMES.get(cls, cls)}) works on "
                                    "Windows but is not modelled by tokenlab")
@@ -636,7 +575,7 @@ class Api:
     def _set_integrity(self, h, value) -> bool:
         """TokenIntegrityLevel: lowering needs only TOKEN_ADJUST_DEFAULT; raising also needs
         SeTcbPrivilege enabled in the caller's token (*Windows Security Internals*, ch. 4)."""
-        from .sids import integrity_rid
+        from ..security.sids import integrity_rid
 
         sid = value.sid if isinstance(value, SidAndAttributes) else _sid(value, "TokenInformation")
         try:

@@ -1,9 +1,9 @@
-"""Access tokens: who a thread is, as ``access_check`` and the kernel see it.
+"""Token contents as values: LUIDs, token types and levels, group and privilege attributes.
 
-One class, :class:`Token`, holds a token's contents (user, groups with attributes,
-privileges, owner, primary group, default DACL, type, impersonation level, integrity
-level, restricting SIDs, ids). It is a kernel object: the simulated kernel gives it a
-security descriptor and reference counts like any other object.
+These are the fields of an access token that ``access_check`` reads and Win32 returns
+(``SID_AND_ATTRIBUTES``, ``LUID``, ``TOKEN_TYPE``, ``SECURITY_IMPERSONATION_LEVEL``); the
+token object itself, with its identity and lifetime, is :class:`tokenlab.kernel.token.Token`.
+Names and values are winnt.h's.
 """
 from __future__ import annotations
 
@@ -11,10 +11,8 @@ import enum
 from dataclasses import dataclass
 from typing import Iterable, Mapping
 
-from .acl import ACL
-from .objects import KernelObject
-from .rights import TOKEN_MAPPING, HexFlag
-from .sids import INTEGRITY_NAMES, MEDIUM_INTEGRITY, SID, integrity_rid
+from .rights import HexFlag
+from .sids import SID
 
 
 @dataclass(frozen=True, order=True)
@@ -164,7 +162,7 @@ class SidAndAttributes:
         return f"SidAndAttributes({self.sid!r}, 0x{int(self.attributes):08X})"
 
 
-def _groups(items: Iterable) -> tuple[SidAndAttributes, ...]:
+def groups_of(items: Iterable) -> tuple[SidAndAttributes, ...]:
     out = []
     for g in items:
         if isinstance(g, SidAndAttributes):
@@ -178,111 +176,7 @@ def _groups(items: Iterable) -> tuple[SidAndAttributes, ...]:
     return tuple(out)
 
 
-class Token(KernelObject):
-    """An access token.
-
-    ``Token(user=SID(...), groups=[...], privileges={"SeImpersonatePrivilege": True})``;
-    ``privileges`` maps a privilege name to True (enabled), False (present but disabled),
-    or its ``PrivilegeAttributes``. Built by hand for ``access_check`` lessons, or by a
-    simulated machine's logon.
-    """
-
-    object_type = "Token"
-    mapping = TOKEN_MAPPING
-
-    def __init__(
-        self,
-        user: SID | str,
-        groups: Iterable = (),
-        privileges: Mapping[str, object] | Iterable[str] = (),
-        *,
-        owner: SID | str | None = None,
-        primary_group: SID | str | None = None,
-        default_dacl: ACL | None = None,
-        token_type: TokenType = TokenType.TokenImpersonation,
-        impersonation_level: SecurityImpersonationLevel = SecurityImpersonationLevel.SecurityImpersonation,
-        integrity_level: SID | str = MEDIUM_INTEGRITY,
-        mandatory_policy: int = MandatoryPolicy.TOKEN_MANDATORY_POLICY_NO_WRITE_UP,
-        restricted_sids: Iterable = (),
-        user_attributes: int = 0,
-        token_id: LUID | None = None,
-        authentication_id: LUID | None = None,
-        modified_id: LUID | None = None,
-        source: str = "tokenlab",
-        session_id: int = 0,
-        elevated: bool = False,
-        name: str | None = None,
-        security=None,
-        object_id: int | None = None,
-    ):
-        super().__init__(name=name, security=security, object_id=object_id)
-        self.user = SID(user)
-        self.user_attributes = GroupAttributes(int(user_attributes))
-        self.groups: tuple[SidAndAttributes, ...] = _groups(groups)
-        self.privileges: dict[str, PrivilegeAttributes] = _privileges(privileges)
-        self.owner = SID(owner) if owner is not None else self.user
-        self.primary_group = SID(primary_group) if primary_group is not None else self.user
-        if default_dacl is not None and not isinstance(default_dacl, ACL):
-            raise TypeError(f"default_dacl must be ACL or None, got {type(default_dacl).__name__}")
-        self.default_dacl = default_dacl
-        self.token_type = TokenType(token_type)
-        self.impersonation_level = SecurityImpersonationLevel(impersonation_level)
-        self.integrity_level = SID(integrity_level)
-        integrity_rid(self.integrity_level)  # validates
-        self.mandatory_policy = MandatoryPolicy(int(mandatory_policy))
-        self.restricted_sids: tuple[SidAndAttributes, ...] = _groups(restricted_sids)
-        self.token_id = token_id or LUID(0)
-        self.authentication_id = authentication_id or LUID(0)
-        self.modified_id = modified_id or LUID(0)
-        self.source = source
-        self.session_id = session_id
-        self.elevated = elevated
-
-    # -- queries -------------------------------------------------------------------
-    @property
-    def is_restricted(self) -> bool:
-        return bool(self.restricted_sids)
-
-    @property
-    def integrity_rid(self) -> int:
-        return integrity_rid(self.integrity_level)
-
-    @property
-    def integrity_name(self) -> str:
-        return INTEGRITY_NAMES.get(self.integrity_rid, str(self.integrity_rid))
-
-    def privilege_enabled(self, name: str) -> bool:
-        attrs = self.privileges.get(name)
-        return bool(attrs is not None and attrs & PrivilegeAttributes.SE_PRIVILEGE_ENABLED)
-
-    def has_privilege(self, name: str) -> bool:
-        return name in self.privileges
-
-    def entries(self) -> tuple[SidAndAttributes, ...]:
-        """The user (as an entry with its attributes) followed by the groups."""
-        return (SidAndAttributes(self.user, self.user_attributes),) + self.groups
-
-    def find(self, sid: SID) -> SidAndAttributes | None:
-        """The token's entry (user or group) for ``sid``, or None."""
-        for entry in self.entries():
-            if entry.sid == sid:
-                return entry
-        return None
-
-    @property
-    def logon_sid(self) -> SID | None:
-        for g in self.groups:
-            if g.attributes & GroupAttributes.SE_GROUP_LOGON_ID == GroupAttributes.SE_GROUP_LOGON_ID:
-                return g.sid
-        return None
-
-    def __repr__(self) -> str:
-        kind = "primary" if self.token_type == TokenType.TokenPrimary else self.impersonation_level.name
-        ident = f"#{self.object_id}" if self.object_id is not None else ""
-        return f"<Token{ident} {self.user.name or self.user.text} {kind} {self.integrity_name}>"
-
-
-def _privileges(privs) -> dict[str, PrivilegeAttributes]:
+def privileges_of(privs) -> dict[str, PrivilegeAttributes]:
     if isinstance(privs, Mapping):
         items = privs.items()
     else:

@@ -39,22 +39,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .access_check import access_check
-from .acl import ACE, ACL, AceType, SDControl, SecurityDescriptor
-from .errors import ErrorCode, WinError
+from ..security.access_check import access_check
+from ..security.acl import ACE, ACL, AceType, SDControl
+from ..security.descriptor import SecurityDescriptor
+from ..security.errors import ErrorCode, WinError
+from .com import ComRegistry
 from .objects import KernelObject
 from .process import Event, Process, Thread
-from .rights import GENERIC_BITS, STANDARD, TOKEN_MAPPING, GenericMapping
-from .sids import (
-    AUTHENTICATED_USERS, BATCH, BUILTIN_ADMINISTRATORS, BUILTIN_USERS, CONSOLE_LOGON, EVERYONE,
-    HIGH_INTEGRITY, INTERACTIVE, LOCAL, LOCAL_ACCOUNT, LOCAL_ACCOUNT_AND_ADMIN, LOCAL_SERVICE,
-    LOCAL_SYSTEM, MEDIUM_INTEGRITY, NETWORK, NETWORK_SERVICE, NTLM_AUTHENTICATION, SERVICE, SID,
-    SYSTEM_INTEGRITY, THIS_ORGANIZATION, integrity_rid, logon_sid, well_known_name,
+from ..security.rights import GENERIC_BITS, MAXIMUM_ALLOWED, STANDARD, TOKEN_MAPPING, GenericMapping
+from ..security.sids import (
+    AUTHENTICATED_USERS, BATCH, BUILTIN_ADMINISTRATORS, BUILTIN_USERS, CONSOLE_LOGON, EVERYONE, HIGH_INTEGRITY, INTERACTIVE, LOCAL, LOCAL_ACCOUNT, LOCAL_ACCOUNT_AND_ADMIN, LOCAL_SERVICE, LOCAL_SYSTEM, MEDIUM_INTEGRITY, NETWORK, NETWORK_SERVICE, NTLM_AUTHENTICATION, SERVICE, SID, SYSTEM_INTEGRITY, THIS_ORGANIZATION, integrity_rid, logon_sid, well_known_name,
 )
-from .token import (
-    GROUP_DEFAULT, LOCALSERVICE_LUID, LUID, NETWORKSERVICE_LUID, PRIVILEGES, SYSTEM_LUID, GroupAttributes,
-    MandatoryPolicy, PrivilegeAttributes, SecurityImpersonationLevel, SidAndAttributes, Token, TokenType,
+from ..security.tokenattrs import (
+    GROUP_DEFAULT, LOCALSERVICE_LUID, LUID, NETWORKSERVICE_LUID, PRIVILEGES, SYSTEM_LUID, GroupAttributes, MandatoryPolicy, PrivilegeAttributes, SecurityImpersonationLevel, SidAndAttributes, TokenType,
 )
+from .token import Token
 
 # The machine's own domain SID: the example account domain from Microsoft's docs, so
 # alice is S-1-5-21-1004336348-1177238915-682003330-1001 on every run.
@@ -67,8 +66,6 @@ LOGON32_LOGON_SERVICE = 5
 LOGON32_LOGON_NETWORK_CLEARTEXT = 8
 LOGON_TYPE_NAMES = {2: "interactive", 3: "network", 4: "batch", 5: "service", 8: "network cleartext"}
 
-MAXIMUM_ALLOWED = STANDARD["MAXIMUM_ALLOWED"]
-ACCESS_SYSTEM_SECURITY = STANDARD["ACCESS_SYSTEM_SECURITY"]
 
 _E = PrivilegeAttributes.SE_PRIVILEGE_ENABLED | PrivilegeAttributes.SE_PRIVILEGE_ENABLED_BY_DEFAULT
 _D = PrivilegeAttributes(0)
@@ -154,8 +151,6 @@ class Machine:
         self.tracer = None  # a trace.Trace while recording
         self._quiet = 0     # > 0 while the machine starts a process on its own
         self._builtin_accounts()
-        from .com import ComRegistry
-
         self.com = ComRegistry(self)
 
     # ------------------------------------------------------------------ ids

@@ -18,17 +18,14 @@ changes these two checks, and none of it is modelled.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
-from .access_check import access_check
-from .acl import ACE, ACL, SecurityDescriptor
-from .errors import ComError, HResult, WinError
-from .rights import COM_MAPPING, ComAccess, TokenAccess
-from .sids import AUTHENTICATED_USERS, BUILTIN_ADMINISTRATORS, LOCAL_SYSTEM
+from ..security.access_check import access_check
+from ..security.acl import ACE, ACL
+from ..security.descriptor import SecurityDescriptor
+from ..security.errors import ComError, HResult, WinError
+from ..security.rights import COM_MAPPING, ComAccess, TokenAccess
+from ..security.sids import AUTHENTICATED_USERS, BUILTIN_ADMINISTRATORS, LOCAL_SYSTEM
 
-if TYPE_CHECKING:  # pragma: no cover
-    from .facade import Api
-    from .machine import Machine
 
 CLSID_Something = "{7D5B7A8E-2F43-4C3B-9C1D-5E0A6B1F2C3D}"  # the posts' sample server
 IID_IUnknown = "{00000000-0000-0000-C000-000000000046}"
@@ -50,6 +47,18 @@ def default_launch_permission() -> SecurityDescriptor:
         owner=BUILTIN_ADMINISTRATORS, group=BUILTIN_ADMINISTRATORS,
         dacl=ACL([ACE.allow(LOCAL_SYSTEM, LAUNCH_RIGHTS), ACE.allow(BUILTIN_ADMINISTRATORS, LAUNCH_RIGHTS),
                   ACE.allow(AUTHENTICATED_USERS, LAUNCH_RIGHTS)]))
+
+
+class ComObject:
+    """What ``CoCreateInstance`` hands back: an interface pointer to a local server's object."""
+
+    def __init__(self, server, iid: str, server_process):
+        self.server = server
+        self.iid = iid
+        self.server_process = server_process
+
+    def __repr__(self) -> str:
+        return f"<COM object {self.server.name} {self.iid} in {self.server_process.image}>"
 
 
 @dataclass
@@ -78,7 +87,7 @@ class Activation:
 class ComRegistry:
     """The machine's class registrations (``machine.com``)."""
 
-    def __init__(self, machine: "Machine"):
+    def __init__(self, machine: "tokenlab.kernel.machine.Machine"):
         self.machine = machine
         self.servers: dict[str, ComServer] = {}
         self.running: dict[str, object] = {}
@@ -90,9 +99,7 @@ class ComRegistry:
         self.servers[server.clsid.upper()] = server
         return server
 
-    def create_instance(self, api: "Api", rclsid, outer, ctx, riid):
-        from .facade import ComObject
-
+    def create_instance(self, api, rclsid, outer, ctx, riid):
         for name, v in (("rclsid", rclsid), ("riid", riid)):
             if not isinstance(v, str):
                 raise TypeError(f"{name} must be a GUID string, got {type(v).__name__}")

@@ -4,14 +4,15 @@
 """
 from __future__ import annotations
 
-from .acl import AceFlags, AceType, SDControl
-from .errors import ErrorCode, HResult
-from .rights import (
-    ComAccess, EventAccess, FileAccess, KeyAccess, MandatoryLabelPolicy, ProcessAccess, ThreadAccess,
-    TokenAccess,
+from ..security.acl import AceFlags, AceType, SDControl
+from ..security.errors import ErrorCode, HResult
+from ..security.rights import (
+    ComAccess, EventAccess, FileAccess, KeyAccess, MandatoryLabelPolicy, ProcessAccess, ThreadAccess, TokenAccess,
 )
-from .token import GroupAttributes, MandatoryPolicy, PrivilegeAttributes, SecurityImpersonationLevel
-from .token import TokenType as _TokenKind
+from ..security.tokenattrs import (
+    GroupAttributes, MandatoryPolicy, PrivilegeAttributes, SecurityImpersonationLevel,
+)
+from ..security.tokenattrs import TokenType as _TokenKind
 
 # Masks, levels, attributes and error codes: every member becomes a module constant.
 _ENUMS = (TokenAccess, ProcessAccess, ThreadAccess, EventAccess, FileAccess, KeyAccess, ComAccess,
@@ -25,7 +26,7 @@ globals().update(CONSTANTS)
 
 # Security information bits (GetSecurityInfo, SetSecurityInfo, SDDL conversion); the
 # first five live with the SDDL code that reads them.
-from .sddl import (  # noqa: E402
+from ..security.sddl import (  # noqa: E402
     DACL_SECURITY_INFORMATION, GROUP_SECURITY_INFORMATION, LABEL_SECURITY_INFORMATION,
     OWNER_SECURITY_INFORMATION, SACL_SECURITY_INFORMATION,
 )

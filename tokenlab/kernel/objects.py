@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from .acl import SecurityDescriptor
-from .rights import GenericMapping, StandardAccess
+from ..security.descriptor import SecurityDescriptor
+from ..security.rights import GenericMapping, StandardAccess
 
 
 class KernelObject:

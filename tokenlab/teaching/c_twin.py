@@ -16,11 +16,13 @@ from __future__ import annotations
 import enum
 import inspect
 
-from .acl import ACL, SecurityDescriptor
-from .errors import ComError, WinError
-from .handles import PSEUDO_HANDLES
-from .rights import GenericMapping
-from .sids import SID
+from ..security.acl import ACL
+from ..security.descriptor import SecurityDescriptor
+from ..security.errors import ComError, WinError
+from ..kernel.handles import PSEUDO_HANDLES
+from ..security.rights import GenericMapping
+from ..security.sids import SID
+from .calls import format_arg
 
 __all__ = ["c_call", "c_expr", "C_SIGNATURES"]
 
@@ -84,8 +86,6 @@ def _c_string(text: str) -> str:
 
 def c_expr(param: str, value, pre: list[str]) -> str:
     """One argument as C; declarations it needs go to ``pre``."""
-    from .trace import format_arg
-
     if value is None:
         return "NULL"
     if isinstance(value, bool):

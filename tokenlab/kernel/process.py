@@ -6,23 +6,19 @@ value, not a stack (BEHAVIOR.md; docs: SetThreadToken, RevertToSelf).
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
 
 from .handles import HandleTable
 from .objects import KernelObject
-from .rights import EVENT_MAPPING, PROCESS_MAPPING, THREAD_MAPPING
+from ..security.rights import EVENT_MAPPING, PROCESS_MAPPING, THREAD_MAPPING
 from .token import Token
 
-if TYPE_CHECKING:  # pragma: no cover
-    from .facade import Api
-    from .machine import Machine
 
 
 class Process(KernelObject):
     object_type = "Process"
     mapping = PROCESS_MAPPING
 
-    def __init__(self, machine: "Machine", pid: int, image: str, token: Token, **kw):
+    def __init__(self, machine: "tokenlab.kernel.machine.Machine", pid: int, image: str, token: Token, **kw):
         super().__init__(name=image, **kw)
         self.machine = machine
         self.pid = pid
@@ -55,10 +51,10 @@ class Thread(KernelObject):
         self.token: Token | None = None  # the one token slot
         self.last_error = 0
         self.last_access_check = None
-        self._api: "Api | None" = None
+        self._api = None
 
     @property
-    def machine(self) -> "Machine":
+    def machine(self) -> "tokenlab.kernel.machine.Machine":
         return self.process.machine
 
     @property
@@ -91,13 +87,17 @@ class Thread(KernelObject):
         if old is not None:
             old.release("thread token")
 
-    @property
-    def api(self) -> "Api":
-        """The Win32 facade with this thread as the current thread."""
-        if self._api is None:
-            from .facade import Api
+    # The facade's class, registered by tokenlab.win32 (the kernel cannot import the room
+    # above it); ``import tokenlab`` always loads it.
+    api_factory = None
 
-            self._api = Api(self)
+    @property
+    def api(self):
+        """The Win32 facade (:class:`tokenlab.win32.api.Api`) with this thread as the current thread."""
+        if self._api is None:
+            if Thread.api_factory is None:
+                raise RuntimeError("the Win32 facade is not loaded: import tokenlab.win32 first")
+            self._api = Thread.api_factory(self)
         return self._api
 
     @property

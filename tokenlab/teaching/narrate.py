@@ -17,9 +17,9 @@ from __future__ import annotations
 import re
 from typing import Iterable
 
-from .handles import PSEUDO_HANDLES
-from .sids import SID, well_known_name
-from .token import GroupAttributes, PrivilegeAttributes
+from ..kernel.handles import PSEUDO_HANDLES
+from ..security.sids import SID, well_known_name
+from ..security.tokenattrs import GroupAttributes, PrivilegeAttributes
 
 __all__ = ["narrate", "changes", "name_sids"]
 

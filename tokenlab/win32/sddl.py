@@ -1,22 +1,20 @@
-"""The Win32 facade: Windows' names, argument order and error codes, over tokenlab's model.
+"""sddl.h's converters: SDDL text and string SIDs to and from values.
 
-``from tokenlab.win32 import *`` brings in the functions and constants listed in
-``__all__``, so a notebook cell reads like the C it teaches. Conventions (DESIGN.md):
-``None`` is NULL, out-parameters are return values, a failure raises
-:class:`~tokenlab.errors.WinError` with the Windows error code, and a wrong Python type
-raises ``TypeError`` naming the type expected.
+Module-level functions: they need no thread or machine. Conventions as in the rest of the
+facade: ``None`` is NULL, out-parameters are return values, a failure raises
+:class:`~tokenlab.security.errors.WinError` with the Windows error code, and a wrong
+Python type raises ``TypeError`` naming the type expected.
 """
 from __future__ import annotations
 
-from .acl import SDControl
-from .acl import SecurityDescriptor as _SecurityDescriptor  # parameters below are named SecurityDescriptor
-from .errors import ErrorCode, SDDLError, SDDLNotModelledError, WinError
-from .sddl import (
-    DACL_SECURITY_INFORMATION, GROUP_SECURITY_INFORMATION, LABEL_SECURITY_INFORMATION,
-    OWNER_SECURITY_INFORMATION, SACL_SECURITY_INFORMATION, format_sddl, parse_sddl,
-    parse_sid_string, security_descriptor_length,
+from ..security.acl import SDControl
+from ..security.descriptor import SecurityDescriptor as _SecurityDescriptor  # parameters below are named SecurityDescriptor
+from ..security.errors import ErrorCode, SDDLError, SDDLNotModelledError, WinError
+from ..security.sddl import (
+    DACL_SECURITY_INFORMATION, GROUP_SECURITY_INFORMATION, LABEL_SECURITY_INFORMATION, OWNER_SECURITY_INFORMATION, SACL_SECURITY_INFORMATION, parse_sid_string, security_descriptor_length,
 )
-from .sids import SID
+from ..security.descriptor import format_sddl, parse_sddl
+from ..security.sids import SID
 
 # =====================================================================================
 # SDDL and string-SID conversion (sddl.h)
@@ -106,33 +104,3 @@ def ConvertSidToStringSid(Sid: SID | None) -> str:
     if Sid is None:
         raise WinError(ErrorCode.ERROR_INVALID_SID, "Sid is NULL.")
     return Sid.text
-
-
-# =====================================================================================
-# Everything else: the constants of C's headers, the structures the facade takes and
-# returns, and COM's sample class. The functions themselves live on ``thread.api``
-# (tokenlab.facade.Api), because each one runs as some thread.
-# =====================================================================================
-from .constants import *  # noqa: E402,F401,F403  (constants with Windows' names and values)
-from .constants import CONSTANTS as _CONSTANTS  # noqa: E402
-from . import constants as _constants  # noqa: E402
-from .com import CLSID_Something, IID_IUnknown  # noqa: E402
-from .facade import LUID_AND_ATTRIBUTES, PRIVILEGE_SET, SECURITY_ATTRIBUTES, TOKEN_SOURCE, TOKEN_STATISTICS  # noqa: E402
-from .rights import (  # noqa: E402
-    COM_MAPPING, EVENT_MAPPING, FILE_MAPPING, KEY_MAPPING, PROCESS_MAPPING, THREAD_MAPPING, TOKEN_MAPPING,
-    GenericMapping as GENERIC_MAPPING,
-)
-
-__all__ = sorted({
-    "SDDL_REVISION_1", "SDDL_REVISION",
-    "ConvertStringSecurityDescriptorToSecurityDescriptor",
-    "ConvertSecurityDescriptorToStringSecurityDescriptor",
-    "ConvertStringSidToSid", "ConvertSidToStringSid",
-    "CLSID_Something", "IID_IUnknown", "GENERIC_MAPPING",
-    "LUID_AND_ATTRIBUTES", "PRIVILEGE_SET", "SECURITY_ATTRIBUTES", "TOKEN_SOURCE", "TOKEN_STATISTICS",
-    "COM_MAPPING", "EVENT_MAPPING", "FILE_MAPPING", "KEY_MAPPING", "PROCESS_MAPPING", "THREAD_MAPPING",
-    "TOKEN_MAPPING",
-    *_CONSTANTS,
-    *(n for n in vars(_constants) if n.isupper() and not n.startswith("_") and n != "CONSTANTS"),
-    *(n for n in vars(_constants) if n.startswith("Token") and isinstance(getattr(_constants, n), int)),
-})

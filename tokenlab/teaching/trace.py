@@ -1,0 +1,158 @@
+"""Record facade calls as steps, so a learner can step through them and diff them.
+
+>>> with record(machine) as trace:
+...     api.RevertToSelf()
+>>> trace.steps[0].call          # 'RevertToSelf()'
+>>> trace.steps[0].snapshot      # the machine after the call (plain, comparable data)
+
+While a trace records, the facade tells it when a call begins and ends, and the kernel
+hands it the events its rules report (``Machine.report``); the trace keeps them with the
+step and asks ``narrate`` for the paragraph a learner reads.
+"""
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass, field
+
+from ..security.descriptor import SecurityDescriptor
+from ..security.errors import ComError, WinError
+from ..security.sids import SID
+from ..win32.api import Api
+from .c_twin import c_call
+from .calls import format_call, format_result
+from .narrate import name_sids, narrate
+from .snapshot import Snapshot, snapshot
+
+
+# ---------------------------------------------------------------------- recording
+@dataclass(frozen=True)
+class CheckRecord:
+    """One access check a call made, kept so a view can draw it (descriptor graph + result)."""
+
+    what: str            # the object checked, e.g. "Token#4 (TOKENLAB\\alice)"
+    checker: str         # whose token was checked, e.g. "NT AUTHORITY\\NETWORK SERVICE"
+    sd: SecurityDescriptor
+    result: object       # AccessCheckResult
+    why: str = ""        # which rule chose that token, e.g. "OpenAsSelf=TRUE: the process token"
+    narrative: str = ""  # str(result) with account SIDs named ("TOKENLAB\\alice (S-1-5-21-…)")
+
+
+@dataclass(frozen=True)
+class Step:
+    """One recorded facade call."""
+
+    index: int
+    tid: int
+    image: str
+    name: str
+    call: str  # Python text of the call, pseudo-handles and masks by name
+    args: tuple
+    result: str | None
+    error: str | None  # e.g. "ERROR_ACCESS_DENIED (5)" or "E_ACCESSDENIED (0x80070005)"
+    error_code: int | None
+    snapshot: Snapshot = field(compare=False, repr=False)
+    explanation: tuple[str, ...] = ()
+    narration: str = ""  # one paragraph: what the call did and which rule decided it
+    c_call: str = ""     # the same call as C, to run on a real Windows machine
+    checks: tuple = field(default=(), compare=False, repr=False)  # CheckRecords of access checks it made
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+class Trace:
+    """The recorded steps of one machine, plus the state before the first step."""
+
+    def __init__(self, machine, title: str = ""):
+        self.machine = machine
+        self.title = title
+        self.initial = snapshot(machine)
+        self.steps: list[Step] = []
+        self._notes: list[str] = []
+        self._checks: list[CheckRecord] = []
+
+    # The machine's rules report here while a call runs (Machine.note, open_check).
+    def begin(self) -> None:
+        """A facade call starts: forget what the previous one noted."""
+        self._notes, self._checks = [], []
+
+    def note(self, text: str) -> None:
+        if text not in self._notes:
+            self._notes.append(text)
+
+    def note_check(self, obj, token, result, why: str = "", *, sd=None) -> None:
+        """Keep an access check the call made: ``obj`` is the object (or a label for it)."""
+        m = self.machine
+        if isinstance(obj, str):
+            what = obj
+        else:
+            what = obj.label
+            if getattr(obj, "object_type", "") == "Token":
+                what = m.describe(obj)
+            sd = obj.security if sd is None else sd
+        narrative = name_sids(str(result), lambda sid: m.sid_name(SID(sid)))
+        self._checks.append(CheckRecord(what, m.sid_name(token.user), sd, result, why, narrative))
+
+    def record(self, thread, name: str, args: tuple, kwargs: dict, result=None, error=None) -> None:
+        fn = getattr(Api, name)
+        explanation = ()
+        if name == "CoCreateInstance" and self.machine.com.last_activation is not None:
+            explanation = tuple(self.machine.com.last_activation.steps)
+        before = self.steps[-1].snapshot if self.steps else self.initial
+        after = snapshot(self.machine)
+        if error is not None:
+            if isinstance(error, WinError):
+                err, code = f"{error.name} ({error.winerror})", error.winerror
+            elif isinstance(error, ComError):
+                err, code = f"{error.name} (0x{error.hresult:08X})", error.hresult
+            else:  # pragma: no cover
+                err, code = type(error).__name__, None
+            res = None
+        else:
+            err, code, res = None, None, format_result(result)
+        checks, notes = tuple(self._checks), tuple(self._notes)
+        self.begin()
+        story = narrate(name, thread.tid, before, after, result=res, error=error, notes=notes,
+                        checks=checks, explanation=explanation)
+        c_text = c_call(fn, name, args, kwargs, result, error)
+        self.steps.append(Step(len(self.steps), thread.tid, thread.process.image, name,
+                               format_call(fn, name, args, kwargs), tuple(args), res, err, code,
+                               after, explanation, story, c_text, checks))
+
+    def snapshots(self) -> list[Snapshot]:
+        """The state before the first step, then after each step."""
+        return [self.initial] + [s.snapshot for s in self.steps]
+
+    def __len__(self) -> int:
+        return len(self.steps)
+
+    def __getitem__(self, i) -> Step:
+        return self.steps[i]
+
+    def __iter__(self):
+        return iter(self.steps)
+
+    def table(self) -> str:
+        """One line per call: index, thread, call, outcome."""
+        lines = []
+        for s in self.steps:
+            outcome = f"-> {s.result}" if s.ok else f"!! {s.error}"
+            lines.append(f"{s.index:>2}  [{s.image} t{s.tid}]  {s.call}  {outcome}")
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return f"<Trace {self.title!r}: {len(self.steps)} call(s)>"
+
+
+@contextlib.contextmanager
+def record(machine, title: str = ""):
+    """Record every facade call on ``machine`` inside the ``with`` block."""
+    if machine.tracer is not None:
+        raise RuntimeError("this machine is already recording")
+    trace = Trace(machine, title)
+    machine.tracer = trace
+    try:
+        yield trace
+    finally:
+        machine.tracer = None
