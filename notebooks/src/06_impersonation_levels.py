@@ -43,7 +43,7 @@
 
 # %%
 import tokenlab as tl
-import tokenlab.kernel.machine
+import tokenlab.kernel.srm
 from tokenlab.win32 import *
 from tokenlab.scenarios import impersonating
 from tokenlab.view import object_graph, svg
@@ -277,10 +277,10 @@ for level, answers in allows.items():
 # copy** of the token. The reference pages don't say this; it is widely reported (for example in
 # *Windows Security Internals*). tokenlab's version of the whole rule is a **model**: it
 # checks the conditions above plus one about integrity levels, and not every detail of the
-# kernel's check. Its own words, from the docstring of `tokenlab/machine.py`:
+# kernel's check. Its own words, from the docstring of `tokenlab/kernel/srm.py`, where the rule lives:
 
 # %%
-print("Model simplifications" + tokenlab.kernel.machine.__doc__.split("Model simplifications", 1)[-1].rstrip())
+print("Model simplifications" + tokenlab.kernel.srm.__doc__.split("Model simplifications", 1)[-1].rstrip())
 
 # %% [markdown]
 # Three processes: svc.exe (NETWORK SERVICE), **app.exe** run by a new user **carol**, and a

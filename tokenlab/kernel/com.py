@@ -1,7 +1,7 @@
-"""tokenlab's model of COM local-server activation (a model: say so where a learner meets it).
+"""tokenlab's model of COM local-server activation.
 
 ``CoCreateInstance(clsid, None, CLSCTX_LOCAL_SERVER, iid)`` here does what matters for the
-token stories (BEHAVIOR.md, "COM activation (model)"):
+token stories:
 
 1. If the calling thread is impersonating, open its token with
    ``TOKEN_QUERY|TOKEN_DUPLICATE|TOKEN_IMPERSONATE`` and **OpenAsSelf=TRUE** — the access
@@ -12,12 +12,14 @@ token stories (BEHAVIOR.md, "COM activation (model)"):
    effective identity (``COM_RIGHTS_EXECUTE|COM_RIGHTS_EXECUTE_LOCAL|COM_RIGHTS_ACTIVATE_LOCAL``).
 3. Start the server process (once) as its configured identity and return an interface.
 
-Real COM does much more (the RPCSS service, apartments, cloaking, AppIDs); none of that
-changes these two checks, and none of it is modelled.
+Real COM does much more — the RPCSS service, apartments, AppIDs, and cloaking, which
+decides whose identity outgoing calls carry — and none of it is modelled here; lessons
+that rest on this model say "in tokenlab's model of COM".
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+
 
 from ..security.access_check import access_check
 from ..security.acl import ACE, ACL
@@ -25,6 +27,8 @@ from ..security.descriptor import SecurityDescriptor
 from ..security.errors import ComError, HResult, WinError
 from ..security.rights import COM_MAPPING, ComAccess, TokenAccess
 from ..security.sids import AUTHENTICATED_USERS, BUILTIN_ADMINISTRATORS, LOCAL_SYSTEM
+from . import events as ev
+from . import srm
 
 
 CLSID_Something = "{7D5B7A8E-2F43-4C3B-9C1D-5E0A6B1F2C3D}"  # the posts' sample server
@@ -75,10 +79,9 @@ class ComServer:
 
 @dataclass
 class Activation:
-    """What the last CoCreateInstance did, step by step (for narration and views)."""
+    """What the last CoCreateInstance decided (its steps are reported as events)."""
 
     clsid: str
-    steps: list[str] = field(default_factory=list)
     token_check: object = None  # AccessCheckResult of opening the thread token, if any
     launch_check: object = None  # AccessCheckResult of the launch permission check
     hresult: int = 0
@@ -99,7 +102,8 @@ class ComRegistry:
         self.servers[server.clsid.upper()] = server
         return server
 
-    def create_instance(self, api, rclsid, outer, ctx, riid):
+    def create_instance(self, thread, rclsid, outer, ctx, riid):
+        """CoCreateInstance as ``thread`` (the steps in the module docstring)."""
         for name, v in (("rclsid", rclsid), ("riid", riid)):
             if not isinstance(v, str):
                 raise TypeError(f"{name} must be a GUID string, got {type(v).__name__}")
@@ -107,10 +111,11 @@ class ComRegistry:
             raise TypeError(f"dwClsContext must be int, got {type(ctx).__name__}")
         act = Activation(rclsid)
         self.last_activation = act
+        machine = self.machine
 
         def fail(hr: int, why: str):
             act.hresult = hr
-            act.steps.append(why)
+            machine.report(ev.COM_FAILED, hresult=hr, message=why)
             raise ComError(hr, why)
 
         if outer is not None:
@@ -120,38 +125,34 @@ class ComRegistry:
             fail(HResult.REGDB_E_CLASSNOTREG, f"{rclsid} is not registered as a local server.")
         if riid.upper() not in (i.upper() for i in server.interfaces):
             fail(HResult.E_NOINTERFACE, f"{server.name} does not implement {riid}.")
-        thread = api.thread
         if thread.token is not None:
-            checker = thread.process.token if self.open_as_self else thread.token
-            how = "OpenAsSelf=TRUE: checked against the process token" if self.open_as_self else \
-                "OpenAsSelf=FALSE: checked against the thread's own token"
-            act.steps.append(f"COM opens the thread token for TOKEN_QUERY|TOKEN_DUPLICATE|TOKEN_IMPERSONATE ({how}).")
+            as_self = self.open_as_self
+            checker = thread.process.token if as_self else thread.token
+            machine.report(ev.COM_TOKEN_OPEN, as_self=as_self)
             try:
-                _, act.token_check = self.machine.open_check(thread.token, checker, TOKEN_OPEN_RIGHTS,
-                                                             thread_token=not self.open_as_self,
-                                                             why=f"COM's token open, {how}")
+                _, act.token_check = srm.open_check(machine, thread.token, checker, TOKEN_OPEN_RIGHTS,
+                                                    thread_token=not as_self,
+                                                    why=ev.WHY_COM_AS_SELF if as_self else ev.WHY_COM_AS_THREAD)
             except WinError as e:
                 act.token_check = getattr(e, "access_check", None)
                 fail(hresult_from_win32(e.winerror),
                      f"Opening the thread token failed with {e.name}, so activation fails: the token's "
-                     f"own descriptor does not let {self.machine.sid_name(checker.user)} open it.")
-            act.steps.append("The thread token opened: COM can hand the caller's identity to the activator.")
+                     f"own descriptor does not let {machine.sid_name(checker.user)} open it.")
+            machine.report(ev.COM_TOKEN_OPENED)
         identity = thread.effective_token
         result = access_check(server.launch_permission, identity, LAUNCH_RIGHTS, COM_MAPPING,
                               require_impersonation=False)
         act.launch_check = result
-        if self.machine.tracer is not None:
-            self.machine.tracer.note_check(f"{server.name}'s launch permission", identity, result,
-                                           "COM checks the caller's effective token",
-                                           sd=server.launch_permission)
-        who = self.machine.sid_name(identity.user)
+        machine.report(ev.ACCESS_CHECKED, what=f"{server.name}'s launch permission", checker=identity.user,
+                       sd=server.launch_permission, result=result, why=ev.WHY_COM_LAUNCH)
         if not result.allowed:
-            fail(HResult.E_ACCESSDENIED, f"{server.name}'s launch permission does not grant {who} local launch.")
-        act.steps.append(f"{server.name}'s launch permission grants {who} local launch and activation.")
+            fail(HResult.E_ACCESSDENIED, f"{server.name}'s launch permission does not grant "
+                                         f"{machine.sid_name(identity.user)} local launch.")
+        machine.report(ev.COM_LAUNCH_GRANTED, server=server.name, who=identity.user)
         proc = self.running.get(server.clsid.upper())
         if proc is None:
-            proc = self.machine.start_process(server.image, user=server.run_as)
+            proc = machine.start_process(server.image, user=server.run_as)
             self.running[server.clsid.upper()] = proc
-            act.steps.append(f"COM started {server.image} as {server.run_as}.")
+            machine.report(ev.COM_SERVER_STARTED, image=server.image, run_as=server.run_as)
         act.hresult = HResult.S_OK
         return ComObject(server, riid, proc)

@@ -2,16 +2,15 @@
 
 A process owns a primary token (an internal reference), a handle table and threads. A
 thread owns one **token slot**: empty, or one impersonation token. The slot is a single
-value, not a stack (BEHAVIOR.md; docs: SetThreadToken, RevertToSelf).
+value, not a stack (docs: SetThreadToken, RevertToSelf).
 """
 from __future__ import annotations
 
-
+from ..security.rights import EVENT_MAPPING, PROCESS_MAPPING, THREAD_MAPPING
+from . import events
 from .handles import HandleTable
 from .objects import KernelObject
-from ..security.rights import EVENT_MAPPING, PROCESS_MAPPING, THREAD_MAPPING
 from .token import Token
-
 
 
 class Process(KernelObject):
@@ -50,7 +49,6 @@ class Thread(KernelObject):
         self.tid = tid
         self.token: Token | None = None  # the one token slot
         self.last_error = 0
-        self.last_access_check = None
         self._api = None
 
     @property
@@ -67,20 +65,18 @@ class Thread(KernelObject):
         return self.token is not None
 
     def set_token(self, token: Token | None) -> None:
-        """Fill or clear the slot (the only place the slot changes)."""
+        """Fill or clear the slot (the only place the slot changes). The slot holds one
+        token: what it held before is released, not remembered."""
         old = self.token
         m = self.machine
         if old is not None and old is not token:
             if token is None:
-                m.note(f"The slot is emptied. It held one token, {m.describe(old)}, and nothing underneath "
-                       f"it: the slot is a single value, not a stack, so thread {self.tid} now runs as its "
-                       f"process again ({m.sid_name(self.process.token.user)}).")
+                m.report(events.SLOT_EMPTIED, tid=self.tid, old=events.TokenRef.of(old),
+                         process_user=self.process.token.user)
             else:
-                m.note(f"{m.describe(token)} replaces {m.describe(old)} in the slot; the thread keeps no record "
-                       "of the token it replaced.")
+                m.report(events.SLOT_REPLACED, new=events.TokenRef.of(token), old=events.TokenRef.of(old))
         elif old is None and token is None:
-            m.note(f"The slot was already empty: thread {self.tid} runs as its process "
-                   f"({m.sid_name(self.process.token.user)}).")
+            m.report(events.SLOT_ALREADY_EMPTY, tid=self.tid, process_user=self.process.token.user)
         if token is not None:
             token.add_ref("thread token")
         self.token = token

@@ -47,6 +47,7 @@ from .acl import ACE, AceType
 from .descriptor import SecurityDescriptor
 from .errors import ErrorCode
 from .rights import ACCESS_SYSTEM_SECURITY, GENERIC_BITS, MAXIMUM_ALLOWED, STANDARD, GenericMapping, mask_names
+from .tokenattrs import counts_for
 from .sids import (
     CREATOR_GROUP, CREATOR_OWNER, INTEGRITY_NAMES, MEDIUM_INTEGRITY, OWNER_RIGHTS, PRINCIPAL_SELF, SID, integrity_rid,
 )
@@ -445,12 +446,13 @@ class _Pass:
             text = sid.text
             if text in why:
                 continue  # the first entry for a SID is the one the kernel finds
-            if attrs & _SE_GROUP_USE_FOR_DENY_ONLY:
+            if counts_for(attrs, deny=False):
+                allow.add(text)
+            if counts_for(attrs, deny=True):
                 deny.add(text)
+            if attrs & _SE_GROUP_USE_FOR_DENY_ONLY:
                 why[text] = f"is {role} but deny-only: it matches deny ACEs only"
             elif attrs & _SE_GROUP_ENABLED:
-                allow.add(text)
-                deny.add(text)
                 why[text] = f"is {role}" + (", enabled" if role.startswith("a group") else "")
             else:
                 why[text] = f"is {role} but disabled: disabled groups never match"
@@ -501,7 +503,7 @@ class _Explainer:
 
     def __init__(self, mapping: GenericMapping):
         self.mapping = mapping
-        self.steps: list[Step] = []
+        self.steps: list[Decision] = []
 
     def fmt(self, mask: int) -> str:
         return _fmt(int(mask), self.mapping.rights)
@@ -560,7 +562,7 @@ def _match_reason(sid: SID, matched: bool, p: _Pass, owner: SID) -> str:
     return f"{_sid_long(sid)} is not {p.where}"
 
 
-def _effect(s: Step, mapping: GenericMapping) -> str:
+def _effect(s: Decision, mapping: GenericMapping) -> str:
     if s.granted:
         return "granted " + _bits(s.granted, mapping.rights)
     if s.denied:

@@ -193,3 +193,24 @@ def privileges_of(privs) -> dict[str, PrivilegeAttributes]:
             attrs = PrivilegeAttributes(int(state))
         out[name] = attrs
     return out
+
+
+def counts_for(attributes: int, *, deny: bool) -> bool:
+    """Does a token entry with these attributes match an ACE? An enabled entry matches
+    allow and deny ACEs; a deny-only one only deny ACEs; a disabled one never (docs: "SID
+    Attributes in an Access Token"; [MS-DTYP] 2.5.3.2). The token's user counts as enabled."""
+    if attributes & GroupAttributes.SE_GROUP_USE_FOR_DENY_ONLY:
+        return deny
+    return bool(attributes & GroupAttributes.SE_GROUP_ENABLED)
+
+
+def sid_counts(token, sid: SID, *, deny: bool = False) -> bool:
+    """Does ``sid`` count in ``token`` (its user, or one of its groups) — for an allow ACE,
+    or with ``deny`` for a deny ACE? The one spelling of this rule: ``access_check``,
+    ``CheckTokenMembership`` and the owner rule all ask it."""
+    if sid == token.user:
+        return counts_for(int(token.user_attributes) | GroupAttributes.SE_GROUP_ENABLED, deny=deny)
+    for g in token.groups:
+        if g.sid == sid:
+            return counts_for(int(g.attributes), deny=deny)
+    return False

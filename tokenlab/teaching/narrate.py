@@ -3,25 +3,112 @@
 The paragraph is assembled from the model, never written per scenario:
 
 1. the outcome: the result, or the error with its message;
-2. the rules that decided it, as the machine reported them while the call ran
-   (:meth:`Machine.note`: which token the slot may hold, where a new object's DACL came
-   from, that the slot is one value) and the access checks it made, with their own
-   narrative (which ACE granted or denied what);
+2. the rules that decided it, as the kernel reported them while the call ran
+   (``tokenlab.kernel.events``: which token the slot may hold, where a new object's DACL
+   came from, that the slot is one value), each put into words by :func:`sentence`, and
+   the access checks it made, with their own narrative (which ACE granted or denied what);
 3. what changed, read off the snapshots before and after (handles, the token slot,
    tokens made or destroyed, descriptors replaced).
 
-Same calls → same words, so notebooks can check the text.
+Same calls → same words, so notebooks can check the text. This module is the only
+place that turns what the kernel decided into sentences.
 """
 from __future__ import annotations
 
 import re
 from typing import Iterable
 
+from ..kernel import events as ev
 from ..kernel.handles import PSEUDO_HANDLES
 from ..security.sids import SID, well_known_name
 from ..security.tokenattrs import GroupAttributes, PrivilegeAttributes
 
-__all__ = ["narrate", "changes", "name_sids"]
+__all__ = ["narrate", "changes", "name_sids", "sentence", "token_text", "why_text"]
+
+
+# ---------------------------------------------------------------------- the kernel's reports
+def token_text(ref, names: dict[str, str]) -> str:
+    """``Token#4 (TOKENLAB\\alice, SecurityImpersonation)`` for a reported token."""
+    return f"Token#{ref.object_id} ({names.get(ref.user.text, ref.user.text)}, {ref.kind})"
+
+
+_WHY = {
+    ev.WHY_THREAD_TOKEN: "the thread's impersonation token",
+    ev.WHY_PROCESS_TOKEN: "the process token: the thread is not impersonating",
+    ev.WHY_OPEN_AS_SELF: "OpenAsSelf=TRUE: checked as the process, not as the impersonated client",
+    ev.WHY_OPEN_AS_THREAD: "OpenAsSelf=FALSE: checked as the calling thread, impersonation included",
+    ev.WHY_COM_AS_SELF: "COM's token open, OpenAsSelf=TRUE: checked against the process token",
+    ev.WHY_COM_AS_THREAD: "COM's token open, OpenAsSelf=FALSE: checked against the thread's own token",
+    ev.WHY_COM_LAUNCH: "COM checks the caller's effective token",
+    ev.WHY_ACCESSCHECK: "AccessCheck checks the client token it is given",
+}
+
+
+def why_text(why: str) -> str:
+    """Why an access check used the token it used, in words."""
+    return _WHY[why]
+
+
+def _impersonation_reason(r) -> str:
+    reason = r["reason"]
+    if reason == ev.IMP_LEVEL_NEEDS_NOTHING:
+        return f"the token is only at {r['token_level']}, which needs no permission"
+    if reason == ev.IMP_INTEGRITY_ABOVE:
+        return f"the token's integrity ({r['token_integrity']}) is above the caller's ({r['caller_integrity']})"
+    return {
+        ev.IMP_PRIVILEGE: "the caller's process token holds SeImpersonatePrivilege (enabled)",
+        ev.IMP_SAME_USER: "the token is for the caller's own user",
+        ev.IMP_OWN_LOGON: "the token comes from a LogonUser call the caller's logon session made",
+        ev.IMP_NOT_ALLOWED: ("the caller has no SeImpersonatePrivilege, the token is for another user, and "
+                             "the caller did not log that user on"),
+    }[reason]
+
+
+def sentence(r, names: dict[str, str]) -> str:
+    """One kernel report (``events.Report``) as the sentence a learner reads."""
+    def name(sid) -> str:
+        return names.get(sid.text, sid.text)
+
+    def tok(ref) -> str:
+        return token_text(ref, names)
+
+    rule = r.rule
+    if rule == ev.SLOT_EMPTIED:
+        return (f"The slot is emptied. It held one token, {tok(r['old'])}, and nothing underneath it: the slot "
+                f"is a single value, not a stack, so thread {r['tid']} now runs as its process again "
+                f"({name(r['process_user'])}).")
+    if rule == ev.SLOT_REPLACED:
+        return (f"{tok(r['new'])} replaces {tok(r['old'])} in the slot; the thread keeps no record of the "
+                "token it replaced.")
+    if rule == ev.SLOT_ALREADY_EMPTY:
+        return f"The slot was already empty: thread {r['tid']} runs as its process ({name(r['process_user'])})."
+    if rule == ev.NEW_OBJECT_DEFAULT_DACL:
+        allowed = sorted({name(sid) for sid in r["allowed"]})
+        return (f"The new {r['object_type']} object gets its own security descriptor; with no DACL given, its "
+                f"DACL is the default DACL of the creating thread's effective token ({name(r['creator_user'])}), "
+                f"which allows {', '.join(allowed) or 'nobody'}.")
+    if rule == ev.NEW_OBJECT_EXPLICIT_DACL:
+        return f"The new {r['object_type']} object's DACL is the one passed in its SECURITY_ATTRIBUTES, not a default."
+    if rule == ev.OPEN_BY_DEBUG_PRIVILEGE:
+        return (f"SeDebugPrivilege (enabled in {name(r['user'])}'s token) opens any process or thread without "
+                "reading its DACL.")
+    if rule == ev.IMPERSONATION_ALLOWED:
+        return f"The thread may impersonate at {r['level']}: {_impersonation_reason(r)}."
+    if rule == ev.IMPERSONATION_DOWNGRADED:
+        return f"The thread gets an Identification-level copy instead: {_impersonation_reason(r)}."
+    if rule == ev.COM_TOKEN_OPEN:
+        how = ("OpenAsSelf=TRUE: checked against the process token" if r["as_self"]
+               else "OpenAsSelf=FALSE: checked against the thread's own token")
+        return f"COM opens the thread token for TOKEN_QUERY|TOKEN_DUPLICATE|TOKEN_IMPERSONATE ({how})."
+    if rule == ev.COM_TOKEN_OPENED:
+        return "The thread token opened: COM can hand the caller's identity to the activator."
+    if rule == ev.COM_LAUNCH_GRANTED:
+        return f"{r['server']}'s launch permission grants {name(r['who'])} local launch and activation."
+    if rule == ev.COM_SERVER_STARTED:
+        return f"COM started {r['image']} as {r['run_as']}."
+    if rule == ev.COM_FAILED:
+        return r["message"]
+    raise ValueError(f"no sentence for the kernel's report {rule!r}")
 
 
 def _token_text(snap, object_id: int | None) -> str:

@@ -20,7 +20,8 @@ from ..security.sids import SID
 from ..win32.api import Api
 from .c_twin import c_call
 from .calls import format_call, format_result
-from .narrate import name_sids, narrate
+from ..kernel import events as ev
+from .narrate import name_sids, narrate, sentence, token_text, why_text
 from .snapshot import Snapshot, snapshot
 
 
@@ -69,36 +70,44 @@ class Trace:
         self.title = title
         self.initial = snapshot(machine)
         self.steps: list[Step] = []
-        self._notes: list[str] = []
-        self._checks: list[CheckRecord] = []
+        self._reports: list = []
+        self._names: dict[str, str] = {}
 
-    # The machine's rules report here while a call runs (Machine.note, open_check).
+    # The facade and the kernel report here while a call runs.
     def begin(self) -> None:
-        """A facade call starts: forget what the previous one noted."""
-        self._notes, self._checks = [], []
+        """A facade call starts: forget what the previous one reported."""
+        self._reports, self._names = [], {}
 
-    def note(self, text: str) -> None:
-        if text not in self._notes:
-            self._notes.append(text)
+    def event(self, report) -> None:
+        """A kernel rule reports what it decided (``tokenlab.kernel.events``). Its SIDs are
+        named now, while the machine still knows every account and token they belong to."""
+        self._reports.append(report)
+        for sid in report.sids():
+            if sid.text not in self._names:
+                self._names[sid.text] = self.machine.sid_name(sid)
 
-    def note_check(self, obj, token, result, why: str = "", *, sd=None) -> None:
-        """Keep an access check the call made: ``obj`` is the object (or a label for it)."""
-        m = self.machine
-        if isinstance(obj, str):
-            what = obj
-        else:
-            what = obj.label
-            if getattr(obj, "object_type", "") == "Token":
-                what = m.describe(obj)
-            sd = obj.security if sd is None else sd
-        narrative = name_sids(str(result), lambda sid: m.sid_name(SID(sid)))
-        self._checks.append(CheckRecord(what, m.sid_name(token.user), sd, result, why, narrative))
+    def _check_record(self, report) -> CheckRecord:
+        names = self._names
+        what = report["what"]
+        if not isinstance(what, str):
+            what = token_text(what, names)
+        narrative = name_sids(str(report["result"]), lambda sid: names.get(sid) or self.machine.sid_name(SID(sid)))
+        return CheckRecord(what, names[report["checker"].text], report["sd"], report["result"],
+                           why_text(report["why"]), narrative)
 
     def record(self, thread, name: str, args: tuple, kwargs: dict, result=None, error=None) -> None:
         fn = getattr(Api, name)
-        explanation = ()
-        if name == "CoCreateInstance" and self.machine.com.last_activation is not None:
-            explanation = tuple(self.machine.com.last_activation.steps)
+        checks, explanation, notes = [], [], []
+        for report in self._reports:
+            if report.rule == ev.ACCESS_CHECKED:
+                checks.append(self._check_record(report))
+            elif report.rule.startswith("com."):
+                explanation.append(sentence(report, self._names))
+            else:
+                text = sentence(report, self._names)
+                if text not in notes:
+                    notes.append(text)
+        explanation = tuple(explanation)
         before = self.steps[-1].snapshot if self.steps else self.initial
         after = snapshot(self.machine)
         if error is not None:
@@ -111,7 +120,7 @@ class Trace:
             res = None
         else:
             err, code, res = None, None, format_result(result)
-        checks, notes = tuple(self._checks), tuple(self._notes)
+        checks, notes = tuple(checks), tuple(notes)
         self.begin()
         story = narrate(name, thread.tid, before, after, result=res, error=error, notes=notes,
                         checks=checks, explanation=explanation)

@@ -13,30 +13,31 @@ rights they need, call the machine, return. Conventions (DESIGN.md):
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Iterable
+from typing import Iterable
 
-from . import constants as C
-from ..security.access_check import access_check
-from ..security.acl import ACL, NULL_ACL
-from ..security.descriptor import SecurityDescriptor
-from ..security.errors import ComError, ErrorCode, WinError
+from ..kernel import events as ev
+from ..kernel import srm
+from ..kernel import token as tokens
+from ..kernel.com import ComObject
 from ..kernel.handles import (
-    CURRENT_PROCESS, CURRENT_PROCESS_TOKEN, CURRENT_THREAD, CURRENT_THREAD_EFFECTIVE_TOKEN, CURRENT_THREAD_TOKEN, PSEUDO_HANDLES,
+    CURRENT_PROCESS, CURRENT_PROCESS_TOKEN, CURRENT_THREAD, CURRENT_THREAD_EFFECTIVE_TOKEN, CURRENT_THREAD_TOKEN,
+    PSEUDO_HANDLES,
 )
-from ..security.rights import MAXIMUM_ALLOWED, ACCESS_SYSTEM_SECURITY
-from ..kernel.machine import LOGON_TYPE_NAMES
-from ..security.rights import GenericMapping, TOKEN_MAPPING, TokenAccess
+from ..kernel.lsa import LOGON_PROVIDERS, LOGON_TYPE_NAMES
+from ..kernel.process import Thread
+from ..kernel.token import Token
+from ..security.access_check import access_check
+from ..security.acl import ACL, NULL_ACL, SDControl
+from ..security.descriptor import SecurityDescriptor
+from ..security.errors import ComError, ErrorCode, NotModelledError, WinError
+from ..security.rights import ACCESS_SYSTEM_SECURITY, MAXIMUM_ALLOWED, TOKEN_MAPPING, GenericMapping, TokenAccess
 from ..security.sids import SID
 from ..security.tokenattrs import (
-    LUID, PRIVILEGE_BY_LUID, PRIVILEGES, GroupAttributes, PrivilegeAttributes, SecurityImpersonationLevel, SidAndAttributes, TokenType,
+    LUID, PRIVILEGE_BY_LUID, PRIVILEGES, GroupAttributes, PrivilegeAttributes, SecurityImpersonationLevel,
+    SidAndAttributes, TokenType,
 )
-from ..kernel.com import ComObject
-from ..kernel.token import Token
+from . import constants as C
 from .structs import LUID_AND_ATTRIBUTES, PRIVILEGE_SET, SECURITY_ATTRIBUTES, TOKEN_SOURCE, TOKEN_STATISTICS
-
-if TYPE_CHECKING:  # pragma: no cover
-    from ..kernel.process import Thread
 
 
 def _int(value, name: str) -> int:
@@ -100,8 +101,16 @@ def _level(value) -> SecurityImpersonationLevel:
 
 # Information classes Windows lets SetTokenInformation change but tokenlab does not model
 # (docs: SetTokenInformation, TOKEN_INFORMATION_CLASS): an explicit error, never a fake.
-_SETTABLE_NOT_MODELLED = frozenset({12, 14, 16, 17, 26, 27, 23, 24})  # SessionId, SessionReference,
-# AuditPolicy, Origin, UIAccess, MandatoryPolicy, VirtualizationAllowed, VirtualizationEnabled
+_SETTABLE_NOT_MODELLED = frozenset({
+    C.TokenSessionId, C.TokenSessionReference, C.TokenAuditPolicy, C.TokenOrigin, C.TokenUIAccess,
+    C.TokenMandatoryPolicy, C.TokenVirtualizationAllowed, C.TokenVirtualizationEnabled,
+})
+
+
+# The control bits a returned descriptor keeps with its DACL or SACL: *_AUTO_INHERITED and
+# *_PROTECTED (winnt.h SE_DACL_AUTO_INHERITED 0x400, SE_DACL_PROTECTED 0x1000 …).
+_DACL_CONTROL = SDControl.SE_DACL_PROTECTED | SDControl.SE_DACL_AUTO_INHERITED
+_SACL_CONTROL = SDControl.SE_SACL_PROTECTED | SDControl.SE_SACL_AUTO_INHERITED
 
 
 def win32(fn):
@@ -198,9 +207,12 @@ class Api:
     def _creator(self) -> Token:
         return self.thread.effective_token
 
-    def _opener(self) -> tuple[Token, bool]:
-        """The token an open is checked against and whether it is a thread token."""
-        return self.thread.effective_token, self.thread.token is not None
+    def _open(self, obj, desired: int, why: str | None = None) -> int:
+        """The access an open of ``obj`` gets: checked against the calling thread's
+        effective token (srm.open_check); raises WinError when refused."""
+        granted, _ = srm.open_check(self.machine, obj, self.thread.effective_token, desired,
+                                    thread_token=self.thread.token is not None, why=why)
+        return granted
 
     # ---------------------------------------------------------------- pseudo-handles
     @win32
@@ -273,8 +285,7 @@ class Api:
         else:
             new_access = obj.mapping.map(desired & ~MAXIMUM_ALLOWED)
             if new_access & ~granted or desired & MAXIMUM_ALLOWED:
-                token, is_thread = self._opener()
-                new_access, _ = self.machine.open_check(obj, token, desired, thread_token=is_thread)
+                new_access = self._open(obj, desired)
         value = dst_proc.handles.insert(obj, new_access, inherit).value
         if options & C.DUPLICATE_CLOSE_SOURCE and h not in PSEUDO_HANDLES:
             src_proc.handles.remove(h)
@@ -286,9 +297,7 @@ class Api:
         desired = _int(DesiredAccess, "DesiredAccess")
         proc, _ = self._lookup(_handle(ProcessHandle, "ProcessHandle"), ("Process",),
                                C.PROCESS_QUERY_LIMITED_INFORMATION)
-        token, is_thread = self._opener()
-        granted, _ = self.machine.open_check(proc.token, token, desired, thread_token=is_thread)
-        return self._new_handle(proc.token, granted)
+        return self._new_handle(proc.token, self._open(proc.token, desired))
 
     @win32
     def OpenThreadToken(self, ThreadHandle, DesiredAccess, OpenAsSelf) -> int:
@@ -303,13 +312,10 @@ class Api:
         if token.impersonation_level == SecurityImpersonationLevel.SecurityAnonymous:
             raise WinError(ErrorCode.ERROR_CANT_OPEN_ANONYMOUS)
         if as_self:
-            checker, is_thread = self.process.token, False
-            why = "OpenAsSelf=TRUE: checked as the process, not as the impersonated client"
+            granted, _ = srm.open_check(self.machine, token, self.process.token, desired, thread_token=False,
+                                        why=ev.WHY_OPEN_AS_SELF)
         else:
-            checker, is_thread = self._opener()
-            why = "OpenAsSelf=FALSE: checked as the calling thread, impersonation included"
-        granted, result = self.machine.open_check(token, checker, desired, thread_token=is_thread, why=why)
-        self.thread.last_access_check = result
+            granted = self._open(token, desired, why=ev.WHY_OPEN_AS_THREAD)
         return self._new_handle(token, granted)
 
     @win32
@@ -320,9 +326,7 @@ class Api:
         proc = next((p for p in self.machine.processes if p.pid == pid and p.alive), None)
         if proc is None:
             raise WinError(ErrorCode.ERROR_INVALID_PARAMETER, f"No process has id {pid}.")
-        token, is_thread = self._opener()
-        granted, _ = self.machine.open_check(proc, token, desired, thread_token=is_thread)
-        return self._new_handle(proc, granted, inherit)
+        return self._new_handle(proc, self._open(proc, desired), inherit)
 
     @win32
     def OpenThread(self, dwDesiredAccess, bInheritHandle, dwThreadId) -> int:
@@ -333,9 +337,7 @@ class Api:
             target = self.machine.thread(tid)
         except KeyError:
             raise WinError(ErrorCode.ERROR_INVALID_PARAMETER, f"No thread has id {tid}.") from None
-        token, is_thread = self._opener()
-        granted, _ = self.machine.open_check(target, token, desired, thread_token=is_thread)
-        return self._new_handle(target, granted, inherit)
+        return self._new_handle(target, self._open(target, desired), inherit)
 
     # ---------------------------------------------------------------- making tokens
     @win32
@@ -343,7 +345,7 @@ class Api:
         """Returns phToken. A network logon gives an *impersonation* token, every other type
         a primary token (docs: LogonUser). The new token's own descriptor comes from the
         caller's effective token, like any new object — a model choice (Windows' LSA gives
-        the tokens it makes a protective descriptor; see the tokenlab.machine docstring)."""
+        the tokens it makes a descriptor of its own; see tokenlab.kernel.lsa)."""
         if not isinstance(lpszUsername, str):
             raise TypeError(f"lpszUsername must be str, got {type(lpszUsername).__name__}")
         if lpszDomain is not None and not isinstance(lpszDomain, str):
@@ -352,19 +354,10 @@ class Api:
             raise TypeError(f"lpszPassword must be str or None, got {type(lpszPassword).__name__}")
         logon_type = _int(dwLogonType, "dwLogonType")
         provider = _int(dwLogonProvider, "dwLogonProvider")
-        if logon_type not in LOGON_TYPE_NAMES or provider not in (0, 2, 3):
+        if logon_type not in LOGON_TYPE_NAMES or provider not in LOGON_PROVIDERS:
             raise WinError(ErrorCode.ERROR_INVALID_PARAMETER, "Unsupported logon type or provider.")
-        acct = self.machine.check_password(lpszUsername, lpszDomain, lpszPassword)
-        creator = self._creator()
-        security = self.machine.assign_security(creator, None, TOKEN_MAPPING)
-        token = self.machine.logon(acct, logon_type, created_by=self.process.token.authentication_id)
-        # A LogonUser token is in the caller's session and names Advapi as its source
-        # (TokenSource "Advapi"); only Winlogon's interactive logons say "User32".
-        token.session_id = self.process.token.session_id
-        token.source = "Advapi"
-        token.security = security
-        self.machine.register(token)
-        token.origin = f"LogonUser({acct.name}, {LOGON_TYPE_NAMES[logon_type]})"
+        acct = self.machine.lsa.check_password(lpszUsername, lpszDomain, lpszPassword)
+        token = self.machine.lsa.logon_user(self.thread, acct, logon_type)
         return self._new_handle(token, C.TOKEN_ALL_ACCESS)
 
     def _duplicate(self, h, desired: int, sa, level, token_type, origin: str, default_access=None) -> int:
@@ -382,7 +375,7 @@ class Api:
             access = C.TOKEN_ALL_ACCESS | (desired & ~MAXIMUM_ALLOWED & ~0xF0000000)
         else:
             access = TOKEN_MAPPING.map(desired)
-        dup = self.machine.duplicate_token(self._creator(), source, level, token_type, sd, origin)
+        dup = srm.duplicate_token(self.machine, self._creator(), source, level, token_type, sd, origin)
         return self._new_handle(dup, access, inherit)
 
     @win32
@@ -404,8 +397,6 @@ class Api:
                               SidsToRestrict=()) -> int:
         """Returns NewTokenHandle. Disabled SIDs become deny-only; restricting SIDs add the
         second access-check pass. (The count arguments of the C function are implied.)"""
-        from ..security.errors import NotModelledError
-
         flags = _int(Flags, "Flags")
         if flags & (C.LUA_TOKEN | C.WRITE_RESTRICTED):
             raise NotModelledError("LUA_TOKEN and WRITE_RESTRICTED restricted tokens are not modelled by tokenlab")
@@ -423,23 +414,9 @@ class Api:
             delete.append(name)
         source, _ = self._lookup(_handle(ExistingTokenHandle, "ExistingTokenHandle"), ("Token",),
                                  C.TOKEN_DUPLICATE)
-        new = self.machine.duplicate_token(self._creator(), source, source.impersonation_level,
-                                           source.token_type, None, "CreateRestrictedToken")
-        deny_only = GroupAttributes.SE_GROUP_USE_FOR_DENY_ONLY
-        enabled = GroupAttributes.SE_GROUP_ENABLED | GroupAttributes.SE_GROUP_ENABLED_BY_DEFAULT
-        new.groups = tuple(SidAndAttributes(g.sid, (g.attributes & ~enabled) | deny_only) if g.sid in disable else g
-                           for g in new.groups)
-        if new.user in disable:
-            new.user_attributes |= deny_only
-        keep_priv = {"SeChangeNotifyPrivilege"} if flags & C.DISABLE_MAX_PRIVILEGE else None
-        new.privileges = {n: a for n, a in new.privileges.items()
-                          if n not in delete and (keep_priv is None or n in keep_priv)}
-        if restrict:
-            entries = [SidAndAttributes(s, GroupAttributes.SE_GROUP_MANDATORY | enabled) for s in restrict]
-            if source.restricted_sids:  # restricting an already restricted token intersects the lists
-                have = {e.sid for e in source.restricted_sids}
-                entries = [e for e in entries if e.sid in have]
-            new.restricted_sids = tuple(entries)
+        new = srm.duplicate_token(self.machine, self._creator(), source, source.impersonation_level,
+                                  source.token_type, None, "CreateRestrictedToken")
+        tokens.restrict(new, disable, delete, restrict, max_privilege=bool(flags & C.DISABLE_MAX_PRIVILEGE))
         return self._new_handle(new, C.TOKEN_ALL_ACCESS)
 
     # ---------------------------------------------------------------- impersonation
@@ -451,21 +428,20 @@ class Api:
         token, granted = self._lookup(h, ("Token",), C.TOKEN_QUERY)
         if token.token_type == TokenType.TokenPrimary:
             self._lookup(h, ("Token",), C.TOKEN_QUERY | C.TOKEN_DUPLICATE)
-            # Check the slot rule on the would-be copy before creating anything.
-            token = self.machine.duplicate_token(self._creator(), token, SecurityImpersonationLevel.SecurityImpersonation,
-                                                 TokenType.TokenImpersonation, None,
-                                                 "ImpersonateLoggedOnUser (copy of a primary token)")
+            token = srm.duplicate_token(self.machine, self._creator(), token,
+                                        SecurityImpersonationLevel.SecurityImpersonation, TokenType.TokenImpersonation,
+                                        None, "ImpersonateLoggedOnUser (copy of a primary token)")
         else:
             self._lookup(h, ("Token",), C.TOKEN_QUERY | C.TOKEN_IMPERSONATE)
-        self.machine.impersonate(self.thread, token)
+        srm.impersonate(self.machine, self.thread, token)
         return True
 
     @win32
     def ImpersonateSelf(self, ImpersonationLevel) -> bool:
         level = _level(ImpersonationLevel)
-        copy = self.machine.duplicate_token(self._creator(), self.process.token, level,
-                                            TokenType.TokenImpersonation, None, "ImpersonateSelf")
-        self.machine.impersonate(self.thread, copy)
+        copy = srm.duplicate_token(self.machine, self._creator(), self.process.token, level,
+                                   TokenType.TokenImpersonation, None, "ImpersonateSelf")
+        srm.impersonate(self.machine, self.thread, copy)
         return True
 
     @win32
@@ -476,10 +452,7 @@ class Api:
         if Token is None:
             target.set_token(None)
             return True
-        token = self._token(Token, C.TOKEN_IMPERSONATE)
-        if token.token_type != TokenType.TokenImpersonation:
-            raise WinError(ErrorCode.ERROR_BAD_TOKEN_TYPE, "A primary token cannot be a thread token.")
-        self.machine.impersonate(target, token)
+        srm.impersonate(self.machine, target, self._token(Token, C.TOKEN_IMPERSONATE))
         return True
 
     @win32
@@ -542,51 +515,27 @@ class Api:
     def SetTokenInformation(self, TokenHandle, TokenInformationClass, TokenInformation) -> bool:
         cls = _int(TokenInformationClass, "TokenInformationClass")
         if cls in _SETTABLE_NOT_MODELLED:
-            from ..security.errors import NotModelledError
-
             raise NotModelledError(f"SetTokenInformation({C.TOKEN_INFORMATION_CLASS_NAMES.get(cls, cls)}) works on "
                                    "Windows but is not modelled by tokenlab")
         if cls not in (C.TokenOwner, C.TokenPrimaryGroup, C.TokenDefaultDacl, C.TokenIntegrityLevel):
             raise WinError(ErrorCode.ERROR_INVALID_PARAMETER,
                            f"SetTokenInformation cannot set information class {cls}.")
-        if cls == C.TokenIntegrityLevel:
-            return self._set_integrity(TokenHandle, TokenInformation)
         if cls == C.TokenDefaultDacl:
             if TokenInformation is not None and not isinstance(TokenInformation, ACL):
                 raise TypeError(f"TokenInformation must be ACL or None, got {type(TokenInformation).__name__}")
+        elif cls == C.TokenIntegrityLevel and isinstance(TokenInformation, SidAndAttributes):
+            sid = TokenInformation.sid  # TOKEN_MANDATORY_LABEL's one field
         else:
             sid = _sid(TokenInformation, "TokenInformation")
         t = self._token(TokenHandle, C.TOKEN_ADJUST_DEFAULT)
         if cls == C.TokenOwner:
-            ok = sid == t.user or any(g.sid == sid and g.attributes & GroupAttributes.SE_GROUP_OWNER
-                                      for g in t.groups)
-            if not ok:
-                raise WinError(ErrorCode.ERROR_INVALID_OWNER)
-            t.owner = sid
+            tokens.set_owner(t, sid, srm.may_own)
         elif cls == C.TokenPrimaryGroup:
-            if t.find(sid) is None:
-                raise WinError(ErrorCode.ERROR_INVALID_PRIMARY_GROUP)
-            t.primary_group = sid
+            tokens.set_primary_group(t, sid)
+        elif cls == C.TokenIntegrityLevel:
+            tokens.set_integrity(t, sid, self.thread.effective_token)
         else:
-            t.default_dacl = TokenInformation
-        t.modified_id = self.machine.new_luid()
-        return True
-
-    def _set_integrity(self, h, value) -> bool:
-        """TokenIntegrityLevel: lowering needs only TOKEN_ADJUST_DEFAULT; raising also needs
-        SeTcbPrivilege enabled in the caller's token (*Windows Security Internals*, ch. 4)."""
-        from ..security.sids import integrity_rid
-
-        sid = value.sid if isinstance(value, SidAndAttributes) else _sid(value, "TokenInformation")
-        try:
-            new = integrity_rid(sid)
-        except ValueError:
-            raise WinError(ErrorCode.ERROR_INVALID_PARAMETER, f"{sid} is not an integrity level SID.") from None
-        t = self._token(h, C.TOKEN_ADJUST_DEFAULT)
-        if new > t.integrity_rid and not self.thread.effective_token.privilege_enabled("SeTcbPrivilege"):
-            raise WinError(ErrorCode.ERROR_PRIVILEGE_NOT_HELD,
-                           "Raising a token's integrity level needs SeTcbPrivilege.")
-        t.integrity_level = sid
+            tokens.set_default_dacl(t, TokenInformation)
         t.modified_id = self.machine.new_luid()
         return True
 
@@ -611,23 +560,8 @@ class Api:
                 raise WinError(ErrorCode.ERROR_NO_SUCH_PRIVILEGE, repr(name))
             changes.append((name, attrs))
         t = self._token(TokenHandle, C.TOKEN_ADJUST_PRIVILEGES)
-        previous, missing = [], False
-        on = PrivilegeAttributes.SE_PRIVILEGE_ENABLED
-        if disable_all:
-            changes = [(n, 0) for n in t.privileges]
-        for name, attrs in changes:
-            if name not in t.privileges:
-                missing = True
-                continue
-            old = t.privileges[name]
-            if attrs & PrivilegeAttributes.SE_PRIVILEGE_REMOVED:
-                del t.privileges[name]
-            else:
-                t.privileges[name] = (old & ~on) | (on if attrs & on else 0)
-            if old != t.privileges.get(name):
-                previous.append(LUID_AND_ATTRIBUTES(LUID(PRIVILEGES[name]), old))
-        if previous:
-            t.modified_id = self.machine.new_luid()
+        changed, missing = tokens.adjust_privileges(t, changes, disable_all, self.machine.new_luid)
+        previous = [LUID_AND_ATTRIBUTES(LUID(PRIVILEGES[name]), old) for name, old in changed]
         if missing:
             self._pending_error = ErrorCode.ERROR_NOT_ALL_ASSIGNED
         return tuple(previous)
@@ -648,8 +582,8 @@ class Api:
             sacl = sd.sacl if sd.sacl is not None else NULL_ACL
         elif info & C.LABEL_SECURITY_INFORMATION and sd.label is not None:
             sacl = ACL([sd.label])
-        keep = (0x1000 | 0x400) if info & C.DACL_SECURITY_INFORMATION else 0
-        keep |= (0x2000 | 0x800) if info & (C.SACL_SECURITY_INFORMATION | C.LABEL_SECURITY_INFORMATION) else 0
+        keep = _DACL_CONTROL if info & C.DACL_SECURITY_INFORMATION else 0
+        keep |= _SACL_CONTROL if info & (C.SACL_SECURITY_INFORMATION | C.LABEL_SECURITY_INFORMATION) else 0
         return SecurityDescriptor(
             sd.owner if info & C.OWNER_SECURITY_INFORMATION else None,
             sd.group if info & C.GROUP_SECURITY_INFORMATION else None,
@@ -679,7 +613,7 @@ class Api:
         if info & C.LABEL_SECURITY_INFORMATION:
             need |= C.WRITE_OWNER
         obj, _ = self._lookup(h, ("Token", "Process", "Thread", "Event"), need)
-        self.machine.set_security(obj, info, self.thread.effective_token, owner, group, dacl, sacl)
+        srm.set_security(self.machine, obj, info, self.thread.effective_token, owner, group, dacl, sacl)
         return True
 
     @win32
@@ -715,8 +649,7 @@ class Api:
             if existing is not None:
                 if existing.object_type != "Event":
                     raise WinError(ErrorCode.ERROR_INVALID_HANDLE, f"{lpName!r} names a {existing.object_type}.")
-                token, is_thread = self._opener()
-                granted, _ = self.machine.open_check(existing, token, C.EVENT_ALL_ACCESS, thread_token=is_thread)
+                granted = self._open(existing, C.EVENT_ALL_ACCESS)
                 self._pending_error = ErrorCode.ERROR_ALREADY_EXISTS
                 return self._new_handle(existing, granted, inherit)
         ev = self.machine.create_event(self._creator(), sd, manual, initial, lpName)
@@ -731,9 +664,7 @@ class Api:
         ev = self.machine.find_named(lpName)
         if ev is None or ev.object_type != "Event":
             raise WinError(ErrorCode.ERROR_FILE_NOT_FOUND, f"No event is named {lpName!r}.")
-        token, is_thread = self._opener()
-        granted, _ = self.machine.open_check(ev, token, desired, thread_token=is_thread)
-        return self._new_handle(ev, granted, inherit)
+        return self._new_handle(ev, self._open(ev, desired), inherit)
 
     @win32
     def CreateThread(self, lpThreadAttributes, dwStackSize, lpStartAddress, lpParameter, dwCreationFlags):
@@ -749,8 +680,8 @@ class Api:
     @win32
     def AccessCheck(self, pSecurityDescriptor, ClientToken, DesiredAccess, GenericMapping_):
         """Returns (GrantedAccess, AccessStatus). A denial is not a call failure: status is
-        False and ``GetLastError()`` says why. The full explanation is kept in
-        ``thread.last_access_check`` (and in the trace's step, when recording)."""
+        False and ``GetLastError()`` says why. The full explanation is in the trace's step
+        when recording (``step.checks``), or from ``tl.access_check`` directly."""
         sd = _sd(pSecurityDescriptor, "pSecurityDescriptor")
         desired = _int(DesiredAccess, "DesiredAccess")
         if not isinstance(GenericMapping_, GenericMapping):
@@ -759,10 +690,8 @@ class Api:
         result = access_check(sd, token, desired, GenericMapping_)
         if result.is_call_failure:
             raise WinError(result.status)
-        self.thread.last_access_check = result
-        if self.machine.tracer is not None:
-            self.machine.tracer.note_check("the descriptor passed to AccessCheck", token, result,
-                                           "AccessCheck checks the client token it is given", sd=sd)
+        self.machine.report(ev.ACCESS_CHECKED, what="the descriptor passed to AccessCheck", checker=token.user,
+                            sd=sd, result=result, why=ev.WHY_ACCESSCHECK)
         if not result.allowed:
             self._pending_error = result.status
             return GenericMapping_.rights(0), False
@@ -795,17 +724,13 @@ class Api:
             token = self._token(TokenHandle, C.TOKEN_QUERY)
             if token.token_type != TokenType.TokenImpersonation:
                 raise WinError(ErrorCode.ERROR_NO_IMPERSONATION_TOKEN)
-        entry = token.find(sid)
-        member = entry is not None and not entry.deny_only and (entry.sid == token.user or entry.enabled)
-        if member and token.restricted_sids:
-            member = any(r.sid == sid for r in token.restricted_sids)
-        return member
+        return tokens.is_member(token, sid)
 
     # ---------------------------------------------------------------- COM
     @win32
     def CoCreateInstance(self, rclsid, pUnkOuter, dwClsContext, riid) -> ComObject:
         """tokenlab's model of COM local-server activation (see tokenlab.com)."""
-        return self.machine.com.create_instance(self, rclsid, pUnkOuter, dwClsContext, riid)
+        return self.machine.com.create_instance(self.thread, rclsid, pUnkOuter, dwClsContext, riid)
 
     def __repr__(self) -> str:
         return f"<Win32 API of thread {self.thread.tid} in {self.process.image}>"

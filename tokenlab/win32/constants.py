@@ -72,20 +72,23 @@ TokenStatistics = 10
 TokenRestrictedSids = 11
 TokenSessionId = 12
 TokenGroupsAndPrivileges = 13
+TokenSessionReference = 14
+TokenSandBoxInert = 15
+TokenAuditPolicy = 16
+TokenOrigin = 17
 TokenElevationType = 18
 TokenLinkedToken = 19
 TokenElevation = 20
 TokenHasRestrictions = 21
+TokenAccessInformation = 22
+TokenVirtualizationAllowed = 23
+TokenVirtualizationEnabled = 24
 TokenIntegrityLevel = 25
+TokenUIAccess = 26
 TokenMandatoryPolicy = 27
 TokenLogonSid = 28
-TOKEN_INFORMATION_CLASS_NAMES = {
-    1: "TokenUser", 2: "TokenGroups", 3: "TokenPrivileges", 4: "TokenOwner", 5: "TokenPrimaryGroup",
-    6: "TokenDefaultDacl", 7: "TokenSource", 8: "TokenType", 9: "TokenImpersonationLevel",
-    10: "TokenStatistics", 11: "TokenRestrictedSids", 12: "TokenSessionId", 13: "TokenGroupsAndPrivileges",
-    18: "TokenElevationType", 19: "TokenLinkedToken", 20: "TokenElevation", 21: "TokenHasRestrictions",
-    25: "TokenIntegrityLevel", 27: "TokenMandatoryPolicy", 28: "TokenLogonSid",
-}
+TOKEN_INFORMATION_CLASS_NAMES = {v: k for k, v in list(globals().items())
+                                 if k.startswith("Token") and k != "TokenType" and type(v) is int} | {8: "TokenType"}
 
 # CreateRestrictedToken flags
 DISABLE_MAX_PRIVILEGE = 0x1

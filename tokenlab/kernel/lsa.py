@@ -1,0 +1,345 @@
+"""The Local Security Authority: accounts, logon sessions, and the tokens logons make.
+
+Everything about *who* can be on the machine lives here (tokenlab's model of the LSA and
+the SAM): local accounts and groups with deterministic SIDs (RIDs 1001, 1002 … in call
+order), the built-in and service identities, LogonUser's credential check, a logon
+session per logon, and the token each kind of logon gives — its groups, privileges,
+default DACL, type, source and session — and that token's own descriptor.
+
+Sources: docs "LogonUser", "Well-known SIDs", "Privilege Constants"; what ``whoami /all``
+shows for each kind of account. Model simplifications (said where a learner meets them):
+
+* An administrator's logon gives one elevated (High integrity) token; UAC's filtered
+  "split" token is not modelled.
+* A LogonUser token's *own* descriptor follows the general new-object rule (from the
+  caller's effective token, :func:`tokenlab.kernel.srm.assign_security`). On Windows the
+  LSA creates that token and gives it a descriptor of its own; lessons that depend on this
+  say "in tokenlab's model".
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..security.acl import ACE, ACL
+from ..security.rights import STANDARD, TOKEN_MAPPING
+from ..security.sids import (
+    AUTHENTICATED_USERS, BATCH, BUILTIN_ADMINISTRATORS, BUILTIN_USERS, CONSOLE_LOGON, EVERYONE,
+    HIGH_INTEGRITY, INTERACTIVE, LOCAL, LOCAL_ACCOUNT, LOCAL_ACCOUNT_AND_ADMIN, LOCAL_SERVICE,
+    LOCAL_SYSTEM, MEDIUM_INTEGRITY, NETWORK, NETWORK_SERVICE, NTLM_AUTHENTICATION, SERVICE, SID,
+    SYSTEM_INTEGRITY, THIS_ORGANIZATION, logon_sid, well_known_name,
+)
+from ..security.errors import ErrorCode, WinError
+from ..security.tokenattrs import (
+    GROUP_DEFAULT, LOCALSERVICE_LUID, LUID, NETWORKSERVICE_LUID, PRIVILEGES, SYSTEM_LUID, GroupAttributes,
+    MandatoryPolicy, PrivilegeAttributes, SecurityImpersonationLevel, SidAndAttributes, TokenType,
+)
+from . import srm
+from .token import Token
+
+# The machine's own domain SID: the example account domain from Microsoft's docs, so
+# alice is S-1-5-21-1004336348-1177238915-682003330-1001 on every run.
+DEFAULT_DOMAIN_SID = SID("S-1-5-21-1004336348-1177238915-682003330")
+
+# LogonUser's logon types (winbase.h; tokenlab.win32 exports the same numbers by name).
+LOGON32_LOGON_INTERACTIVE = 2
+LOGON32_LOGON_NETWORK = 3
+LOGON32_LOGON_BATCH = 4
+LOGON32_LOGON_SERVICE = 5
+LOGON32_LOGON_NETWORK_CLEARTEXT = 8
+LOGON_TYPE_NAMES = {LOGON32_LOGON_INTERACTIVE: "interactive", LOGON32_LOGON_NETWORK: "network",
+                    LOGON32_LOGON_BATCH: "batch", LOGON32_LOGON_SERVICE: "service",
+                    LOGON32_LOGON_NETWORK_CLEARTEXT: "network cleartext"}
+# The logon providers LogonUser accepts (LOGON32_PROVIDER_DEFAULT, _WINNT40, _WINNT50).
+LOGON_PROVIDERS = frozenset({0, 2, 3})
+
+
+_E = PrivilegeAttributes.SE_PRIVILEGE_ENABLED | PrivilegeAttributes.SE_PRIVILEGE_ENABLED_BY_DEFAULT
+_D = PrivilegeAttributes(0)
+# What `whoami /priv` shows for each kind of account (enabled or not).
+USER_PRIVILEGES = {"SeShutdownPrivilege": _D, "SeChangeNotifyPrivilege": _E, "SeUndockPrivilege": _D,
+                   "SeIncreaseWorkingSetPrivilege": _D, "SeTimeZonePrivilege": _D}
+ADMIN_PRIVILEGES = {
+    "SeIncreaseQuotaPrivilege": _D, "SeSecurityPrivilege": _D, "SeTakeOwnershipPrivilege": _D,
+    "SeLoadDriverPrivilege": _D, "SeSystemProfilePrivilege": _D, "SeSystemtimePrivilege": _D,
+    "SeProfileSingleProcessPrivilege": _D, "SeIncreaseBasePriorityPrivilege": _D,
+    "SeCreatePagefilePrivilege": _D, "SeBackupPrivilege": _D, "SeRestorePrivilege": _D,
+    "SeShutdownPrivilege": _D, "SeDebugPrivilege": _D, "SeSystemEnvironmentPrivilege": _D,
+    "SeChangeNotifyPrivilege": _E, "SeRemoteShutdownPrivilege": _D, "SeUndockPrivilege": _D,
+    "SeManageVolumePrivilege": _D, "SeImpersonatePrivilege": _E, "SeCreateGlobalPrivilege": _E,
+    "SeIncreaseWorkingSetPrivilege": _D, "SeTimeZonePrivilege": _D, "SeCreateSymbolicLinkPrivilege": _D,
+    "SeDelegateSessionUserImpersonatePrivilege": _D,
+}
+SERVICE_PRIVILEGES = {
+    "SeAssignPrimaryTokenPrivilege": _D, "SeIncreaseQuotaPrivilege": _D, "SeAuditPrivilege": _E,
+    "SeChangeNotifyPrivilege": _E, "SeImpersonatePrivilege": _E, "SeCreateGlobalPrivilege": _E,
+    "SeIncreaseWorkingSetPrivilege": _D, "SeTimeZonePrivilege": _D,
+}
+_SYSTEM_ENABLED = {"SeTcbPrivilege", "SeChangeNotifyPrivilege", "SeImpersonatePrivilege",
+                   "SeCreateGlobalPrivilege", "SeAuditPrivilege", "SeCreatePermanentPrivilege",
+                   "SeDebugPrivilege", "SeLockMemoryPrivilege", "SeIncreaseBasePriorityPrivilege",
+                   "SeCreatePagefilePrivilege", "SeProfileSingleProcessPrivilege"}
+SYSTEM_PRIVILEGES = {p: (_E if p in _SYSTEM_ENABLED else _D) for p in PRIVILEGES}
+
+_MANDATORY = GROUP_DEFAULT
+_OWNER_GROUP = GROUP_DEFAULT | GroupAttributes.SE_GROUP_OWNER
+_LOGON_ID = GROUP_DEFAULT | GroupAttributes.SE_GROUP_LOGON_ID
+
+
+@dataclass
+class Account:
+    """A local account, group or built-in identity the machine knows by name."""
+
+    name: str
+    sid: SID
+    kind: str  # "user", "group", "builtin", "well-known", "service"
+    authority: str  # the part before the backslash: TOKENLAB, BUILTIN, NT AUTHORITY …
+    password: str | None = None
+    groups: list[SID] = field(default_factory=list)  # local groups a user belongs to
+    privileges: dict[str, PrivilegeAttributes] = field(default_factory=dict)
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.authority}\\{self.name}" if self.authority else self.name
+
+
+@dataclass
+class LogonSession:
+    """A logon session (its LUID is every token's AuthenticationId)."""
+
+    luid: LUID
+    user: SID
+    logon_type: str
+    logon_sid: SID | None
+    created_by: LUID | None  # the logon session of the caller of LogonUser, if any
+
+
+
+
+class Lsa:
+    """The machine's accounts and logon sessions (``machine.lsa``)."""
+
+    def __init__(self, machine, name: str, domain_sid: SID):
+        self.machine = machine
+        self.name = name
+        self.domain_sid = domain_sid
+        self.accounts: dict[str, Account] = {}
+        self.logon_sessions: dict[LUID, LogonSession] = {}
+        self._next_rid = 1000
+        self._builtin_accounts()
+
+    def _add_account(self, acct: Account) -> Account:
+        key = acct.name.lower()
+        if key in self.accounts:
+            raise ValueError(f"an account named {acct.name!r} already exists")
+        self.accounts[key] = acct
+        return acct
+
+    def _builtin_accounts(self) -> None:
+        for sid in (LOCAL_SYSTEM, LOCAL_SERVICE, NETWORK_SERVICE):
+            authority, name = well_known_name(sid).split("\\")
+            self._add_account(Account(name, sid, "service", authority))
+        for sid in (EVERYONE, AUTHENTICATED_USERS, INTERACTIVE, NETWORK, SERVICE, BATCH, LOCAL, CONSOLE_LOGON):
+            full = well_known_name(sid)
+            authority, _, name = full.rpartition("\\")
+            self._add_account(Account(name, sid, "well-known", authority))
+        for rid in (544, 545, 546, 547, 551, 555):
+            sid = SID.from_parts(5, 32, rid)
+            self._add_account(Account(well_known_name(sid).split("\\")[1], sid, "builtin", "BUILTIN"))
+        self._add_account(Account("None", self.domain_sid.child(513), "group", self.name))
+        self._add_account(Account("Administrator", self.domain_sid.child(500), "user", self.name,
+                                  groups=[BUILTIN_ADMINISTRATORS, BUILTIN_USERS]))
+        self._add_account(Account("Guest", self.domain_sid.child(501), "user", self.name,
+                                  groups=[SID("S-1-5-32-546")]))
+
+    def add_user(self, name: str, password: str | None = None, groups=(), privileges=()) -> SID:
+        """Create a local user (RIDs 1001, 1002 … in call order) and return its SID.
+
+        ``groups``: local or BUILTIN group names or SIDs ("Administrators"); every user is
+        also in BUILTIN\\Users. ``privileges``: extra privilege names the account holds
+        (present but disabled), or a mapping name → True to have it enabled by default.
+        """
+        if not isinstance(name, str) or not name or "\\" in name:
+            raise ValueError(f"user name must be a non-empty string without '\\': {name!r}")
+        if name.lower() in self.accounts:
+            raise ValueError(f"an account named {name!r} already exists")
+        group_sids = [self._group_sid(g) for g in groups]
+        if BUILTIN_USERS not in group_sids:
+            group_sids.append(BUILTIN_USERS)
+        privs = {}
+        items = privileges.items() if isinstance(privileges, dict) else ((p, False) for p in privileges)
+        for p, enabled in items:
+            if p not in PRIVILEGES:
+                raise ValueError(f"unknown privilege {p!r}")
+            privs[p] = _E if enabled else _D
+        self._next_rid += 1
+        sid = self.domain_sid.child(self._next_rid)
+        self._add_account(Account(name, sid, "user", self.name, password, group_sids, privs))
+        return sid
+
+    def add_group(self, name: str, members=()) -> SID:
+        """Create a local group and add ``members`` (user names or SIDs) to it."""
+        if name.lower() in self.accounts:
+            raise ValueError(f"an account named {name!r} already exists")
+        users = [self.account(m) for m in members]
+        for u in users:
+            if u.kind != "user":
+                raise ValueError(f"{u.name!r} is not a user")
+        self._next_rid += 1
+        sid = self.domain_sid.child(self._next_rid)
+        self._add_account(Account(name, sid, "group", self.name))
+        for u in users:
+            u.groups.append(sid)
+        return sid
+
+    def _group_sid(self, g) -> SID:
+        acct = self.account(g)
+        if acct.kind not in ("group", "builtin"):
+            raise ValueError(f"{acct.name!r} is not a group")
+        return acct.sid
+
+    def account(self, who) -> Account:
+        """Find an account by name (``alice``, ``TOKENLAB\\alice``, ``NETWORK SERVICE``) or SID."""
+        if isinstance(who, SID):
+            for a in self.accounts.values():
+                if a.sid == who:
+                    return a
+            raise KeyError(f"no account with SID {who}")
+        if not isinstance(who, str):
+            raise TypeError(f"expected an account name (str) or SID, got {type(who).__name__}")
+        key = who.lower()
+        if "\\" in key:
+            authority, _, key = key.rpartition("\\")
+            if authority in (".", self.name.lower()):
+                authority = None
+            acct = self.accounts.get(key)
+            if acct is None or (authority and acct.authority.lower() != authority):
+                raise KeyError(f"no account named {who!r}")
+            return acct
+        if key.startswith("s-1-"):
+            return self.account(SID(who))
+        if key not in self.accounts:
+            raise KeyError(f"no account named {who!r}")
+        return self.accounts[key]
+
+    def sid_name(self, sid: SID) -> str:
+        """A readable name for a SID: account name, well-known name, or the SID string."""
+        for a in self.accounts.values():
+            if a.sid == sid:
+                return a.full_name
+        return well_known_name(sid, self.domain_sid) or sid.text
+
+    # ------------------------------------------------------------------ logon
+    def _session(self, user: SID, logon_type: str, with_logon_sid: bool, created_by: LUID | None,
+                 luid: LUID | None = None) -> LogonSession:
+        luid = luid or self.machine.new_luid()
+        lsid = logon_sid(0, luid.value) if with_logon_sid else None
+        s = LogonSession(luid, user, logon_type, lsid, created_by)
+        self.logon_sessions[luid] = s
+        return s
+
+    def check_password(self, name: str, domain: str | None, password) -> Account:
+        """LogonUser's credential check: ERROR_LOGON_FAILURE for any mismatch."""
+        try:
+            acct = self.account(name if not domain or domain == "." else f"{domain}\\{name}")
+        except (KeyError, ValueError):
+            raise WinError(ErrorCode.ERROR_LOGON_FAILURE) from None
+        if acct.kind != "user" or acct.password is None or acct.password != password:
+            raise WinError(ErrorCode.ERROR_LOGON_FAILURE)
+        return acct
+
+    def logon(self, acct: Account, logon_type: int, *, created_by: LUID | None = None, primary: bool = False,
+              source: str | None = None, session_id: int | None = None) -> Token:
+        """The token a logon of ``logon_type`` gives ``acct`` (not yet registered), in a new
+        logon session. A network logon gives an impersonation token (docs: LogonUser,
+        phToken) unless ``primary``; ``source`` and ``session_id`` default to what Winlogon's
+        interactive logon gives ("User32", session 1) and "Advapi", session 0 otherwise."""
+        kind = LOGON_TYPE_NAMES[logon_type]
+        session = self._session(acct.sid, kind, logon_type != LOGON32_LOGON_NETWORK, created_by)
+        interactive = logon_type == LOGON32_LOGON_INTERACTIVE
+        return self._user_token(acct, session, logon_type, primary,
+                                source or ("User32" if interactive else "Advapi"),
+                                session_id if session_id is not None else (1 if interactive else 0))
+
+    def logon_user(self, caller, acct: Account, logon_type: int) -> Token:
+        """LogonUser's token, registered: a new logon session that the caller's logon session
+        made (the SeImpersonatePrivilege rule looks at this), in the caller's session, with
+        source "Advapi"; its own descriptor from the caller's effective token (model: see
+        the module docstring)."""
+        machine = self.machine
+        security = srm.assign_security(machine, caller.effective_token, None, TOKEN_MAPPING)
+        proc_token = caller.process.token
+        token = self.logon(acct, logon_type, created_by=proc_token.authentication_id, source="Advapi",
+                           session_id=proc_token.session_id)
+        token.security = security
+        machine.register(token)
+        token.origin = f"LogonUser({acct.name}, {LOGON_TYPE_NAMES[logon_type]})"
+        return token
+
+    def _user_token(self, acct: Account, session: LogonSession, logon_type: int, primary: bool, source: str,
+                    session_id: int) -> Token:
+        admin = BUILTIN_ADMINISTRATORS in acct.groups
+        groups: list[SidAndAttributes] = [SidAndAttributes(self.domain_sid.child(513), _MANDATORY),
+                                          SidAndAttributes(EVERYONE, _MANDATORY)]
+        for g in acct.groups:
+            groups.append(SidAndAttributes(g, _OWNER_GROUP if g == BUILTIN_ADMINISTRATORS else _MANDATORY))
+        type_group = {LOGON32_LOGON_INTERACTIVE: INTERACTIVE, LOGON32_LOGON_NETWORK: NETWORK,
+                      LOGON32_LOGON_NETWORK_CLEARTEXT: NETWORK, LOGON32_LOGON_BATCH: BATCH,
+                      LOGON32_LOGON_SERVICE: SERVICE}[logon_type]
+        groups.append(SidAndAttributes(type_group, _MANDATORY))
+        if logon_type == LOGON32_LOGON_INTERACTIVE:
+            groups.append(SidAndAttributes(CONSOLE_LOGON, _MANDATORY))
+        groups += [SidAndAttributes(AUTHENTICATED_USERS, _MANDATORY),
+                   SidAndAttributes(THIS_ORGANIZATION, _MANDATORY),
+                   SidAndAttributes(LOCAL_ACCOUNT, _MANDATORY)]
+        if admin:
+            groups.append(SidAndAttributes(LOCAL_ACCOUNT_AND_ADMIN, _MANDATORY))
+        if session.logon_sid is not None:
+            groups.append(SidAndAttributes(session.logon_sid, _LOGON_ID))
+        if logon_type in (LOGON32_LOGON_NETWORK, LOGON32_LOGON_NETWORK_CLEARTEXT):
+            groups.append(SidAndAttributes(NTLM_AUTHENTICATION, _MANDATORY))
+        else:
+            groups.append(SidAndAttributes(LOCAL, _MANDATORY))
+        privileges = dict(ADMIN_PRIVILEGES if admin else USER_PRIVILEGES)
+        privileges.update(acct.privileges)
+        owner = BUILTIN_ADMINISTRATORS if admin else acct.sid
+        dacl = [ACE.allow(owner, STANDARD["GENERIC_ALL"]), ACE.allow(LOCAL_SYSTEM, STANDARD["GENERIC_ALL"])]
+        if session.logon_sid is not None:
+            dacl.append(ACE.allow(session.logon_sid, STANDARD["GENERIC_READ"] | STANDARD["GENERIC_EXECUTE"]))
+        network = logon_type in (LOGON32_LOGON_NETWORK, LOGON32_LOGON_NETWORK_CLEARTEXT) and not primary
+        return Token(
+            acct.sid, groups, privileges, owner=owner, primary_group=self.domain_sid.child(513),
+            default_dacl=ACL(dacl),
+            token_type=TokenType.TokenImpersonation if network else TokenType.TokenPrimary,
+            impersonation_level=SecurityImpersonationLevel.SecurityImpersonation,
+            integrity_level=HIGH_INTEGRITY if admin else MEDIUM_INTEGRITY,
+            mandatory_policy=MandatoryPolicy.TOKEN_MANDATORY_POLICY_VALID_MASK,
+            token_id=self.machine.new_luid(), authentication_id=session.luid, modified_id=self.machine.new_luid(),
+            source=source, session_id=session_id, elevated=admin,
+        )
+
+    def service_token(self, sid: SID) -> Token:
+        luid = {LOCAL_SYSTEM: SYSTEM_LUID, LOCAL_SERVICE: LOCALSERVICE_LUID, NETWORK_SERVICE: NETWORKSERVICE_LUID}[sid]
+        session = self.logon_sessions.get(luid) or self._session(sid, "service", False, None, luid)
+        if sid == LOCAL_SYSTEM:
+            groups = [SidAndAttributes(BUILTIN_ADMINISTRATORS, _OWNER_GROUP),
+                      SidAndAttributes(EVERYONE, _MANDATORY), SidAndAttributes(AUTHENTICATED_USERS, _MANDATORY)]
+            privileges = dict(SYSTEM_PRIVILEGES)
+            owner = BUILTIN_ADMINISTRATORS
+            dacl = ACL([ACE.allow(LOCAL_SYSTEM, STANDARD["GENERIC_ALL"]),
+                        ACE.allow(BUILTIN_ADMINISTRATORS, STANDARD["GENERIC_READ"] | STANDARD["GENERIC_EXECUTE"])])
+        else:
+            groups = [SidAndAttributes(EVERYONE, _MANDATORY), SidAndAttributes(BUILTIN_USERS, _MANDATORY),
+                      SidAndAttributes(SERVICE, _MANDATORY), SidAndAttributes(CONSOLE_LOGON, _MANDATORY),
+                      SidAndAttributes(AUTHENTICATED_USERS, _MANDATORY),
+                      SidAndAttributes(THIS_ORGANIZATION, _MANDATORY), SidAndAttributes(LOCAL, _MANDATORY)]
+            privileges = dict(SERVICE_PRIVILEGES)
+            owner = sid
+            dacl = ACL([ACE.allow(sid, STANDARD["GENERIC_ALL"]), ACE.allow(LOCAL_SYSTEM, STANDARD["GENERIC_ALL"])])
+        return Token(
+            sid, groups, privileges, owner=owner, primary_group=sid, default_dacl=dacl,
+            token_type=TokenType.TokenPrimary, integrity_level=SYSTEM_INTEGRITY,
+            mandatory_policy=MandatoryPolicy.TOKEN_MANDATORY_POLICY_VALID_MASK,
+            token_id=self.machine.new_luid(), authentication_id=session.luid, modified_id=self.machine.new_luid(),
+            source="*SYSTEM*",
+        )
+

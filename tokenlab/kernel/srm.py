@@ -1,0 +1,247 @@
+"""The security reference monitor: new objects' descriptors, opens, and impersonation.
+
+Each rule is one function that every caller uses (the facade, COM, the machine):
+
+* :func:`assign_security` — a new object's descriptor: what an explicit descriptor gives,
+  the rest from the creator's *effective token at that moment* (docs: "DACL for a New
+  Object", "Owner of a New Object"; Wine test test_token_security_descriptor).
+* :func:`may_own` — who may be named owner.
+* :func:`open_check` — the one access check at open time (a handle keeps what it got).
+* :func:`set_security` — replacing parts of an object's descriptor.
+* :func:`check_slot_token`, :func:`can_impersonate`, :func:`impersonate` — the thread's
+  one token slot and tokenlab's model of the SeImpersonatePrivilege rule.
+
+Model simplifications (said here and in the notebooks):
+
+* Impersonating at Impersonation level or above needs one of: an enabled
+  SeImpersonatePrivilege in the caller's *process* token, a token for the caller's own user,
+  or a token from a logon the caller's own logon session made (LogonUser); and the
+  token's integrity must not exceed the caller's. Otherwise the thread gets an
+  Identification-level copy instead — the call still succeeds, as on Windows. This is the
+  widely reported behaviour (docs: "Client Impersonation", ImpersonateLoggedOnUser remarks);
+  tokenlab does not model every condition of the kernel's check.
+* New objects get a mandatory label only when their creator runs below Medium integrity
+  (objects without a label count as Medium).
+"""
+from __future__ import annotations
+
+from ..security.access_check import access_check
+from ..security.acl import ACE, ACL, AceType, SDControl
+from ..security.descriptor import SecurityDescriptor
+from ..security.errors import ErrorCode, WinError
+from ..security.rights import GENERIC_BITS, MAXIMUM_ALLOWED, TOKEN_MAPPING, GenericMapping
+from ..security.sids import MEDIUM_INTEGRITY, SID, integrity_rid
+from ..security.tokenattrs import GroupAttributes, SecurityImpersonationLevel, TokenType
+from . import events as ev
+from . import token as tokens
+from .token import Token
+
+# SECURITY_INFORMATION bits (winnt.h) set_security reads; tokenlab.win32 exports them by name.
+OWNER_SECURITY_INFORMATION = 0x1
+GROUP_SECURITY_INFORMATION = 0x2
+DACL_SECURITY_INFORMATION = 0x4
+SACL_SECURITY_INFORMATION = 0x8
+LABEL_SECURITY_INFORMATION = 0x10
+
+# Control bits an explicit descriptor passes on to the new object.
+_INHERITED_CONTROL = (SDControl.SE_DACL_PROTECTED | SDControl.SE_DACL_AUTO_INHERITED
+                      | SDControl.SE_SACL_PROTECTED | SDControl.SE_SACL_AUTO_INHERITED)
+_NO_WRITE_UP = 0x1  # SYSTEM_MANDATORY_LABEL_NO_WRITE_UP
+
+
+# ---------------------------------------------------------------------- new objects
+def assign_security(machine, creator: Token, explicit: SecurityDescriptor | None,
+                    mapping: GenericMapping) -> SecurityDescriptor:
+    """The descriptor of a new object created with ``creator`` as the effective token.
+
+    What ``explicit`` gives is used as given (ACE flags included); what it leaves out
+    comes from the creator's defaults: owner = default owner, group = primary group,
+    DACL = default DACL. A label in an explicit descriptor of a *token* is ignored: the
+    token keeps its source's integrity (Wine test test_token_label). Generic rights in
+    the DACL's effective ACEs are mapped to the object type's specific rights, as the
+    kernel does when it assigns a new object's descriptor (*Windows Security
+    Internals*, ch. 6); inherit-only ACEs keep theirs for the children they are for.
+    """
+    is_token = mapping is TOKEN_MAPPING
+    control = SDControl(0)
+    owner = group = dacl = sacl = None
+    if explicit is not None:
+        owner, group = explicit.owner, explicit.group
+        if owner is not None:
+            check_owner(machine, creator, owner)
+        control |= explicit.control & _INHERITED_CONTROL
+        if explicit.dacl_present:
+            dacl = explicit.dacl
+            control |= SDControl.SE_DACL_PRESENT
+        if explicit.sacl_present:
+            aces = [a for a in (explicit.sacl or ()) if not (
+                is_token and a.type == AceType.SYSTEM_MANDATORY_LABEL_ACE_TYPE)]
+            if aces or explicit.sacl is None:
+                sacl = ACL(aces) if explicit.sacl is not None else None
+                control |= SDControl.SE_SACL_PRESENT
+    if owner is None:
+        owner = creator.owner
+        control |= SDControl.SE_OWNER_DEFAULTED
+    if group is None:
+        group = creator.primary_group
+        control |= SDControl.SE_GROUP_DEFAULTED
+    kind = mapping.object_type.lower()
+    if not control & SDControl.SE_DACL_PRESENT and creator.default_dacl is not None:
+        dacl = creator.default_dacl
+        control |= SDControl.SE_DACL_PRESENT | SDControl.SE_DACL_DEFAULTED
+        allowed = tuple(a.sid for a in dacl if a.type == AceType.ACCESS_ALLOWED_ACE_TYPE)
+        machine.report(ev.NEW_OBJECT_DEFAULT_DACL, object_type=kind, creator_user=creator.user, allowed=allowed)
+    elif control & SDControl.SE_DACL_PRESENT:
+        machine.report(ev.NEW_OBJECT_EXPLICIT_DACL, object_type=kind)
+    if dacl is not None:
+        dacl = map_acl(dacl, mapping)
+    if not is_token and sacl is None and integrity_rid(creator.integrity_level) < integrity_rid(MEDIUM_INTEGRITY):
+        sacl = ACL([ACE.label(creator.integrity_level, _NO_WRITE_UP)])
+        control |= SDControl.SE_SACL_PRESENT
+    return SecurityDescriptor(owner, group, dacl, sacl, control)
+
+
+def map_acl(acl: ACL, mapping: GenericMapping) -> ACL:
+    """Generic rights in effective ACEs mapped to the type's specific rights; inherit-only
+    ACEs keep theirs (they are for the children)."""
+    return ACL([a if a.inherit_only or not a.mask & GENERIC_BITS
+                else ACE(a.type, a.flags, mapping.map(a.mask), a.sid) for a in acl], acl.revision)
+
+
+def may_own(token: Token, sid: SID, *, restore_privilege: bool = True) -> bool:
+    """May ``token`` name ``sid`` as an owner? Its user, or a group it holds with
+    SE_GROUP_OWNER (not deny-only) — the rule for a token's default owner (docs:
+    SetTokenInformation, TokenOwner) — and, for an object's owner, anything at all with
+    SeRestorePrivilege enabled (docs: "Owner of a New Object"; pass
+    ``restore_privilege=False`` for the token's default owner, which the privilege does not widen)."""
+    if sid == token.user:
+        return True
+    if restore_privilege and token.privilege_enabled("SeRestorePrivilege"):
+        return True
+    return any(g.sid == sid and g.attributes & GroupAttributes.SE_GROUP_OWNER and not g.deny_only
+               for g in token.groups)
+
+
+def check_owner(machine, token: Token, owner: SID) -> None:
+    """:func:`may_own` for an object's owner, as a call fails: ERROR_INVALID_OWNER."""
+    if not may_own(token, owner):
+        raise WinError(ErrorCode.ERROR_INVALID_OWNER, f"{machine.sid_name(owner)} cannot own objects this token creates.")
+
+
+# ---------------------------------------------------------------------- opens
+def open_check(machine, obj, token: Token, desired: int, *, thread_token: bool = True, why: str | None = None):
+    """The access check done when a handle is opened: returns (granted mask, result).
+
+    ``thread_token`` says ``token`` is a thread's impersonation token (an
+    Identification- or Anonymous-level one cannot open objects:
+    ERROR_BAD_IMPERSONATION_LEVEL). ``why`` is an ``events.WHY_*`` code saying why that
+    token was the one checked. Raises WinError when access is denied; the error's
+    ``access_check`` attribute holds the result that said no.
+    """
+    impersonating = thread_token and token.token_type == TokenType.TokenImpersonation
+    if why is None:
+        why = ev.WHY_THREAD_TOKEN if impersonating else ev.WHY_PROCESS_TOKEN
+    if impersonating and token.impersonation_level < SecurityImpersonationLevel.SecurityImpersonation:
+        raise WinError(ErrorCode.ERROR_BAD_IMPERSONATION_LEVEL,
+                       "The thread impersonates at Identification level or below, so it cannot open objects.")
+    desired = int(desired)
+    mapped = obj.mapping.map(desired & ~MAXIMUM_ALLOWED) | (desired & MAXIMUM_ALLOWED)
+    if obj.object_type in ("Process", "Thread") and token.privilege_enabled("SeDebugPrivilege"):
+        # SeDebugPrivilege opens any process or thread (docs: "Changing Privileges in a Token").
+        granted = obj.mapping.generic_all if mapped & MAXIMUM_ALLOWED else mapped
+        granted |= mapped & ~MAXIMUM_ALLOWED
+        machine.report(ev.OPEN_BY_DEBUG_PRIVILEGE, user=token.user)
+        return granted, None
+    result = access_check(obj.security, token, mapped, obj.mapping, require_impersonation=False)
+    what = ev.TokenRef.of(obj) if obj.object_type == "Token" else obj.label
+    machine.report(ev.ACCESS_CHECKED, what=what, checker=token.user, sd=obj.security, result=result, why=why)
+    if not result.allowed:
+        err = WinError(result.status, f"Opening {obj.label} for {obj.mapping.format(mapped)} was refused.")
+        err.access_check = result
+        raise err
+    return int(result.granted), result
+
+
+def set_security(machine, obj, info: int, setter: Token, owner=None, group=None, dacl=None, sacl=None) -> None:
+    """Replace the parts of ``obj``'s descriptor that ``info`` (SECURITY_INFORMATION bits) selects."""
+    sd = obj.security or SecurityDescriptor()
+    changes = {}
+    if info & OWNER_SECURITY_INFORMATION:
+        if owner is None:
+            raise WinError(ErrorCode.ERROR_INVALID_PARAMETER)
+        check_owner(machine, setter, owner)
+        changes["owner"] = owner
+    if info & GROUP_SECURITY_INFORMATION:
+        if group is None:
+            raise WinError(ErrorCode.ERROR_INVALID_PARAMETER)
+        changes["group"] = group
+    control = sd.control
+    if info & DACL_SECURITY_INFORMATION:
+        control = (control | SDControl.SE_DACL_PRESENT) & ~SDControl.SE_DACL_DEFAULTED
+        changes["dacl"] = dacl
+    if info & (SACL_SECURITY_INFORMATION | LABEL_SECURITY_INFORMATION):
+        control |= SDControl.SE_SACL_PRESENT
+        changes["sacl"] = sacl
+    obj.security = SecurityDescriptor(
+        changes.get("owner", sd.owner), changes.get("group", sd.group),
+        changes.get("dacl", sd.dacl), changes.get("sacl", sd.sacl), control)
+
+
+# ---------------------------------------------------------------------- new tokens
+def duplicate_token(machine, creator: Token, source: Token, level, token_type, explicit: SecurityDescriptor | None,
+                    origin: str) -> Token:
+    """A new token object with ``source``'s contents (NtDuplicateToken) and a descriptor of
+    its own from :func:`assign_security` — never the source's (Wine test
+    test_token_security_descriptor). Validates first, so a refused duplication changes nothing."""
+    level, token_type = tokens.check_duplicate(source, level, token_type)
+    security = assign_security(machine, creator, explicit, TOKEN_MAPPING)
+    dup = tokens.copy_of(source, level, token_type, token_id=machine.new_luid())
+    dup.security = security
+    machine.register(dup)
+    dup.origin = origin
+    dup.duplicated_from = source.object_id
+    return dup
+
+
+# ---------------------------------------------------------------------- impersonation
+def check_slot_token(token: Token) -> None:
+    """Only an impersonation token can sit in a thread's slot: ERROR_BAD_TOKEN_TYPE
+    (ReactOS PsAssignImpersonationToken)."""
+    if token.token_type != TokenType.TokenImpersonation:
+        raise WinError(ErrorCode.ERROR_BAD_TOKEN_TYPE, "A primary token cannot be a thread token.")
+
+
+def can_impersonate(machine, caller, token: Token) -> tuple[bool, str, dict]:
+    """tokenlab's model of the SeImpersonatePrivilege rule (see the module docstring).
+
+    Returns (allowed, an ``events.IMP_*`` reason code, the values the reason names)."""
+    level = token.impersonation_level
+    if level < SecurityImpersonationLevel.SecurityImpersonation:
+        return True, ev.IMP_LEVEL_NEEDS_NOTHING, {"token_level": level.name}
+    me = caller.token
+    if integrity_rid(token.integrity_level) > integrity_rid(me.integrity_level):
+        return False, ev.IMP_INTEGRITY_ABOVE, {"token_integrity": token.integrity_name,
+                                               "caller_integrity": me.integrity_name}
+    if me.privilege_enabled("SeImpersonatePrivilege"):
+        return True, ev.IMP_PRIVILEGE, {}
+    if token.user == me.user:
+        return True, ev.IMP_SAME_USER, {}
+    session = machine.lsa.logon_sessions.get(token.authentication_id)
+    if session is not None and session.created_by == me.authentication_id:
+        return True, ev.IMP_OWN_LOGON, {}
+    return False, ev.IMP_NOT_ALLOWED, {}
+
+
+def impersonate(machine, thread, token: Token) -> Token:
+    """Put ``token`` in ``thread``'s slot, or an Identification-level copy of it when the
+    caller may not impersonate at its level. Returns the token now in the slot."""
+    check_slot_token(token)
+    ok, reason, values = can_impersonate(machine, thread.process, token)
+    if not ok:
+        token = duplicate_token(machine, thread.effective_token, token, SecurityImpersonationLevel.SecurityIdentification,
+                                TokenType.TokenImpersonation, None, "downgraded copy (impersonation not allowed)")
+        machine.report(ev.IMPERSONATION_DOWNGRADED, reason=reason, **values)
+    else:
+        machine.report(ev.IMPERSONATION_ALLOWED, level=token.impersonation_level.name, reason=reason, **values)
+    thread.set_token(token)
+    return token
