@@ -113,8 +113,6 @@ class LogonSession:
     created_by: LUID | None  # the logon session of the caller of LogonUser, if any
 
 
-
-
 class Lsa:
     """The machine's accounts and logon sessions (``machine.lsa``)."""
 

@@ -22,8 +22,7 @@ from ..security.errors import ErrorCode, WinError
 from ..security.rights import TOKEN_MAPPING
 from ..security.sids import INTEGRITY_NAMES, MEDIUM_INTEGRITY, SID, integrity_rid
 from ..security.tokenattrs import (
-    LUID, PRIVILEGES, GroupAttributes, MandatoryPolicy, PrivilegeAttributes, SecurityImpersonationLevel,
-    SidAndAttributes, TokenType, groups_of, privileges_of, sid_counts,
+    LUID, GroupAttributes, MandatoryPolicy, PrivilegeAttributes, SecurityImpersonationLevel, SidAndAttributes, TokenType, groups_of, privileges_of, sid_counts,
 )
 from .objects import KernelObject
 
@@ -132,8 +131,6 @@ class Token(KernelObject):
         kind = "primary" if self.token_type == TokenType.TokenPrimary else self.impersonation_level.name
         ident = f"#{self.object_id}" if self.object_id is not None else ""
         return f"<Token{ident} {self.user.name or self.user.text} {kind} {self.integrity_name}>"
-
-
 
 
 # ---------------------------------------------------------------------- duplication

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from . import sddl
-from .acl import ACL, NULL_ACL, AceType, SDControl
+from .acl import ACE, ACL, NULL_ACL, AceType, SDControl
 from .sids import SID
 
 __all__ = ["SecurityDescriptor", "parse_sddl", "format_sddl"]
@@ -65,7 +65,7 @@ class SecurityDescriptor:
         return _acl_state(self.sacl_present, self.sacl)
 
     @property
-    def label(self) -> ACE | None:
+    def label(self) -> "ACE | None":
         """The first mandatory label ACE in the SACL (the one Windows enforces), if any."""
         if self.sacl is None:
             return None

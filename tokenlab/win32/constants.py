@@ -26,7 +26,7 @@ globals().update(CONSTANTS)
 
 # Security information bits (GetSecurityInfo, SetSecurityInfo, SDDL conversion); the
 # first five live with the SDDL code that reads them.
-from ..security.sddl import (  # noqa: E402
+from ..security.sddl import (  # noqa: E402,F401  (re-exported with Windows' names)
     DACL_SECURITY_INFORMATION, GROUP_SECURITY_INFORMATION, LABEL_SECURITY_INFORMATION,
     OWNER_SECURITY_INFORMATION, SACL_SECURITY_INFORMATION,
 )

@@ -10,9 +10,7 @@ from __future__ import annotations
 from ..security.acl import SDControl
 from ..security.descriptor import SecurityDescriptor as _SecurityDescriptor  # parameters below are named SecurityDescriptor
 from ..security.errors import ErrorCode, SDDLError, SDDLNotModelledError, WinError
-from ..security.sddl import (
-    DACL_SECURITY_INFORMATION, GROUP_SECURITY_INFORMATION, LABEL_SECURITY_INFORMATION, OWNER_SECURITY_INFORMATION, SACL_SECURITY_INFORMATION, parse_sid_string, security_descriptor_length,
-)
+from ..security.sddl import parse_sid_string, security_descriptor_length
 from ..security.descriptor import format_sddl, parse_sddl
 from ..security.sids import SID
 

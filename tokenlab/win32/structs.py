@@ -10,10 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..security.descriptor import SecurityDescriptor
-from ..security.tokenattrs import (
-    LUID, PRIVILEGE_BY_LUID, PrivilegeAttributes, SecurityImpersonationLevel, TokenType,
-)
-
+from ..security.tokenattrs import LUID, PRIVILEGE_BY_LUID, PrivilegeAttributes, SecurityImpersonationLevel
 from .constants import PRIVILEGE_SET_ALL_NECESSARY
 
 __all__ = ["SECURITY_ATTRIBUTES", "LUID_AND_ATTRIBUTES", "TOKEN_STATISTICS", "TOKEN_SOURCE", "PRIVILEGE_SET"]

@@ -1,0 +1,147 @@
+"""Facade calls about security descriptors and checks: Get/SetSecurityInfo,
+Get/SetKernelObjectSecurity, AccessCheck, PrivilegeCheck, CheckTokenMembership.
+"""
+from __future__ import annotations
+
+from ..kernel import events as ev
+from ..kernel import srm
+from ..kernel import token as tokens
+from ..security.access_check import access_check
+from ..security.acl import ACL, NULL_ACL, SDControl
+from ..security.descriptor import SecurityDescriptor
+from ..security.errors import ErrorCode, WinError
+from ..security.rights import ACCESS_SYSTEM_SECURITY, GenericMapping
+from ..security.tokenattrs import PRIVILEGES, TokenType
+from . import constants as C
+from .base import ApiBase, _handle, _int, _sd, _sid, win32
+from .structs import LUID_AND_ATTRIBUTES, PRIVILEGE_SET
+
+# *_PROTECTED (winnt.h SE_DACL_AUTO_INHERITED 0x400, SE_DACL_PROTECTED 0x1000 …).
+_DACL_CONTROL = SDControl.SE_DACL_PROTECTED | SDControl.SE_DACL_AUTO_INHERITED
+_SACL_CONTROL = SDControl.SE_SACL_PROTECTED | SDControl.SE_SACL_AUTO_INHERITED
+
+
+class SecurityCalls(ApiBase):
+    """Reading and writing descriptors; checking access, privileges and membership."""
+
+    # ---------------------------------------------------------------- object security
+    def _read_security(self, h, info: int):
+        need = 0
+        if info & (C.OWNER_SECURITY_INFORMATION | C.GROUP_SECURITY_INFORMATION | C.DACL_SECURITY_INFORMATION
+                   | C.LABEL_SECURITY_INFORMATION):
+            need |= C.READ_CONTROL
+        if info & C.SACL_SECURITY_INFORMATION:
+            need |= ACCESS_SYSTEM_SECURITY
+        obj, _ = self._lookup(h, ("Token", "Process", "Thread", "Event"), need)
+        sd = obj.security or SecurityDescriptor()
+        dacl = (sd.dacl if sd.dacl is not None else NULL_ACL) if sd.dacl_present else None
+        sacl = None
+        if info & C.SACL_SECURITY_INFORMATION and sd.sacl_present:
+            sacl = sd.sacl if sd.sacl is not None else NULL_ACL
+        elif info & C.LABEL_SECURITY_INFORMATION and sd.label is not None:
+            sacl = ACL([sd.label])
+        keep = _DACL_CONTROL if info & C.DACL_SECURITY_INFORMATION else 0
+        keep |= _SACL_CONTROL if info & (C.SACL_SECURITY_INFORMATION | C.LABEL_SECURITY_INFORMATION) else 0
+        return SecurityDescriptor(
+            sd.owner if info & C.OWNER_SECURITY_INFORMATION else None,
+            sd.group if info & C.GROUP_SECURITY_INFORMATION else None,
+            dacl if info & C.DACL_SECURITY_INFORMATION else None,
+            sacl, sd.control & keep)
+
+    @win32
+    def GetSecurityInfo(self, handle, ObjectType, SecurityInfo) -> SecurityDescriptor:
+        """Returns the descriptor holding just the parts ``SecurityInfo`` asks for (the
+        C function's ppSecurityDescriptor; its other out-parameters are its fields)."""
+        if _int(ObjectType, "ObjectType") != C.SE_KERNEL_OBJECT:
+            raise WinError(ErrorCode.ERROR_INVALID_PARAMETER, "tokenlab models SE_KERNEL_OBJECT only.")
+        return self._read_security(_handle(handle, "handle"), _int(SecurityInfo, "SecurityInfo"))
+
+    @win32
+    def GetKernelObjectSecurity(self, Handle, RequestedInformation) -> SecurityDescriptor:
+        return self._read_security(_handle(Handle, "Handle"), _int(RequestedInformation, "RequestedInformation"))
+
+    def _write_security(self, h, info: int, owner, group, dacl, sacl):
+        need = 0
+        if info & (C.OWNER_SECURITY_INFORMATION | C.GROUP_SECURITY_INFORMATION):
+            need |= C.WRITE_OWNER
+        if info & C.DACL_SECURITY_INFORMATION:
+            need |= C.WRITE_DAC
+        if info & C.SACL_SECURITY_INFORMATION:
+            need |= ACCESS_SYSTEM_SECURITY
+        if info & C.LABEL_SECURITY_INFORMATION:
+            need |= C.WRITE_OWNER
+        obj, _ = self._lookup(h, ("Token", "Process", "Thread", "Event"), need)
+        srm.set_security(self.machine, obj, info, self.thread.effective_token, owner, group, dacl, sacl)
+        return True
+
+    @win32
+    def SetSecurityInfo(self, handle, ObjectType, SecurityInfo, psidOwner, psidGroup, pDacl, pSacl) -> bool:
+        if _int(ObjectType, "ObjectType") != C.SE_KERNEL_OBJECT:
+            raise WinError(ErrorCode.ERROR_INVALID_PARAMETER, "tokenlab models SE_KERNEL_OBJECT only.")
+        info = _int(SecurityInfo, "SecurityInfo")
+        owner = None if psidOwner is None else _sid(psidOwner, "psidOwner")
+        group = None if psidGroup is None else _sid(psidGroup, "psidGroup")
+        for name, acl in (("pDacl", pDacl), ("pSacl", pSacl)):
+            if acl is not None and not isinstance(acl, ACL):
+                raise TypeError(f"{name} must be ACL or None, got {type(acl).__name__}")
+        # SetSecurityInfo with a NULL pDacl and DACL_SECURITY_INFORMATION sets a NULL DACL.
+        return self._write_security(_handle(handle, "handle"), info, owner, group,
+                                    pDacl if pDacl is not None else NULL_ACL, pSacl)
+
+    @win32
+    def SetKernelObjectSecurity(self, Handle, SecurityInformation, SecurityDescriptor_) -> bool:
+        info = _int(SecurityInformation, "SecurityInformation")
+        sd = _sd(SecurityDescriptor_, "SecurityDescriptor")
+        dacl = (sd.dacl if sd.dacl is not None else NULL_ACL) if sd.dacl_present else NULL_ACL
+        return self._write_security(_handle(Handle, "Handle"), info, sd.owner, sd.group, dacl, sd.sacl)
+
+    # ---------------------------------------------------------------- checks
+    @win32
+    def AccessCheck(self, pSecurityDescriptor, ClientToken, DesiredAccess, GenericMapping_):
+        """Returns (GrantedAccess, AccessStatus). A denial is not a call failure: status is
+        False and ``GetLastError()`` says why. The full explanation is in the trace's step
+        when recording (``step.checks``), or from ``tl.access_check`` directly."""
+        sd = _sd(pSecurityDescriptor, "pSecurityDescriptor")
+        desired = _int(DesiredAccess, "DesiredAccess")
+        if not isinstance(GenericMapping_, GenericMapping):
+            raise TypeError(f"GenericMapping must be GenericMapping, got {type(GenericMapping_).__name__}")
+        token = self._token(ClientToken, C.TOKEN_QUERY)
+        result = access_check(sd, token, desired, GenericMapping_)
+        if result.is_call_failure:
+            raise WinError(result.status)
+        self.machine.report(ev.ACCESS_CHECKED, what="the descriptor passed to AccessCheck", checker=token.user,
+                            sd=sd, result=result, why=ev.WHY_ACCESSCHECK)
+        if not result.allowed:
+            self._pending_error = result.status
+            return GenericMapping_.rights(0), False
+        return GenericMapping_.rights(int(result.granted)), True
+
+    @win32
+    def PrivilegeCheck(self, ClientToken, RequiredPrivileges) -> bool:
+        if isinstance(RequiredPrivileges, PRIVILEGE_SET):
+            names, control = RequiredPrivileges.Privilege, RequiredPrivileges.Control
+        else:
+            names, control = RequiredPrivileges, C.PRIVILEGE_SET_ALL_NECESSARY
+        names = [p.name if isinstance(p, LUID_AND_ATTRIBUTES) else p for p in names]
+        for n in names:
+            if n not in PRIVILEGES:
+                raise WinError(ErrorCode.ERROR_NO_SUCH_PRIVILEGE, repr(n))
+        token = self._token(ClientToken, C.TOKEN_QUERY)
+        if token.token_type != TokenType.TokenImpersonation:
+            raise WinError(ErrorCode.ERROR_NO_IMPERSONATION_TOKEN)
+        held = [token.privilege_enabled(n) for n in names]
+        return all(held) if control & C.PRIVILEGE_SET_ALL_NECESSARY else any(held)
+
+    @win32
+    def CheckTokenMembership(self, TokenHandle, SidToCheck) -> bool:
+        """Is ``SidToCheck`` an *enabled* group (or the user) of the token? Deny-only and
+        disabled groups do not count; a restricted token must also list it as restricting."""
+        sid = _sid(SidToCheck, "SidToCheck")
+        if TokenHandle is None:
+            token = self.thread.effective_token
+        else:
+            token = self._token(TokenHandle, C.TOKEN_QUERY)
+            if token.token_type != TokenType.TokenImpersonation:
+                raise WinError(ErrorCode.ERROR_NO_IMPERSONATION_TOKEN)
+        return tokens.is_member(token, sid)
+
