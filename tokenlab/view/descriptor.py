@@ -39,9 +39,8 @@ __all__ = ["STYLES", "DACL_STATE_TEXT", "descriptor_graph", "descriptor_table"]
 STYLES: dict[str, dict[str, str]] = {
     "graph": {"rankdir": "LR", "ordering": "out", "nodesep": "0.2", "ranksep": "0.45",
               "fontname": "Helvetica"},
-    "node": {"shape": "box", "style": "rounded,filled", "fillcolor": "white", "color": pal.GREY_700,
-             "fontname": "Helvetica", "fontsize": "10", "margin": "0.1,0.05"},
-    "edge": {"color": pal.GREY_550, "fontname": "Helvetica", "fontsize": "9", "arrowsize": "0.7"},
+    "node": dict(pal.NODE),
+    "edge": dict(pal.EDGE),
     # The descriptor's parts.
     "sd": {"fillcolor": pal.GREY_300, "penwidth": "1.5"},
     "owner": {"fillcolor": pal.GREY_150},
@@ -238,6 +237,15 @@ def _verdict_lines(result) -> tuple[str, list[str]]:
     return "verdict_denied", [f"{status.name} ({int(status)})", asked]
 
 
+def _read(sd: SecurityDescriptor, result, domain: SID | None, names: Mapping | None,
+          mapping: GenericMapping | None):
+    """What the graph and the table both start from: (namer, rights class, DACL, SACL, reading)."""
+    dacl = tuple(sd.dacl) if sd.dacl is not None else ()
+    sacl = tuple(sd.sacl) if sd.sacl is not None else ()
+    return (SidNamer(names, domain=domain), _rights_class(result, mapping), dacl, sacl,
+            _Reading(result, len(dacl)))
+
+
 # ------------------------------------------------------------------ the graph
 
 def descriptor_graph(sd: SecurityDescriptor, result=None, *, domain: SID | None = None,
@@ -248,11 +256,7 @@ def descriptor_graph(sd: SecurityDescriptor, result=None, *, domain: SID | None 
     name; ``domain`` resolves domain-relative aliases and names; ``mapping`` names the
     access bits when there is no result (a result brings its own mapping).
     """
-    namer = SidNamer(names, domain=domain)
-    rights = _rights_class(result, mapping)
-    dacl = tuple(sd.dacl) if sd.dacl is not None else ()
-    sacl = tuple(sd.sacl) if sd.sacl is not None else ()
-    reading = _Reading(result, len(dacl))
+    namer, rights, dacl, sacl, reading = _read(sd, result, domain, names, mapping)
 
     g = graphviz.Digraph("descriptor", graph_attr=STYLES["graph"], node_attr=STYLES["node"],
                          edge_attr=STYLES["edge"])
@@ -366,11 +370,7 @@ def descriptor_table(sd: SecurityDescriptor, result=None, *, domain: SID | None 
                      names: Mapping | None = None, mapping: GenericMapping | None = None) -> str:
     """The descriptor graph as fixed-width text: parts, the ACE rows, and (with a result)
     what each ACE did, the checks before the DACL, and the verdict."""
-    namer = SidNamer(names, domain=domain)
-    rights = _rights_class(result, mapping)
-    dacl = tuple(sd.dacl) if sd.dacl is not None else ()
-    sacl = tuple(sd.sacl) if sd.sacl is not None else ()
-    reading = _Reading(result, len(dacl))
+    namer, rights, dacl, sacl, reading = _read(sd, result, domain, names, mapping)
 
     def who(sid: SID) -> tuple[str, str]:
         name = namer.find(sid)

@@ -32,9 +32,8 @@ __all__ = ["STYLES", "object_graph", "object_table", "object_scene"]
 STYLES: dict[str, dict[str, str]] = {
     "graph": {"rankdir": "LR", "nodesep": "0.25", "ranksep": "0.5", "fontname": "Helvetica",
               "fontsize": "10"},
-    "node": {"shape": "box", "style": "rounded,filled", "fillcolor": "white", "color": pal.GREY_700,
-             "fontname": "Helvetica", "fontsize": "10", "margin": "0.1,0.05"},
-    "edge": {"color": pal.GREY_550, "fontname": "Helvetica", "fontsize": "9", "arrowsize": "0.7"},
+    "node": dict(pal.NODE),
+    "edge": dict(pal.EDGE),
     # Clusters.
     "process_cluster": {"style": "rounded,filled", "fillcolor": pal.GREY_100, "color": pal.GREY_500, "penwidth": "1"},
     "thread_cluster": {"style": "rounded,filled", "fillcolor": pal.SLATE_FILL, "color": pal.GREY_400, "penwidth": "1",

@@ -35,3 +35,8 @@ GREY_800 = "#343a40"
 
 # Faded, skipped, not reached.
 GREY, GREY_FILL = GREY_600, GREY_200
+
+# The default look of every graph's nodes and edges (a view may override a key or two).
+NODE = {"shape": "box", "style": "rounded,filled", "fillcolor": "white", "color": GREY_700,
+        "fontname": "Helvetica", "fontsize": "10", "margin": "0.1,0.05"}
+EDGE = {"color": GREY_550, "fontname": "Helvetica", "fontsize": "9", "arrowsize": "0.7"}

@@ -36,9 +36,8 @@ _ROWS = 8  # members of a cluster per column, before the grid adds a column
 STYLES: dict[str, dict[str, str]] = {
     "graph": {"rankdir": "LR", "nodesep": "0.15", "ranksep": "0.5", "fontname": "Helvetica",
               "fontsize": "10", "compound": "true"},
-    "node": {"shape": "box", "style": "rounded,filled", "fillcolor": "white", "color": pal.GREY_700,
-             "fontname": "Helvetica", "fontsize": "10", "margin": "0.1,0.04"},
-    "edge": {"color": pal.GREY_500, "fontname": "Helvetica", "fontsize": "9", "arrowsize": "0.6"},
+    "node": {**pal.NODE, "margin": "0.1,0.04"},
+    "edge": {**pal.EDGE, "color": pal.GREY_500, "arrowsize": "0.6"},
     "token_primary": {"fillcolor": pal.BLUE_FILL, "color": pal.BLUE, "penwidth": "2"},
     "token_impersonation": {"fillcolor": pal.PURPLE_FILL, "color": pal.PURPLE, "penwidth": "2"},
     "token_identification": {"fillcolor": pal.ROSE_PALE, "color": pal.ROSE, "penwidth": "2"},
