@@ -2,7 +2,7 @@
 
 Everything that reaches a widget's HTML goes through :func:`text` (or :func:`pre`):
 invisible and line-breaking characters become visible escapes first
-(``tokenlab.view.descriptor._visible``), then ``html.escape`` makes markup plain text.
+(:func:`tokenlab.view.text.visible`), then ``html.escape`` makes markup plain text.
 Account names, image names and event names are data a learner (or an attacker) chose.
 """
 from __future__ import annotations
@@ -14,18 +14,14 @@ import traceback
 
 import ipywidgets as w
 
-from ..view.descriptor import _visible
-
-RED, RED_FILL = "#c82333", "#f8d7da"
-GREEN, GREEN_FILL = "#1e7e34", "#d4edda"
-AMBER, AMBER_FILL = "#9a6700", "#fff3cd"
-GREY = "#6c757d"
+from ..view import palette as pal
+from ..view.text import visible
 MONO = "font-family:SFMono-Regular,Menlo,Consolas,monospace;font-size:12px"
 
 
 def text(value) -> str:
     """``value`` as HTML text: invisible characters shown as escapes, markup escaped."""
-    return html.escape(_visible(str(value)), quote=True)
+    return html.escape(visible(str(value)), quote=True)
 
 
 def lines(value) -> str:
@@ -36,7 +32,7 @@ def lines(value) -> str:
 def label(value) -> str:
     """Text for a plain-text label (Dropdown options, Accordion and Tab titles): the
     frontend shows these as text, never as markup, so only invisible characters need care."""
-    return _visible(str(value))
+    return visible(str(value))
 
 
 def pre(value, style: str = "") -> str:
@@ -44,14 +40,14 @@ def pre(value, style: str = "") -> str:
             f"{lines(value)}</pre>")
 
 
-def box(inner: str, colour: str = GREY, fill: str = "#f8f9fa") -> str:
+def box(inner: str, colour: str = pal.GREY, fill: str = pal.GREY_100) -> str:
     return (f'<div style="border-left:4px solid {colour};background:{fill};padding:4px 8px;'
             f'margin:2px 0">{inner}</div>')
 
 
 def note(message: str) -> str:
     """A quiet message: a state that is not an error (no calls, no checks...)."""
-    return f'<div style="color:{GREY};font-style:italic;padding:4px 0">{text(message)}</div>'
+    return f'<div style="color:{pal.GREY};font-style:italic;padding:4px 0">{text(message)}</div>'
 
 
 _SVG_SIZE = re.compile(r'<svg width="[^"]*" height="[^"]*"')
@@ -75,7 +71,7 @@ def fit_toggle(value: bool) -> w.Checkbox:
 
 def stale(inner: str, why: str) -> str:
     """A picture that no longer matches the input: dimmed, with the reason on top."""
-    return (f'<div style="color:{AMBER};font-weight:bold;padding:2px 0">stale: {text(why)}</div>'
+    return (f'<div style="color:{pal.AMBER};font-weight:bold;padding:2px 0">stale: {text(why)}</div>'
             f'<div style="opacity:0.4">{inner}</div>')
 
 
@@ -86,7 +82,7 @@ def error_html(exc: BaseException, where: str) -> str:
     """An unexpected exception as a red box: what failed, and the traceback to report."""
     tb = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
     message = _ADDRESS.sub("", f"{type(exc).__name__}: {exc}")
-    return (f'<div style="color:{RED};background:{RED_FILL};border:1px solid {RED};padding:4px 8px">'
+    return (f'<div style="color:{pal.RED};background:{pal.RED_FILL};border:1px solid {pal.RED};padding:4px 8px">'
             f"<b>The widget hit an error</b> (while {text(where)}): {text(message)}"
             f"<details><summary>traceback</summary>{pre(_ADDRESS.sub('', tb))}</details></div>")
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 import ipywidgets as w
 
 from ..view.compare import KIND_TEXT, align
+from ..view import palette as pal
 from . import _common as c
 
 _ROW_STYLE = {
     "same": "",
-    "differs": f"background:{c.AMBER_FILL};",
-    "a_only": "background:#e7f1ff;",
-    "b_only": "background:#e7f1ff;",
+    "differs": f"background:{pal.AMBER_FILL};",
+    "a_only": f"background:{pal.BLUE_FILL};",
+    "b_only": f"background:{pal.BLUE_FILL};",
 }
 
 
@@ -107,14 +108,14 @@ class Compare(c.Stepper, w.VBox):
     @staticmethod
     def _side_html(trace, index, kind: str, name: str) -> str:
         if index is None:
-            return c.box(f"<i>— run {name} made no call here —</i>", c.GREY, "#f1f3f5")
+            return c.box(f"<i>— run {name} made no call here —</i>", pal.GREY, pal.GREY_150)
         step = trace.steps[index]
-        colour = {"same": c.GREY, "differs": c.AMBER}.get(kind, "#1c5fb0")
+        colour = {"same": pal.GREY, "differs": pal.AMBER}.get(kind, pal.BLUE)
         outcome = (f"<b>returned</b> <code>{c.text(step.result)}</code>" if step.ok
-                   else f'<b style="color:{c.RED}">failed: {c.text(step.error)}</b>')
-        return c.box(f'<div style="color:{c.GREY}">trace.steps[{index}] in {c.text(step.image)} '
+                   else f'<b style="color:{pal.RED}">failed: {c.text(step.error)}</b>')
+        return c.box(f'<div style="color:{pal.GREY}">trace.steps[{index}] in {c.text(step.image)} '
                      f"on thread {step.tid}</div>{c.pre(step.call)}{outcome}", colour,
-                     c.AMBER_FILL if kind == "differs" else "#f8f9fa")
+                     pal.AMBER_FILL if kind == "differs" else pal.GREY_100)
 
     def _calls_html(self, current: int) -> str:
         a, b = self.traces
@@ -123,15 +124,15 @@ class Compare(c.Stepper, w.VBox):
             cells = []
             for trace, index in ((a, row.a), (b, row.b)):
                 if index is None:
-                    cells.append(f'<td style="color:{c.GREY};padding:1px 6px">—</td>')
+                    cells.append(f'<td style="color:{pal.GREY};padding:1px 6px">—</td>')
                     continue
                 s = trace.steps[index]
                 outcome = f"-> {s.result}" if s.ok else f"!! {s.error}"
-                colour = f"color:{c.RED};" if not s.ok else ""
+                colour = f"color:{pal.RED};" if not s.ok else ""
                 cells.append(f'<td style="{colour}padding:1px 6px;white-space:pre-wrap;word-break:break-word">'
                              f"{c.text(f'{index:>2} {s.call}  {outcome}')}</td>")
             here = k == current
-            style = _ROW_STYLE[row.kind] + ("outline:2px solid #1c5fb0;font-weight:bold;" if here else "")
+            style = _ROW_STYLE[row.kind] + (f"outline:2px solid {pal.BLUE};font-weight:bold;" if here else "")
             mark = ("▶ " if here else "") + KIND_TEXT[row.kind]
             rows.append(f'<tr style="{style}"><td style="padding:1px 6px;white-space:nowrap">{c.text(mark)}</td>'
                         + "".join(cells) + "</tr>")

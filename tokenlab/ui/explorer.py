@@ -7,9 +7,11 @@ from ..security.access_check import access_check
 from ..security.errors import SDDLError
 from ..security.rights import MAPPINGS, TOKEN_MAPPING, GenericMapping, format_mask, mask_names
 from ..security.descriptor import format_sddl, parse_sddl
-from ..security.sids import INTEGRITY_NAMES, SID, sid_from_alias, well_known_name
+from ..security.sids import INTEGRITY_NAMES, SID, sid_from_alias
 from ..kernel.token import Token
 from ..security.tokenattrs import TokenType
+from ..view import palette as pal
+from ..view.text import SidNamer
 from . import _common as c
 
 BUILD = "__build__"  # the token choice "build one from the fields"
@@ -231,14 +233,14 @@ class AccessCheckExplorer(w.VBox):
             self.feedback.value = self._sddl_error_html(self.sddl.value.strip(), e)
             return self._go_stale("the SDDL above does not parse")
         except ValueError as e:  # e.g. a domain alias without a domain
-            self.feedback.value = c.box(f"<b>bad SDDL:</b> {c.text(e)}", c.RED, c.RED_FILL)
+            self.feedback.value = c.box(f"<b>bad SDDL:</b> {c.text(e)}", pal.RED, pal.RED_FILL)
             return self._go_stale("the SDDL above does not parse")
-        self.feedback.value = f'<span style="color:{c.GREEN}">✓ valid SDDL</span>'
+        self.feedback.value = f'<span style="color:{pal.GREEN}">✓ valid SDDL</span>'
         # 2. The token.
         try:
             token = self.current_token()
         except (KeyError, ValueError, TypeError) as e:
-            self.builder_feedback.value = c.box(f"<b>can't build that token:</b> {c.text(e)}", c.RED, c.RED_FILL)
+            self.builder_feedback.value = c.box(f"<b>can't build that token:</b> {c.text(e)}", pal.RED, pal.RED_FILL)
             return self._go_stale("the token cannot be built")
         self.builder_feedback.value = ""
         # 3. The check, by the model; then its pictures, by the views.
@@ -277,9 +279,9 @@ class AccessCheckExplorer(w.VBox):
         pos = max(0, min(e.position, len(sddl)))
         shown = c.text(sddl)
         caret = " " * len(c.label(sddl[:pos])) + "^"  # as wide as the shown (escaped) prefix
-        return c.box(f'<b style="color:{c.RED}">bad SDDL</b>: {c.text(e)}'
+        return c.box(f'<b style="color:{pal.RED}">bad SDDL</b>: {c.text(e)}'
                      f'<pre style="{c.MONO};margin:2px 0;overflow-x:auto">{shown}\n'
-                     f'<span style="color:{c.RED}">{caret}</span></pre>', c.RED, c.RED_FILL)
+                     f'<span style="color:{pal.RED}">{caret}</span></pre>', pal.RED, pal.RED_FILL)
 
     def _verdict_html(self, result) -> str:
         rights = result.mapping.rights
@@ -287,12 +289,12 @@ class AccessCheckExplorer(w.VBox):
         if result.allowed:
             names = mask_names(result.granted, rights)
             chips = " ".join(f"<code>{c.text(n)}</code>" for n in names) or "<code>0</code> (nothing)"
-            return c.box(f'<b style="color:{c.GREEN}">granted</b> {chips} '
-                         f"(0x{int(result.granted):08X}); {asked}", c.GREEN, c.GREEN_FILL)
+            return c.box(f'<b style="color:{pal.GREEN}">granted</b> {chips} '
+                         f"(0x{int(result.granted):08X}); {asked}", pal.GREEN, pal.GREEN_FILL)
         status = result.status
         kind = "AccessCheck failed" if result.is_call_failure else "denied"
-        return c.box(f'<b style="color:{c.RED}">{kind}: {c.text(status.name)} ({int(status)})</b>; {asked}',
-                     c.RED, c.RED_FILL)
+        return c.box(f'<b style="color:{pal.RED}">{kind}: {c.text(status.name)} ({int(status)})</b>; {asked}',
+                     pal.RED, pal.RED_FILL)
 
     def __repr__(self) -> str:
         r = self.result
@@ -312,7 +314,7 @@ def default_sddl(mapping: GenericMapping) -> str:
 
 def _describe(token: Token, machine) -> str:
     """``Token#4 (TOKENLAB\\alice, SecurityImpersonation, Medium)`` for a choice list."""
-    who = machine.sid_name(token.user) if machine is not None else (well_known_name(token.user) or token.user.text)
+    who = SidNamer(machine=machine)(token.user)
     kind = "primary" if token.token_type == TokenType.TokenPrimary else token.impersonation_level.name
     ident = f"Token#{token.object_id} " if token.object_id is not None else ""
     return f"{ident}({who}, {kind}, {token.integrity_name})"

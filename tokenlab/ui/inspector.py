@@ -6,10 +6,11 @@ import ipywidgets as w
 from ..security.descriptor import SecurityDescriptor
 from ..security.errors import SDDLError
 from ..security.descriptor import parse_sddl
-from ..security.sids import SID, well_known_name
 from ..security.tokenattrs import GroupAttributes, PrivilegeAttributes
 from ..kernel.token import Token
 from ..teaching.snapshot import TokenState, token_state
+from ..view import palette as pal
+from ..view.text import SidNamer
 from . import _common as c
 
 TABS = ("overview", "groups", "privileges", "default DACL", "statistics")
@@ -45,6 +46,7 @@ class TokenInspector(w.VBox):
         self.machine = machine
         self.state: TokenState = token if isinstance(token, TokenState) else token_state(token, machine)
         self._names = {str(k): str(v) for k, v in (names or {}).items()}
+        self._namer = SidNamer(self._names, machine=machine)
         self.error = c.error_area()
         self.title = w.HTML()
         self.overview_graph = w.HTML(layout=w.Layout(width="100%"))
@@ -62,11 +64,7 @@ class TokenInspector(w.VBox):
 
     def name(self, sid: str) -> str:
         """The account name for a SID string: the names given, the machine, well-known, else ''."""
-        if sid in self._names:
-            return self._names[sid]
-        if self.machine is not None:
-            return self.machine.sid_name(SID(sid))
-        return well_known_name(SID(sid)) or ""
+        return self._namer.find(sid) or ""
 
     @c.guarded
     def _fill(self):
@@ -88,9 +86,9 @@ class TokenInspector(w.VBox):
         head = "".join(f'<th style="text-align:left;padding:2px 8px">{c.text(h)}</th>' for h in header)
         body = []
         for row, mark in zip(rows, marks):
-            style = {"group_deny_only": f"color:{c.RED}", "group_disabled": f"color:{c.GREY};font-style:italic",
-                     "privilege_disabled": f"color:{c.GREY};font-style:italic",
-                     "privilege_removed": f"color:{c.GREY};text-decoration:line-through"}.get(mark, "")
+            style = {"group_deny_only": f"color:{pal.RED}", "group_disabled": f"color:{pal.GREY};font-style:italic",
+                     "privilege_disabled": f"color:{pal.GREY};font-style:italic",
+                     "privilege_removed": f"color:{pal.GREY};text-decoration:line-through"}.get(mark, "")
             cells = "".join(f'<td style="padding:2px 8px">{c.text(cell)}</td>' for cell in row)
             body.append(f'<tr style="{style}">{cells}</tr>')
         return f'<table style="{c.MONO};border-collapse:collapse"><tr>{head}</tr>{"".join(body)}</table>'
@@ -107,7 +105,7 @@ class TokenInspector(w.VBox):
         if not rows:
             self.groups.value = c.note("This token has no groups.")
             return
-        legend = (f'<div style="color:{c.GREY}"><span style="color:{c.RED}">deny-only</span> and '
+        legend = (f'<div style="color:{pal.GREY}"><span style="color:{pal.RED}">deny-only</span> and '
                   "<i>disabled</i> groups are marked</div>")
         self.groups.value = legend + self._table(("name", "SID", "state", "attribute names"), rows, marks)
 
@@ -132,7 +130,7 @@ class TokenInspector(w.VBox):
             self.default_dacl.value = c.note("This token has no default DACL.")
             self.default_dacl_graph.value = ""
             return
-        self.default_dacl.value = (f'<div style="color:{c.GREY}">the DACL given to objects this token creates '
+        self.default_dacl.value = (f'<div style="color:{pal.GREY}">the DACL given to objects this token creates '
                                    "without a descriptor of their own</div>" + c.pre(sddl))
         if isinstance(self.token, Token) and self.token.default_dacl is not None:
             sd = SecurityDescriptor(dacl=self.token.default_dacl)

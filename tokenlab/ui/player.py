@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import ipywidgets as w
 
+from ..view import palette as pal
 from . import _common as c
 
 
@@ -130,16 +131,16 @@ class ScenarioPlayer(c.Stepper, w.VBox):
 
     @staticmethod
     def _call_html(step) -> str:
-        parts = [f'<div style="color:{c.GREY}">Python</div>', c.pre(step.call)]
+        parts = [f'<div style="color:{pal.GREY}">Python</div>', c.pre(step.call)]
         if step.c_call:
-            parts += [f'<div style="color:{c.GREY}">C</div>', c.pre(step.c_call)]
+            parts += [f'<div style="color:{pal.GREY}">C</div>', c.pre(step.c_call)]
         return "".join(parts)
 
     @staticmethod
     def _outcome_html(step) -> str:
         if step.ok:
-            return c.box(f"<b>returned</b> <code>{c.text(step.result)}</code>", c.GREEN, c.GREEN_FILL)
-        return c.box(f'<b style="color:{c.RED}">failed: {c.text(step.error)}</b>', c.RED, c.RED_FILL)
+            return c.box(f"<b>returned</b> <code>{c.text(step.result)}</code>", pal.GREEN, pal.GREEN_FILL)
+        return c.box(f'<b style="color:{pal.RED}">failed: {c.text(step.error)}</b>', pal.RED, pal.RED_FILL)
 
     @staticmethod
     def _narration_html(step) -> str:
@@ -159,10 +160,10 @@ class ScenarioPlayer(c.Stepper, w.VBox):
             line = c.text(f"{s.index:>2}  [{s.image} t{s.tid}]  {s.call}  {outcome}")
             here = s.index == current
             style = "white-space:pre-wrap;padding:0 4px;"
-            style += f"color:{c.RED};" if not s.ok else ""
-            style += "background:#e7f1ff;font-weight:bold;" if here else ""
+            style += f"color:{pal.RED};" if not s.ok else ""
+            style += f"background:{pal.BLUE_FILL};font-weight:bold;" if here else ""
             rows.append(f'<div style="{style}">{"▶ " if here else "  "}{line}</div>')
-        return (f'<div style="{c.MONO}"><div style="color:{c.GREY}">all calls, this one marked</div>'
+        return (f'<div style="{c.MONO}"><div style="color:{pal.GREY}">all calls, this one marked</div>'
                 + "".join(rows) + "</div>")
 
     # -- the access checks a call made ------------------------------------------------

@@ -5,6 +5,7 @@ from typing import Callable, Sequence
 
 import ipywidgets as w
 
+from ..view import palette as pal
 from . import _common as c
 
 
@@ -70,12 +71,12 @@ class Predict(w.VBox):
         self.choices.disabled = True
         self.reveal.disabled = True
         if self.correct:
-            head = f'<b style="color:{c.GREEN}">Right.</b> It is <b>{c.text(answer)}</b>.'
-            colour, fill = c.GREEN, c.GREEN_FILL
+            head = f'<b style="color:{pal.GREEN}">Right.</b> It is <b>{c.text(answer)}</b>.'
+            colour, fill = pal.GREEN, pal.GREEN_FILL
         else:
-            head = (f'<b style="color:{c.RED}">Not quite.</b> You picked <b>{c.text(picked)}</b>; '
+            head = (f'<b style="color:{pal.RED}">Not quite.</b> You picked <b>{c.text(picked)}</b>; '
                     f"the model says <b>{c.text(answer)}</b>.")
-            colour, fill = c.RED, c.RED_FILL
+            colour, fill = pal.RED, pal.RED_FILL
         details = "".join(f'<p style="margin:4px 0">{c.text(x)}</p>' for x in (why, self._explain) if x)
         self.feedback.value = c.box(head + details, colour, fill)
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 
-from .descriptor import _visible
+from .text import visible
 
 __all__ = ["Row", "align", "compare_table", "KIND_TEXT"]
 
@@ -99,7 +99,7 @@ def align(trace_a, trace_b) -> list[Row]:
 def step_text(step) -> str:
     """``[svc.exe t1004] DuplicateToken(8, SecurityImpersonation)  -> 12``, one line."""
     outcome = f"-> {step.result}" if step.ok else f"!! {step.error}"
-    return _visible(f"[{step.image} t{step.tid}] {step.call}  {outcome}")
+    return visible(f"[{step.image} t{step.tid}] {step.call}  {outcome}")
 
 
 def compare_table(trace_a, trace_b, *, titles: tuple[str, str] | None = None) -> str:
@@ -109,7 +109,7 @@ def compare_table(trace_a, trace_b, *, titles: tuple[str, str] | None = None) ->
     """
     title_a, title_b = titles or (trace_a.title or "run A", trace_b.title or "run B")
     rows = align(trace_a, trace_b)
-    lines = [f"A: {_visible(title_a)}", f"B: {_visible(title_b)}", ""]
+    lines = [f"A: {visible(title_a)}", f"B: {visible(title_b)}", ""]
     if not rows:
         return "\n".join(lines + ["(neither run made a call)"])
     lines.append("row   A   B  what     call")

@@ -14,15 +14,12 @@ owner's implied rights, the integrity and privilege checks, and the verdict itse
 diffing. Both are pure functions of their arguments: same input, byte-identical output.
 
 Everything drawn that comes from outside (display names, SID names) goes through
-:func:`_html`, because a name is data, never markup: ``<script>``, quotes, braces,
+:func:`~tokenlab.view.text.html_text`, because a name is data, never markup: ``<script>``, quotes, braces,
 backslashes (which Graphviz expands as ``\\N``-style escapes even in HTML labels),
 newlines and invisible bidirectional controls all render as literal text.
 """
 from __future__ import annotations
 
-import html
-import re
-import unicodedata
 from typing import Mapping
 
 import graphviz
@@ -31,60 +28,56 @@ from ..security.acl import ACE, AceFlags, AceType, SDControl
 from ..security.descriptor import SecurityDescriptor
 from ..security.errors import ErrorCode
 from ..security.rights import GenericMapping, MandatoryLabelPolicy, StandardAccess, format_mask, mask_names
-from ..security.sids import SID, alias_of, well_known_name
+from ..security.sids import SID
+from . import palette as pal
+from .text import ACE_KIND, MASK_WIDTH, TEXT_WIDTH, SidNamer, Style, html_label, sid_tag, visible, wrap
 
 __all__ = ["STYLES", "DACL_STATE_TEXT", "descriptor_graph", "descriptor_table"]
 
 # ------------------------------------------------------------------ styles (data)
 
-_GREEN, _GREEN_FILL = "#1e7e34", "#d4edda"
-_RED, _RED_FILL = "#c82333", "#f8d7da"
-_AMBER, _AMBER_FILL = "#9a6700", "#fff3cd"
-_GREY, _GREY_FILL = "#6c757d", "#e9ecef"
-
 STYLES: dict[str, dict[str, str]] = {
     "graph": {"rankdir": "LR", "ordering": "out", "nodesep": "0.2", "ranksep": "0.45",
               "fontname": "Helvetica"},
-    "node": {"shape": "box", "style": "rounded,filled", "fillcolor": "white", "color": "#495057",
-             "fontname": "Helvetica", "fontsize": "10", "margin": "0.1,0.05"},
-    "edge": {"color": "#868e96", "fontname": "Helvetica", "fontsize": "9", "arrowsize": "0.7"},
+    "node": dict(pal.NODE),
+    "edge": dict(pal.EDGE),
     # The descriptor's parts.
-    "sd": {"fillcolor": "#dee2e6", "penwidth": "1.5"},
-    "owner": {"fillcolor": "#f1f3f5"},
-    "group": {"fillcolor": "#f1f3f5"},
-    "missing": {"style": "rounded,dashed", "fillcolor": "white", "fontcolor": _RED, "color": _RED},
-    "acl": {"fillcolor": "#f1f3f5"},
-    "dacl_absent": {"style": "rounded,filled,dashed", "fillcolor": _AMBER_FILL, "color": _AMBER,
+    "sd": {"fillcolor": pal.GREY_300, "penwidth": "1.5"},
+    "owner": {"fillcolor": pal.GREY_150},
+    "group": {"fillcolor": pal.GREY_150},
+    "missing": {"style": "rounded,dashed", "fillcolor": "white", "fontcolor": pal.RED, "color": pal.RED},
+    "acl": {"fillcolor": pal.GREY_150},
+    "dacl_absent": {"style": "rounded,filled,dashed", "fillcolor": pal.AMBER_FILL, "color": pal.AMBER,
                     "penwidth": "2"},
-    "dacl_null": {"style": "rounded,filled,bold", "fillcolor": _AMBER_FILL, "color": _AMBER, "penwidth": "2"},
-    "dacl_empty": {"style": "rounded,filled,bold", "fillcolor": _RED_FILL, "color": _RED, "penwidth": "2"},
-    "sacl_absent": {"style": "rounded,dashed", "fillcolor": "white", "fontcolor": _GREY, "color": _GREY},
+    "dacl_null": {"style": "rounded,filled,bold", "fillcolor": pal.AMBER_FILL, "color": pal.AMBER, "penwidth": "2"},
+    "dacl_empty": {"style": "rounded,filled,bold", "fillcolor": pal.RED_FILL, "color": pal.RED, "penwidth": "2"},
+    "sacl_absent": {"style": "rounded,dashed", "fillcolor": "white", "fontcolor": pal.GREY, "color": pal.GREY},
     "ace": {"fillcolor": "white"},
-    "sid": {"shape": "ellipse", "style": "filled", "fillcolor": "#e7f1ff", "color": "#1c5fb0"},
+    "sid": {"shape": "ellipse", "style": "filled", "fillcolor": pal.BLUE_FILL, "color": pal.BLUE},
     # What an ACE did in the check.
-    "ace_granted": {"fillcolor": _GREEN_FILL, "color": _GREEN, "penwidth": "2"},
-    "ace_denied": {"fillcolor": _RED_FILL, "color": _RED, "penwidth": "2"},
-    "ace_no_effect": {"fillcolor": _AMBER_FILL, "color": _AMBER},
-    "ace_not_matched": {"fillcolor": "white", "color": "#adb5bd"},
-    "ace_skipped": {"style": "rounded,filled,dashed", "fillcolor": _GREY_FILL, "color": _GREY,
-                    "fontcolor": _GREY},
-    "ace_not_reached": {"style": "rounded,dotted", "fillcolor": "white", "color": _GREY,
-                        "fontcolor": _GREY},
+    "ace_granted": {"fillcolor": pal.GREEN_FILL, "color": pal.GREEN, "penwidth": "2"},
+    "ace_denied": {"fillcolor": pal.RED_FILL, "color": pal.RED, "penwidth": "2"},
+    "ace_no_effect": {"fillcolor": pal.AMBER_FILL, "color": pal.AMBER},
+    "ace_not_matched": {"fillcolor": "white", "color": pal.GREY_500},
+    "ace_skipped": {"style": "rounded,filled,dashed", "fillcolor": pal.GREY_FILL, "color": pal.GREY,
+                    "fontcolor": pal.GREY},
+    "ace_not_reached": {"style": "rounded,dotted", "fillcolor": "white", "color": pal.GREY,
+                        "fontcolor": pal.GREY},
     # The check's own steps and its verdict.
-    "owner_implied": {"fillcolor": _GREEN_FILL, "color": _GREEN, "penwidth": "2"},
-    "check": {"shape": "note", "style": "filled", "fillcolor": "#f8f9fa", "color": "#495057"},
-    "check_granted": {"fillcolor": _GREEN_FILL, "color": _GREEN},
-    "check_stopped": {"fillcolor": _RED_FILL, "color": _RED, "penwidth": "2"},
-    "check_skipped": {"fillcolor": _GREY_FILL, "color": _GREY, "fontcolor": _GREY},
+    "owner_implied": {"fillcolor": pal.GREEN_FILL, "color": pal.GREEN, "penwidth": "2"},
+    "check": {"shape": "note", "style": "filled", "fillcolor": pal.GREY_100, "color": pal.GREY_700},
+    "check_granted": {"fillcolor": pal.GREEN_FILL, "color": pal.GREEN},
+    "check_stopped": {"fillcolor": pal.RED_FILL, "color": pal.RED, "penwidth": "2"},
+    "check_skipped": {"fillcolor": pal.GREY_FILL, "color": pal.GREY, "fontcolor": pal.GREY},
     "verdict": {"shape": "box", "style": "filled,bold", "penwidth": "2"},
-    "verdict_granted": {"fillcolor": _GREEN_FILL, "color": _GREEN},
-    "verdict_denied": {"fillcolor": _RED_FILL, "color": _RED},
-    "verdict_failed": {"fillcolor": _AMBER_FILL, "color": _RED},
+    "verdict_granted": {"fillcolor": pal.GREEN_FILL, "color": pal.GREEN},
+    "verdict_denied": {"fillcolor": pal.RED_FILL, "color": pal.RED},
+    "verdict_failed": {"fillcolor": pal.AMBER_FILL, "color": pal.RED},
     "edge_structure": {},
     "edge_sid": {"style": "dashed", "arrowhead": "none"},
-    "edge_granted": {"color": _GREEN, "fontcolor": _GREEN, "penwidth": "2"},
-    "edge_denied": {"color": _RED, "fontcolor": _RED, "penwidth": "2"},
-    "edge_check": {"style": "dotted", "color": _GREY},
+    "edge_granted": {"color": pal.GREEN, "fontcolor": pal.GREEN, "penwidth": "2"},
+    "edge_denied": {"color": pal.RED, "fontcolor": pal.RED, "penwidth": "2"},
+    "edge_check": {"style": "dotted", "color": pal.GREY},
 }
 
 DACL_STATE_TEXT = {
@@ -98,13 +91,6 @@ SACL_STATE_TEXT = {
     "empty": "empty SACL: no integrity label, so the object counts as Medium",
 }
 
-# Short names for ACE types (the SDDL letters say the same: A, D, AU, ML).
-_KIND = {
-    AceType.ACCESS_ALLOWED_ACE_TYPE: "allow",
-    AceType.ACCESS_DENIED_ACE_TYPE: "deny",
-    AceType.SYSTEM_AUDIT_ACE_TYPE: "audit",
-    AceType.SYSTEM_MANDATORY_LABEL_ACE_TYPE: "label",
-}
 # SDDL flag letters, low bit first, for the compact text table.
 _FLAG_LETTERS = (("OI", 0x01), ("CI", 0x02), ("NP", 0x04), ("IO", 0x08),
                  ("ID", 0x10), ("CR", 0x20), ("SA", 0x40), ("FA", 0x80))
@@ -117,91 +103,18 @@ _OUTCOME_TEXT = {
     "not_reached": "not reached",
 }
 
-_MASK_WIDTH = 34     # characters per line of a mask inside a node
-_TEXT_WIDTH = 46     # characters per line of a sentence inside a node
 
-
-# ------------------------------------------------------------------ escaping
-
-def _visible(text: str) -> str:
-    """``text`` with every invisible or line-breaking character shown as its escape.
-
-    Control characters (newline included), format characters (bidirectional overrides,
-    zero-width joiners) and lone surrogates would break a table, reorder what a learner
-    reads, or make the SVG invalid XML; printed as ``\\n``, ``\\u202e`` they are just text.
-    """
-    if text.isprintable():  # fast path: no Cc/Cf/Cs/Zl/Zp character anywhere
-        return text
-    out = []
-    for ch in text:
-        if unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Zl", "Zp"):
-            code = ord(ch)
-            out.append({"\n": "\\n", "\r": "\\r", "\t": "\\t"}.get(
-                ch, f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"))
-        else:
-            out.append(ch)
-    return "".join(out)
-
-
-def _html(text: str) -> str:
-    """Text made safe inside a Graphviz HTML-like label: entities for markup characters,
-    ``\\\\`` for a backslash (Graphviz expands ``\\N``, ``\\G``... even there)."""
-    return html.escape(_visible(str(text)), quote=True).replace("\\", "\\\\")
-
-
-def _label(lines: list[tuple[str, str]]) -> str:
-    """An HTML-like label from (style, text) lines; style '' or 'b' (bold) or 'i'."""
-    parts = []
-    for style, text in lines:
-        cell = _html(text)
-        if style:
-            cell = f"<{style.upper()}>{cell}</{style.upper()}>"
-        parts.append(cell)
-    return "<" + "<BR/>".join(parts) + ">"
-
-
-_BLANK_OR_BAR = re.compile(r"(?<=[ |])")
-
-
-def _wrap(text: str, width: int, breaks: re.Pattern = _BLANK_OR_BAR) -> list[str]:
-    """Greedy line breaks where ``breaks`` allows (by default after a blank or a '|', so
-    'A|B|C' masks and sentences both fold); a piece longer than ``width`` keeps its own line
-    rather than being cut, so a name is never split."""
-    lines, current = [], ""
-    for piece in breaks.split(_visible(text)):
-        if current and len(current.rstrip()) + len(piece.rstrip()) > width:
-            lines.append(current.rstrip())
-            current = ""
-        current += piece
-    lines.append(current.rstrip())
-    return lines
-
+# ------------------------------------------------------------------ folding
 
 def _wrap_mask(text: str) -> list[str]:
-    return _wrap(text, _MASK_WIDTH)
+    return wrap(text, MASK_WIDTH)
 
 
 def _wrap_text(text: str) -> list[str]:
-    return _wrap(text, _TEXT_WIDTH)
+    return wrap(text, TEXT_WIDTH)
 
 
 # ------------------------------------------------------------------ naming
-
-def _names(names: Mapping | None) -> dict[SID, str]:
-    return {SID(k): str(v) for k, v in (names or {}).items()}
-
-
-def _sid_name(sid: SID, domain: SID | None, names: dict[SID, str]) -> str | None:
-    if sid in names:
-        return names[sid]
-    return well_known_name(sid, domain)
-
-
-def _sid_tag(sid: SID, domain: SID | None) -> str:
-    """``S-1-5-32-544 (BA)``: the SID string with its SDDL alias, if it has one."""
-    alias = alias_of(sid, domain)
-    return f"{sid.text} ({alias})" if alias else sid.text
-
 
 def _sid_node_id(sid: SID) -> str:
     return "sid_" + sid.text.replace("-", "_")
@@ -324,6 +237,15 @@ def _verdict_lines(result) -> tuple[str, list[str]]:
     return "verdict_denied", [f"{status.name} ({int(status)})", asked]
 
 
+def _read(sd: SecurityDescriptor, result, domain: SID | None, names: Mapping | None,
+          mapping: GenericMapping | None):
+    """What the graph and the table both start from: (namer, rights class, DACL, SACL, reading)."""
+    dacl = tuple(sd.dacl) if sd.dacl is not None else ()
+    sacl = tuple(sd.sacl) if sd.sacl is not None else ()
+    return (SidNamer(names, domain=domain), _rights_class(result, mapping), dacl, sacl,
+            _Reading(result, len(dacl)))
+
+
 # ------------------------------------------------------------------ the graph
 
 def descriptor_graph(sd: SecurityDescriptor, result=None, *, domain: SID | None = None,
@@ -334,11 +256,7 @@ def descriptor_graph(sd: SecurityDescriptor, result=None, *, domain: SID | None 
     name; ``domain`` resolves domain-relative aliases and names; ``mapping`` names the
     access bits when there is no result (a result brings its own mapping).
     """
-    names_ = _names(names)
-    rights = _rights_class(result, mapping)
-    dacl = tuple(sd.dacl) if sd.dacl is not None else ()
-    sacl = tuple(sd.sacl) if sd.sacl is not None else ()
-    reading = _Reading(result, len(dacl))
+    namer, rights, dacl, sacl, reading = _read(sd, result, domain, names, mapping)
 
     g = graphviz.Digraph("descriptor", graph_attr=STYLES["graph"], node_attr=STYLES["node"],
                          edge_attr=STYLES["edge"])
@@ -348,12 +266,12 @@ def descriptor_graph(sd: SecurityDescriptor, result=None, *, domain: SID | None 
         attrs: dict[str, str] = {}
         for s in styles:
             attrs.update(STYLES[s])
-        g.node(node_id, label=_label(lines), **attrs)
+        g.node(node_id, label=html_label(lines), **attrs)
 
     def edge(a: str, b: str, style: str = "edge_structure", label: list[tuple[str, str]] | None = None) -> None:
         attrs = dict(STYLES[style])
         if label:
-            attrs["label"] = _label(label)
+            attrs["label"] = html_label(label)
         g.edge(a, b, **attrs)
 
     def sid_edge(a: str, sid: SID) -> None:
@@ -361,29 +279,29 @@ def descriptor_graph(sd: SecurityDescriptor, result=None, *, domain: SID | None 
         edge(a, _sid_node_id(sid), "edge_sid")
 
     # The descriptor and its four parts.
-    node("sd", [("b", "Security descriptor"), ("", f"control: {_control_names(sd.control)}")], "sd")
+    node("sd", [(Style.BOLD, "Security descriptor"), (Style.PLAIN, f"control: {_control_names(sd.control)}")], "sd")
     for part, sid, title in (("owner", sd.owner, "Owner"), ("group", sd.group, "Primary group")):
         if sid is None:
-            node(part, [("b", f"no {title.lower()}"), ("", "AccessCheck rejects the descriptor")], "missing")
+            node(part, [(Style.BOLD, f"no {title.lower()}"), (Style.PLAIN, "AccessCheck rejects the descriptor")], "missing")
         elif part == "owner" and reading.owner_implied:
-            node(part, [("b", title), ("", "implied rights:"),
-                        *(("", ln) for ln in _wrap_mask(format_mask(reading.owner_implied, rights)))],
+            node(part, [(Style.BOLD, title), (Style.PLAIN, "implied rights:"),
+                        *((Style.PLAIN, ln) for ln in _wrap_mask(format_mask(reading.owner_implied, rights)))],
                  part, "owner_implied")
         else:
-            node(part, [("b", title)], part)
+            node(part, [(Style.BOLD, title)], part)
         edge("sd", part)
         if sid is not None:
             sid_edge(part, sid)
 
     state = sd.dacl_state
     dacl_text = _acl_state_text(state, len(dacl), "DACL")
-    node("dacl", [("b", ln) for ln in _wrap_text(f"DACL: {dacl_text}" if state == "entries" else dacl_text)]
-         + ([("", "walked twice: user and groups,"), ("", "then the restricting SIDs")] if reading.restricted else []),
+    node("dacl", [(Style.BOLD, ln) for ln in _wrap_text(f"DACL: {dacl_text}" if state == "entries" else dacl_text)]
+         + ([(Style.PLAIN, "walked twice: user and groups,"), (Style.PLAIN, "then the restricting SIDs")] if reading.restricted else []),
          "acl", *((f"dacl_{state}",) if state != "entries" else ()))
     edge("sd", "dacl")
     sacl_state = sd.sacl_state
     sacl_text = _acl_state_text(sacl_state, len(sacl), "SACL")
-    node("sacl", [("b", ln) for ln in _wrap_text(f"SACL: {sacl_text}" if sacl_state == "entries" else sacl_text)],
+    node("sacl", [(Style.BOLD, ln) for ln in _wrap_text(f"SACL: {sacl_text}" if sacl_state == "entries" else sacl_text)],
          "acl", *(("sacl_absent",) if sacl_state != "entries" else ()))
     edge("sd", "sacl")
 
@@ -392,22 +310,22 @@ def descriptor_graph(sd: SecurityDescriptor, result=None, *, domain: SID | None 
         for i, ace in enumerate(aces):
             ace_id = f"{which}_{i}"
             cls = _ace_rights_class(ace, rights)
-            lines = [("b", f"{i}: {_KIND.get(ace.type, ace.type.name)}"), ("i", ace.type.name)]
+            lines = [(Style.BOLD, f"{i}: {ACE_KIND.get(ace.type, ace.type.name)}"), (Style.ITALIC, ace.type.name)]
             if ace.flags:
-                lines += [("", ln) for ln in _wrap_mask("flags: " + _flag_names(ace.flags))]
-            lines += [("", ln) for ln in _wrap_mask(format_mask(ace.mask, cls))]
+                lines += [(Style.PLAIN, ln) for ln in _wrap_mask("flags: " + _flag_names(ace.flags))]
+            lines += [(Style.PLAIN, ln) for ln in _wrap_mask(format_mask(ace.mask, cls))]
             styles = ["ace"]
             if which == "dacl" and i in reading.outcomes:
                 outcome = reading.outcomes[i]
                 styles.append(f"ace_{outcome}")
-                lines += [("i", ln) for part in reading.effect_text(i, cls).split("; ") for ln in _wrap_mask(part)]
+                lines += [(Style.ITALIC, ln) for part in reading.effect_text(i, cls).split("; ") for ln in _wrap_mask(part)]
             node(ace_id, lines, *styles)
             edge(which, ace_id)
             sid_edge(ace_id, ace.sid)
 
     for sid in sids:
-        name = _sid_name(sid, domain, names_)
-        node(_sid_node_id(sid), ([("b", name)] if name is not None else []) + [("", _sid_tag(sid, domain))], "sid")
+        name = namer.find(sid)
+        node(_sid_node_id(sid), ([(Style.BOLD, name)] if name is not None else []) + [(Style.PLAIN, sid_tag(sid, domain))], "sid")
 
     if result is None:
         return g
@@ -416,32 +334,32 @@ def descriptor_graph(sd: SecurityDescriptor, result=None, *, domain: SID | None 
     if reading.integrity:
         style = ("check_stopped" if reading.stopped_by == "integrity"
                  else "check_skipped" if reading.integrity_skipped else "check")
-        node("integrity", [("b", "Mandatory integrity")]
-             + [("", ln) for text in reading.integrity for ln in _wrap_text(text)], "check", style)
+        node("integrity", [(Style.BOLD, "Mandatory integrity")]
+             + [(Style.PLAIN, ln) for text in reading.integrity for ln in _wrap_text(text)], "check", style)
         edge("sacl", "integrity", "edge_check")
         edge("integrity", "verdict", "edge_check")
     if reading.privileges:
         style = "check_stopped" if reading.stopped_by == "privilege" else "check_granted"
-        node("privileges", [("b", "Privileges")]
-             + [("", ln) for text in reading.privileges for ln in _wrap_text(text)], "check", style)
+        node("privileges", [(Style.BOLD, "Privileges")]
+             + [(Style.PLAIN, ln) for text in reading.privileges for ln in _wrap_text(text)], "check", style)
         edge("privileges", "verdict", "edge_check")
     if reading.owner_implied:
         edge("owner", "verdict", "edge_granted",
-             [("", "implied"), *(("", ln) for ln in _wrap_mask(_bits(reading.owner_implied, rights)))])
+             [(Style.PLAIN, "implied"), *((Style.PLAIN, ln) for ln in _wrap_mask(_bits(reading.owner_implied, rights)))])
     for i, ace in enumerate(dacl):
         cls = _ace_rights_class(ace, rights)
         for pass_name, granted, denied in reading.effects.get(i, ()):
-            where = [("i", "restricted pass")] if pass_name == "restricted" else []
+            where = [(Style.ITALIC, "restricted pass")] if pass_name == "restricted" else []
             verb, mask, style = ("grants", granted, "edge_granted") if granted else ("denies", denied, "edge_denied")
-            edge(f"dacl_{i}", "verdict", style, where + [("", ln) for ln in _wrap_mask(f"{verb} {_bits(mask, cls)}")])
+            edge(f"dacl_{i}", "verdict", style, where + [(Style.PLAIN, ln) for ln in _wrap_mask(f"{verb} {_bits(mask, cls)}")])
 
     style, (head, asked) = _verdict_lines(result)
-    lines = [("b", "AccessCheck")] + [("b", ln) for ln in _wrap_mask(head)]
+    lines = [(Style.BOLD, "AccessCheck")] + [(Style.BOLD, ln) for ln in _wrap_mask(head)]
     if result.granted != result.desired:  # a denial, or what MAXIMUM_ALLOWED came to
-        lines += [("", ln) for ln in _wrap_mask(asked)]
+        lines += [(Style.PLAIN, ln) for ln in _wrap_mask(asked)]
     # The edges already say how ACEs granted it; otherwise say why it ended as it did.
     if reading.reason and not (result.allowed and reading.effects):
-        lines += [("i", ln) for ln in _wrap_text(reading.reason)]
+        lines += [(Style.ITALIC, ln) for ln in _wrap_text(reading.reason)]
     node("verdict", lines, "verdict", style)
     return g
 
@@ -452,15 +370,11 @@ def descriptor_table(sd: SecurityDescriptor, result=None, *, domain: SID | None 
                      names: Mapping | None = None, mapping: GenericMapping | None = None) -> str:
     """The descriptor graph as fixed-width text: parts, the ACE rows, and (with a result)
     what each ACE did, the checks before the DACL, and the verdict."""
-    names_ = _names(names)
-    rights = _rights_class(result, mapping)
-    dacl = tuple(sd.dacl) if sd.dacl is not None else ()
-    sacl = tuple(sd.sacl) if sd.sacl is not None else ()
-    reading = _Reading(result, len(dacl))
+    namer, rights, dacl, sacl, reading = _read(sd, result, domain, names, mapping)
 
     def who(sid: SID) -> tuple[str, str]:
-        name = _sid_name(sid, domain, names_)
-        return _sid_tag(sid, domain), _visible(name) if name is not None else ""
+        name = namer.find(sid)
+        return sid_tag(sid, domain), visible(name) if name is not None else ""
 
     out: list[tuple[str, str]] = [("control", _control_names(sd.control))]
     for title, sid in (("owner", sd.owner), ("group", sd.group)):
@@ -486,7 +400,7 @@ def descriptor_table(sd: SecurityDescriptor, result=None, *, domain: SID | None 
 
 
 def _block(rows: list[tuple[str, str]]) -> list[str]:
-    return [f"{title:<10} {_visible(text)}" for title, text in rows]
+    return [f"{title:<10} {visible(text)}" for title, text in rows]
 
 
 def _ace_rows(aces, rights, reading: _Reading, who, with_result: bool) -> list[str]:
@@ -496,7 +410,7 @@ def _ace_rows(aces, rights, reading: _Reading, who, with_result: bool) -> list[s
     rows = []
     for i, ace in enumerate(aces):
         cls = _ace_rights_class(ace, rights)
-        row = [str(i), _KIND.get(ace.type, ace.type.name), _flag_letters(ace.flags) or "-",
+        row = [str(i), ACE_KIND.get(ace.type, ace.type.name), _flag_letters(ace.flags) or "-",
                format_mask(ace.mask, cls), *who(ace.sid)]
         if with_result:
             row.append(reading.effect_text(i, cls) or "-")

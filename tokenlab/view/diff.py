@@ -18,42 +18,33 @@ same scenes always give byte-identical output.
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Iterable, Mapping
 
 import graphviz
 
-from .descriptor import _MASK_WIDTH, _TEXT_WIDTH, _label, _visible, _wrap
+from . import palette as pal
+from .text import FOLDS, Style, fold, html_label, visible
 
 __all__ = ["Box", "Arrow", "Scene", "Marked", "DIFF_STYLES", "LEGEND", "MARKS", "compare", "digraph", "label",
            "scene_table"]
 
-# One label line: (style, text). Style letters: 'b' bold, 'i' italic; and where a long line
-# may be folded inside a node: 'w' after a blank (a sentence), 'm' after '|' or a blank (an
-# access mask), 'l' after ', ' (a list of names), 's' after ')' or before 'G:', 'D:' (SDDL).
-# The text twin prints every line unfolded.
+# One label line: (style, text), the style a :class:`~tokenlab.view.text.Style`: its font,
+# and where a long line may fold inside a node. The text twin prints every line unfolded.
 Lines = tuple[tuple[str, str], ...]
-_FOLDS = {"w": (re.compile(r"(?<= )"), _TEXT_WIDTH), "m": (re.compile(r"(?<=[ |])"), _MASK_WIDTH),
-          "l": (re.compile(r"(?<=, )"), _TEXT_WIDTH), "s": (re.compile(r"(?<=\))|(?=[OGDS]:)"), _TEXT_WIDTH)}
-
-_GREEN, _GREEN_FILL = "#1e7e34", "#d4edda"
-_RED = "#c82333"
-_AMBER, _AMBER_FILL = "#9a6700", "#fff3cd"
-_GREY = "#868e96"
 
 # What changed, as styles laid over a box's or an arrow's own styles (so they win).
 DIFF_STYLES: dict[str, dict[str, str]] = {
-    "added": {"fillcolor": _GREEN_FILL, "color": _GREEN, "penwidth": "2.5"},
-    "changed": {"fillcolor": _AMBER_FILL, "color": _AMBER, "penwidth": "2.5"},
-    "removed": {"style": "rounded,dashed", "fillcolor": "white", "color": _RED, "fontcolor": _GREY,
+    "added": {"fillcolor": pal.GREEN_FILL, "color": pal.GREEN, "penwidth": "2.5"},
+    "changed": {"fillcolor": pal.AMBER_FILL, "color": pal.AMBER, "penwidth": "2.5"},
+    "removed": {"style": "rounded,dashed", "fillcolor": "white", "color": pal.RED, "fontcolor": pal.GREY_550,
                 "penwidth": "1.5"},
-    "edge_added": {"color": _GREEN, "fontcolor": _GREEN, "penwidth": "2"},
-    "edge_changed": {"color": _AMBER, "fontcolor": _AMBER, "penwidth": "2"},
-    "edge_removed": {"style": "dashed", "color": _RED, "fontcolor": _GREY, "penwidth": "1"},
+    "edge_added": {"color": pal.GREEN, "fontcolor": pal.GREEN, "penwidth": "2"},
+    "edge_changed": {"color": pal.AMBER, "fontcolor": pal.AMBER, "penwidth": "2"},
+    "edge_removed": {"style": "dashed", "color": pal.RED, "fontcolor": pal.GREY_550, "penwidth": "1"},
     "legend": {"shape": "box", "style": "rounded,filled", "fillcolor": "white", "fontsize": "9"},
-    "legend_cluster": {"style": "rounded", "color": "#ced4da", "fontsize": "9"},
+    "legend_cluster": {"style": "rounded", "color": pal.GREY_400, "fontsize": "9"},
 }
 
 # state -> (mark in the text twin, what the colour means)
@@ -146,24 +137,18 @@ def compare(now: Scene, before: Scene | None = None) -> tuple[list[Marked], list
 
 # ------------------------------------------------------------------ DOT
 
-def _fold(text: str, mode: str) -> list[str]:
-    """``text`` folded at the places ``mode`` allows (the descriptor graph's folding)."""
-    pattern, width = _FOLDS[mode]
-    return _wrap(text, width, pattern)
-
-
 @lru_cache(maxsize=4096)
 def label(lines: Lines) -> str:
-    """An HTML-like label from :data:`Lines`, folded, then escaped by ``descriptor._label``."""
+    """An HTML-like label from :data:`Lines`, folded, then escaped by :func:`~tokenlab.view.text.html_label`."""
     out: list[tuple[str, str]] = []
     for style, text in lines:
-        font = "b" if "b" in style else "i" if "i" in style else ""
-        mode = next((ch for ch in style if ch in _FOLDS), None)
+        font = Style.BOLD if Style.BOLD in style else Style.ITALIC if Style.ITALIC in style else Style.PLAIN
+        mode = next((ch for ch in style if ch in FOLDS), None)
         if mode is None:
             out.append((font, text))
         else:
-            out += [(font, ln) for ln in _fold(text, mode)]
-    return _label(out)
+            out += [(font, ln) for ln in fold(text, mode)]
+    return html_label(out)
 
 
 def _attrs(styles: Iterable[str], table: Mapping[str, Mapping[str, str]]) -> dict[str, str]:
@@ -217,16 +202,16 @@ def digraph(name: str, boxes: list[Marked], arrows: list[Marked], styles: Mappin
         g.edge(a.src, a.dst, **attrs)
     if legend is not None:
         with g.subgraph(name="cluster_legend") as c:
-            c.attr(label=label((("b", legend),)), **DIFF_STYLES["legend_cluster"])
+            c.attr(label=label(((Style.BOLD, legend),)), **DIFF_STYLES["legend_cluster"])
             for state, (_, text) in LEGEND.items():
-                c.node(f"legend_{state}", label=label((("", text),)), **_attrs(("legend", state), table))
+                c.node(f"legend_{state}", label=label(((Style.PLAIN, text),)), **_attrs(("legend", state), table))
     return g
 
 
 # ------------------------------------------------------------------ text twin
 
 def _text(lines: Lines) -> str:
-    return "  ".join(_visible(t) for _, t in lines if t)
+    return "  ".join(visible(t) for _, t in lines if t)
 
 
 def scene_table(boxes: list[Marked], arrows: list[Marked], *, legend: str | None = None) -> str:
@@ -237,7 +222,7 @@ def scene_table(boxes: list[Marked], arrows: list[Marked], *, legend: str | None
     titles = {}
     for m in boxes:
         if m.item.lines and m.item.id not in titles:
-            titles[m.item.id] = _visible(m.item.lines[0][1])
+            titles[m.item.id] = visible(m.item.lines[0][1])
     out_arrows: dict[str, list[Marked]] = {}
     for m in arrows:
         if m.item.lines and not m.item.layout:

@@ -21,45 +21,44 @@ from functools import lru_cache
 import graphviz
 
 from ..security.descriptor import parse_sddl
-from ..security.sids import SID, well_known_name
+from ..security.sids import SID
 from ..security.tokenattrs import GroupAttributes, PrivilegeAttributes
+from . import palette as pal
 from .diff import Arrow, Box, Scene, compare, digraph, scene_table
+from .text import SidNamer, Style
 
 __all__ = ["STYLES", "object_graph", "object_table", "object_scene"]
-
-_BLUE = "#1c5fb0"
 
 STYLES: dict[str, dict[str, str]] = {
     "graph": {"rankdir": "LR", "nodesep": "0.25", "ranksep": "0.5", "fontname": "Helvetica",
               "fontsize": "10"},
-    "node": {"shape": "box", "style": "rounded,filled", "fillcolor": "white", "color": "#495057",
-             "fontname": "Helvetica", "fontsize": "10", "margin": "0.1,0.05"},
-    "edge": {"color": "#868e96", "fontname": "Helvetica", "fontsize": "9", "arrowsize": "0.7"},
+    "node": dict(pal.NODE),
+    "edge": dict(pal.EDGE),
     # Clusters.
-    "process_cluster": {"style": "rounded,filled", "fillcolor": "#f8f9fa", "color": "#adb5bd", "penwidth": "1"},
-    "thread_cluster": {"style": "rounded,filled", "fillcolor": "#eef2f7", "color": "#ced4da", "penwidth": "1",
+    "process_cluster": {"style": "rounded,filled", "fillcolor": pal.GREY_100, "color": pal.GREY_500, "penwidth": "1"},
+    "thread_cluster": {"style": "rounded,filled", "fillcolor": pal.SLATE_FILL, "color": pal.GREY_400, "penwidth": "1",
                        "rank": "same"},  # the slot right under its thread
-    "handle_table": {"style": "rounded,filled", "fillcolor": "#f1f3f5", "color": "#ced4da", "penwidth": "1"},
+    "handle_table": {"style": "rounded,filled", "fillcolor": pal.GREY_150, "color": pal.GREY_400, "penwidth": "1"},
     # Nodes.
-    "process": {"fillcolor": "#dee2e6"},
+    "process": {"fillcolor": pal.GREY_300},
     "thread": {"fillcolor": "white"},
-    "slot_empty": {"style": "rounded,filled,dashed", "fillcolor": "white", "fontcolor": "#6c757d"},
-    "slot_filled": {"fillcolor": "#e7f1ff", "color": _BLUE},
+    "slot_empty": {"style": "rounded,filled,dashed", "fillcolor": "white", "fontcolor": pal.GREY},
+    "slot_filled": {"fillcolor": pal.BLUE_FILL, "color": pal.BLUE},
     "handle": {"fillcolor": "white", "fontsize": "9"},
-    "token_primary": {"fillcolor": "#e7f1ff", "color": _BLUE},
-    "token_impersonation": {"fillcolor": "#f3e8ff", "color": "#6f42c1"},
-    "token_identification": {"fillcolor": "#fff0f6", "color": "#a61e4d"},
-    "event": {"fillcolor": "#f1f3f5"},
-    "object": {"style": "rounded,filled,dotted", "fillcolor": "white", "fontcolor": "#6c757d"},
-    "focus": {"peripheries": "2", "penwidth": "2", "color": _BLUE},
+    "token_primary": {"fillcolor": pal.BLUE_FILL, "color": pal.BLUE},
+    "token_impersonation": {"fillcolor": pal.PURPLE_FILL, "color": pal.PURPLE},
+    "token_identification": {"fillcolor": pal.ROSE_PALE, "color": pal.ROSE},
+    "event": {"fillcolor": pal.GREY_150},
+    "object": {"style": "rounded,filled,dotted", "fillcolor": "white", "fontcolor": pal.GREY},
+    "focus": {"peripheries": "2", "penwidth": "2", "color": pal.BLUE},
     # Edges.
-    "edge_structure": {"arrowhead": "none", "color": "#adb5bd"},
-    "edge_primary": {"color": "#495057", "fontcolor": "#495057"},
-    "edge_slot": {"color": _BLUE, "fontcolor": _BLUE},
-    "edge_effective": {"style": "bold", "penwidth": "3", "color": "#0b3d91", "fontcolor": "#0b3d91",
+    "edge_structure": {"arrowhead": "none", "color": pal.GREY_500},
+    "edge_primary": {"color": pal.GREY_700, "fontcolor": pal.GREY_700},
+    "edge_slot": {"color": pal.BLUE, "fontcolor": pal.BLUE},
+    "edge_effective": {"style": "bold", "penwidth": "3", "color": pal.NAVY, "fontcolor": pal.NAVY,
                        "arrowsize": "1"},
-    "edge_handle": {"color": "#495057", "fontcolor": "#343a40"},
-    "edge_provenance": {"style": "dotted", "color": "#6f42c1", "fontcolor": "#6f42c1", "constraint": "false"},
+    "edge_handle": {"color": pal.GREY_700, "fontcolor": pal.GREY_800},
+    "edge_provenance": {"style": "dotted", "color": pal.PURPLE, "fontcolor": pal.PURPLE, "constraint": "false"},
 }
 
 _LEGEND_TITLE = "since the previous snapshot"
@@ -101,52 +100,42 @@ def _dacl_sids(sddl: str, domain: SID | None) -> tuple[tuple[str, ...], tuple[st
     return tuple(allowed), tuple(denied)
 
 
-class _Namer:
-    def __init__(self, snap):
-        self.names = dict(snap.names)
-        self.domain = _domain(snap)
-
-    def __call__(self, sid: str) -> str:
-        name = self.names.get(sid)
-        if name is None:
-            try:
-                name = well_known_name(SID(sid), self.domain) or sid
-            except ValueError:
-                name = sid
-        return name
+def _namer(snap) -> SidNamer:
+    """Names from the snapshot, then well-known names in the snapshot's domain."""
+    return SidNamer(dict(snap.names), domain=_domain(snap))
 
 
 # ------------------------------------------------------------------ the scene
 
-def _token_lines(t, name: _Namer, tokens: dict) -> tuple[tuple[str, str], ...]:
-    lines = [("b", f"Token#{t.object_id}"), ("", name(t.user))]
+def _token_lines(t, name: SidNamer, tokens: dict) -> tuple[tuple[str, str], ...]:
+    lines = [(Style.BOLD, f"Token#{t.object_id}"), (Style.PLAIN, name(t.user))]
     if t.token_type == "TokenPrimary":
-        lines.append(("", "primary token"))
+        lines.append((Style.PLAIN, "primary token"))
     else:
-        lines.append(("", f"impersonation token, {t.level}"))
-    lines.append(("", f"integrity {t.integrity}"))
+        lines.append((Style.PLAIN, f"impersonation token, {t.level}"))
+    lines.append((Style.PLAIN, f"integrity {t.integrity}"))
     if t.privileges:
         enabled = sum(1 for _, a in t.privileges if a & _SE_PRIVILEGE_ENABLED)
-        lines.append(("", f"privileges enabled: {enabled} of {len(t.privileges)}"))
+        lines.append((Style.PLAIN, f"privileges enabled: {enabled} of {len(t.privileges)}"))
     deny_only = sum(1 for _, a in t.groups if a & _SE_GROUP_USE_FOR_DENY_ONLY)
     if deny_only:
-        lines.append(("", f"deny-only groups: {deny_only}"))
+        lines.append((Style.PLAIN, f"deny-only groups: {deny_only}"))
     if t.restricted:
-        lines.append(("", "restricted: two-pass access check"))
+        lines.append((Style.PLAIN, "restricted: two-pass access check"))
     if t.origin:
-        lines.append(("iw", f"from {t.origin}"))
+        lines.append((Style.ITALIC_SENTENCE, f"from {t.origin}"))
     if t.duplicated_from is not None:
         gone = "" if t.duplicated_from in tokens else ", gone since"
-        lines.append(("i", f"duplicated from Token#{t.duplicated_from}{gone}"))
+        lines.append((Style.ITALIC, f"duplicated from Token#{t.duplicated_from}{gone}"))
     if t.refs:
         # What keeps the token alive: it dies with its last reference (handle or slot).
         held = ", ".join(f"{reason} \u00d7{count}" for reason, count in t.refs)
-        lines.append(("iw", f"held by: {held}"))
+        lines.append((Style.ITALIC_SENTENCE, f"held by: {held}"))
     allowed, denied = _dacl_sids(t.security, name.domain)
     if allowed:
-        lines.append(("l", "its DACL allows " + ", ".join(name(s) for s in allowed)))
+        lines.append((Style.NAMES, "its DACL allows " + ", ".join(name(s) for s in allowed)))
     if denied:
-        lines.append(("l", "its DACL denies " + ", ".join(name(s) for s in denied)))
+        lines.append((Style.NAMES, "its DACL denies " + ", ".join(name(s) for s in denied)))
     return tuple(lines)
 
 
@@ -160,7 +149,7 @@ def _token_style(t) -> str:
 
 def object_scene(snap) -> Scene:
     """The snapshot as boxes and arrows with stable ids (see :mod:`tokenlab.view.diff`)."""
-    name = _Namer(snap)
+    name = _namer(snap)
     tokens = {t.object_id: t for t in snap.tokens}
     target: dict[int, str] = {}              # object id -> node id, for handle targets
     for p in snap.processes:
@@ -179,7 +168,7 @@ def object_scene(snap) -> Scene:
     def token_node(oid: int) -> str:
         node = f"token_{oid}"
         if oid not in tokens and node not in missing:
-            missing[node] = Box(node, (("b", f"Token#{oid}"), ("i", "not in this snapshot")), ("object",))
+            missing[node] = Box(node, ((Style.BOLD, f"Token#{oid}"), (Style.ITALIC, "not in this snapshot")), ("object",))
         return node
 
     def user_of(oid: int) -> str:
@@ -188,53 +177,53 @@ def object_scene(snap) -> Scene:
 
     for p in snap.processes:
         proc, cluster = f"proc_{p.pid}", f"cluster_proc_{p.pid}"
-        boxes.append(Box(cluster, (("b", p.image), ("", f"pid {p.pid}, runs as {user_of(p.token)}")),
+        boxes.append(Box(cluster, ((Style.BOLD, p.image), (Style.PLAIN, f"pid {p.pid}, runs as {user_of(p.token)}")),
                          ("process_cluster",), cluster=True))
-        boxes.append(Box(proc, (("b", f"Process {p.pid}"), ("", p.image)), ("process",), parent=cluster, depth=1))
-        arrows.append(Arrow(proc, token_node(p.token), "primary", (("", "primary token"),), ("edge_primary",)))
+        boxes.append(Box(proc, ((Style.BOLD, f"Process {p.pid}"), (Style.PLAIN, p.image)), ("process",), parent=cluster, depth=1))
+        arrows.append(Arrow(proc, token_node(p.token), "primary", ((Style.PLAIN, "primary token"),), ("edge_primary",)))
         for th in p.threads:
             thread, slot, tcluster = f"thread_{th.tid}", f"slot_{th.tid}", f"cluster_thread_{th.tid}"
             effective = th.token if th.token is not None else p.token
             how = "impersonating" if th.token is not None else "as its process"
             boxes.append(Box(tcluster, (), ("thread_cluster",), parent=cluster, cluster=True))
-            boxes.append(Box(thread, (("b", f"Thread {th.tid}"), ("", f"acts as {user_of(effective)}"), ("i", how)),
+            boxes.append(Box(thread, ((Style.BOLD, f"Thread {th.tid}"), (Style.PLAIN, f"acts as {user_of(effective)}"), (Style.ITALIC, how)),
                              ("thread",), parent=tcluster, depth=1))
             if th.token is None:
-                boxes.append(Box(slot, (("b", "token slot"), ("i", "empty")), ("slot_empty",),
+                boxes.append(Box(slot, ((Style.BOLD, "token slot"), (Style.ITALIC, "empty")), ("slot_empty",),
                                  parent=tcluster, depth=2))
             else:
-                boxes.append(Box(slot, (("b", "token slot"), ("", f"holds Token#{th.token}")), ("slot_filled",),
+                boxes.append(Box(slot, ((Style.BOLD, "token slot"), (Style.PLAIN, f"holds Token#{th.token}")), ("slot_filled",),
                                  parent=tcluster, depth=2))
             arrows.append(Arrow(proc, thread, "thread", (), ("edge_structure",)))
             arrows.append(Arrow(thread, slot, "slot", (), ("edge_structure",)))
             if th.token is not None:
-                arrows.append(Arrow(slot, token_node(th.token), "holds", (("", "holds"),), ("edge_slot",)))
-            arrows.append(Arrow(thread, token_node(effective), "effective", (("b", "effective"),),
+                arrows.append(Arrow(slot, token_node(th.token), "holds", ((Style.PLAIN, "holds"),), ("edge_slot",)))
+            arrows.append(Arrow(thread, token_node(effective), "effective", ((Style.BOLD, "effective"),),
                                 ("edge_effective",)))
         if p.handles:
             table = f"cluster_handles_{p.pid}"
-            boxes.append(Box(table, (("b", "handle table"),), ("handle_table",), parent=cluster, cluster=True, depth=1))
+            boxes.append(Box(table, ((Style.BOLD, "handle table"),), ("handle_table",), parent=cluster, cluster=True, depth=1))
             for h in p.handles:
                 handle = f"handle_{p.pid}_{h.value}"
-                boxes.append(Box(handle, (("b", f"handle {h.value}"), ("i", h.object_type)), ("handle",),
+                boxes.append(Box(handle, ((Style.BOLD, f"handle {h.value}"), (Style.ITALIC, h.object_type)), ("handle",),
                                  parent=table, depth=2))
                 dst = target.get(h.object_id)
                 if dst is None:
                     dst = f"object_{h.object_id}"
-                    missing.setdefault(dst, Box(dst, (("b", f"{h.object_type}#{h.object_id}"),
-                                                      ("i", "no longer running")), ("object",)))
+                    missing.setdefault(dst, Box(dst, ((Style.BOLD, f"{h.object_type}#{h.object_id}"),
+                                                      (Style.ITALIC, "no longer running")), ("object",)))
                 granted = f"{h.granted_names or '0'} (0x{h.granted:08X})"
-                arrows.append(Arrow(handle, dst, "handle", (("m", granted),), ("edge_handle",)))
+                arrows.append(Arrow(handle, dst, "handle", ((Style.MASK, granted),), ("edge_handle",)))
 
     for t in snap.tokens:
         boxes.append(Box(f"token_{t.object_id}", _token_lines(t, name, tokens), (_token_style(t),)))
         if t.duplicated_from is not None and t.duplicated_from in tokens:
             arrows.append(Arrow(f"token_{t.object_id}", f"token_{t.duplicated_from}", "duplicated_from",
-                                (("i", "duplicated from"),), ("edge_provenance",)))
+                                ((Style.ITALIC, "duplicated from"),), ("edge_provenance",)))
     for e in snap.events:
-        boxes.append(Box(f"event_{e.object_id}", (("b", f"Event#{e.object_id}"),
-                                                  ("", f"name: {e.name}" if e.name is not None else "unnamed"),
-                                                  ("i", "signalled" if e.signalled else "not signalled")),
+        boxes.append(Box(f"event_{e.object_id}", ((Style.BOLD, f"Event#{e.object_id}"),
+                                                  (Style.PLAIN, f"name: {e.name}" if e.name is not None else "unnamed"),
+                                                  (Style.ITALIC, "signalled" if e.signalled else "not signalled")),
                          ("event",)))
     boxes.extend(missing.values())
     return Scene(tuple(boxes), tuple(arrows))

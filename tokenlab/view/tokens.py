@@ -22,51 +22,47 @@ import graphviz
 
 from ..security.rights import StandardAccess, TokenAccess, format_mask
 from ..security.descriptor import parse_sddl
-from ..security.sids import SID, well_known_name
+from ..security.sids import SID
 from ..security.tokenattrs import GroupAttributes, PrivilegeAttributes
 from ..teaching.snapshot import TokenState, token_state
-from .descriptor import _KIND, _sid_tag
+from . import palette as pal
 from .diff import Arrow, Box, Scene, compare, digraph, scene_table
+from .text import ACE_KIND, SidNamer, Style
 
 __all__ = ["STYLES", "token_graph", "token_table", "token_scene", "group_state", "privilege_state"]
 
 _ROWS = 8  # members of a cluster per column, before the grid adds a column
 
-_BLUE, _BLUE_FILL = "#1c5fb0", "#e7f1ff"
-_GREY = "#6c757d"
-_ROSE, _ROSE_FILL = "#a61e4d", "#fce8ef"
-
 STYLES: dict[str, dict[str, str]] = {
     "graph": {"rankdir": "LR", "nodesep": "0.15", "ranksep": "0.5", "fontname": "Helvetica",
               "fontsize": "10", "compound": "true"},
-    "node": {"shape": "box", "style": "rounded,filled", "fillcolor": "white", "color": "#495057",
-             "fontname": "Helvetica", "fontsize": "10", "margin": "0.1,0.04"},
-    "edge": {"color": "#adb5bd", "fontname": "Helvetica", "fontsize": "9", "arrowsize": "0.6"},
-    "token_primary": {"fillcolor": _BLUE_FILL, "color": _BLUE, "penwidth": "2"},
-    "token_impersonation": {"fillcolor": "#f3e8ff", "color": "#6f42c1", "penwidth": "2"},
-    "token_identification": {"fillcolor": "#fff0f6", "color": _ROSE, "penwidth": "2"},
-    "part": {"fillcolor": "#f1f3f5"},
-    "part_cluster": {"style": "rounded,filled", "fillcolor": "#f8f9fa", "color": "#ced4da", "penwidth": "1"},
-    "group_enabled": {"fillcolor": _BLUE_FILL, "color": _BLUE},
-    "group_disabled": {"style": "rounded,filled,dotted", "fillcolor": "white", "color": _GREY, "fontcolor": _GREY},
-    "group_deny_only": {"style": "rounded,filled,dashed", "fillcolor": _ROSE_FILL, "color": _ROSE,
-                        "fontcolor": _ROSE},
-    "restricting_sid": {"fillcolor": "#fff8e1", "color": "#8d6e00"},
-    "privilege_enabled": {"fillcolor": _BLUE_FILL, "color": _BLUE},
-    "privilege_disabled": {"style": "rounded,filled,dotted", "fillcolor": "white", "color": _GREY, "fontcolor": _GREY},
-    "privilege_removed": {"style": "rounded,filled,dashed", "fillcolor": "white", "color": _GREY, "fontcolor": _GREY},
-    "acl": {"fillcolor": "#f1f3f5"},
-    "ace_allow": {"fillcolor": "white", "color": "#1e7e34"},
-    "ace_deny": {"fillcolor": "white", "color": "#c82333"},
+    "node": {**pal.NODE, "margin": "0.1,0.04"},
+    "edge": {**pal.EDGE, "color": pal.GREY_500, "arrowsize": "0.6"},
+    "token_primary": {"fillcolor": pal.BLUE_FILL, "color": pal.BLUE, "penwidth": "2"},
+    "token_impersonation": {"fillcolor": pal.PURPLE_FILL, "color": pal.PURPLE, "penwidth": "2"},
+    "token_identification": {"fillcolor": pal.ROSE_PALE, "color": pal.ROSE, "penwidth": "2"},
+    "part": {"fillcolor": pal.GREY_150},
+    "part_cluster": {"style": "rounded,filled", "fillcolor": pal.GREY_100, "color": pal.GREY_400, "penwidth": "1"},
+    "group_enabled": {"fillcolor": pal.BLUE_FILL, "color": pal.BLUE},
+    "group_disabled": {"style": "rounded,filled,dotted", "fillcolor": "white", "color": pal.GREY, "fontcolor": pal.GREY},
+    "group_deny_only": {"style": "rounded,filled,dashed", "fillcolor": pal.ROSE_FILL, "color": pal.ROSE,
+                        "fontcolor": pal.ROSE},
+    "restricting_sid": {"fillcolor": pal.OCHRE_FILL, "color": pal.OCHRE},
+    "privilege_enabled": {"fillcolor": pal.BLUE_FILL, "color": pal.BLUE},
+    "privilege_disabled": {"style": "rounded,filled,dotted", "fillcolor": "white", "color": pal.GREY, "fontcolor": pal.GREY},
+    "privilege_removed": {"style": "rounded,filled,dashed", "fillcolor": "white", "color": pal.GREY, "fontcolor": pal.GREY},
+    "acl": {"fillcolor": pal.GREY_150},
+    "ace_allow": {"fillcolor": "white", "color": pal.GREEN},
+    "ace_deny": {"fillcolor": "white", "color": pal.RED},
     "ace_other": {"fillcolor": "white"},
-    "origin": {"shape": "note", "style": "filled", "fillcolor": "#f8f9fa"},
-    "source_token": {"fillcolor": "#f3e8ff", "color": "#6f42c1", "style": "rounded,filled,dashed"},
+    "origin": {"shape": "note", "style": "filled", "fillcolor": pal.GREY_100},
+    "source_token": {"fillcolor": pal.PURPLE_FILL, "color": pal.PURPLE, "style": "rounded,filled,dashed"},
     "edge_structure": {"arrowhead": "none"},
     "edge_layout": {"style": "invis"},
     "lhead_groups": {"lhead": "cluster_groups"},
     "lhead_restricted": {"lhead": "cluster_restricted"},
     "lhead_privileges": {"lhead": "cluster_privileges"},
-    "edge_provenance": {"style": "dotted", "color": "#6f42c1", "fontcolor": "#6f42c1"},
+    "edge_provenance": {"style": "dotted", "color": pal.PURPLE, "fontcolor": pal.PURPLE},
 }
 
 
@@ -120,37 +116,18 @@ def _guess_domain(state: TokenState) -> SID | None:
     return None
 
 
-class _Namer:
+def _namer(state: TokenState, machine=None, names: Mapping | None = None, snapshot=None) -> SidNamer:
     """SID string -> display name: ``names``, then the snapshot's, then the machine's
     accounts, then well-known names, else the SID string itself."""
-
-    def __init__(self, state: TokenState, machine=None, names: Mapping | None = None, snapshot=None):
-        self.machine = machine
-        if machine is not None:
-            self.domain = machine.domain_sid
-        elif snapshot is not None and getattr(snapshot, "domain_sid", ""):
-            self.domain = SID(snapshot.domain_sid)
-        else:
-            self.domain = _guess_domain(state)
-        self.table: dict[str, str] = dict(snapshot.names) if snapshot is not None else {}
-        self.table.update({str(k): str(v) for k, v in (names or {}).items()})
-
-    def __call__(self, sid: str) -> str:
-        if sid in self.table:
-            return self.table[sid]
-        try:
-            s = SID(sid)
-        except ValueError:
-            return sid
-        if self.machine is not None:
-            return self.machine.sid_name(s)
-        return well_known_name(s, self.domain) or sid
-
-    def tag(self, sid: str) -> str:
-        try:
-            return _sid_tag(SID(sid), self.domain)
-        except ValueError:
-            return sid
+    if machine is not None:
+        domain = machine.domain_sid
+    elif snapshot is not None and getattr(snapshot, "domain_sid", ""):
+        domain = SID(snapshot.domain_sid)
+    else:
+        domain = _guess_domain(state)
+    table: dict[str, str] = dict(snapshot.names) if snapshot is not None else {}
+    table.update({str(k): str(v) for k, v in (names or {}).items()})
+    return SidNamer(table, machine=machine, domain=domain)
 
 
 def _acl(sddl: str, domain: SID | None):
@@ -173,7 +150,7 @@ def _title(state: TokenState) -> str:
     return f"Token#{state.object_id}" if state.object_id else "Token"
 
 
-def token_scene(state: TokenState, name: _Namer, source: TokenState | None = None) -> Scene:
+def token_scene(state: TokenState, name: SidNamer, source: TokenState | None = None) -> Scene:
     """One token as boxes and arrows with stable ids: ``token``, ``user``, ``owner``,
     ``primary_group``, ``group_<SID>``, ``restricted_<SID>``, ``privilege_<name>``,
     ``default_dacl`` and ``default_dacl_<i>``, ``security`` and ``security_<i>``,
@@ -190,7 +167,7 @@ def token_scene(state: TokenState, name: _Namer, source: TokenState | None = Non
         """A cluster of small boxes laid out as a grid of columns (at most _ROWS high), with
         one arrow from the token to the cluster rather than one per member."""
         node = f"cluster_{which}"
-        boxes.append(Box(node, (("b", title),), ("part_cluster",), cluster=True, depth=1))
+        boxes.append(Box(node, ((Style.BOLD, title),), ("part_cluster",), cluster=True, depth=1))
         for member, lines, style in members:
             boxes.append(Box(member, tuple(lines), (style,), parent=node, depth=2))
         ids = [m[0] for m in members]
@@ -199,40 +176,40 @@ def token_scene(state: TokenState, name: _Namer, source: TokenState | None = Non
         arrows.extend(Arrow(a, b, "grid", (), ("edge_layout",), layout=True) for a, b in zip(ids, ids[rows:]))
 
     # The token itself.
-    head = [("b", _title(state)), ("", name(state.user))]
+    head = [(Style.BOLD, _title(state)), (Style.PLAIN, name(state.user))]
     if state.token_type == "TokenPrimary":
-        head.append(("", "primary token"))
+        head.append((Style.PLAIN, "primary token"))
         style = "token_primary"
     else:
-        head.append(("", f"impersonation token, {state.level}"))
+        head.append((Style.PLAIN, f"impersonation token, {state.level}"))
         style = ("token_identification" if state.level in ("SecurityIdentification", "SecurityAnonymous")
                  else "token_impersonation")
-    head.append(("", f"integrity {state.integrity}" + (f" ({state.integrity_sid})" if state.integrity_sid else "")))
+    head.append((Style.PLAIN, f"integrity {state.integrity}" + (f" ({state.integrity_sid})" if state.integrity_sid else "")))
     if state.restricted:
-        head.append(("i", "restricted: two-pass access check"))
+        head.append((Style.ITALIC, "restricted: two-pass access check"))
     boxes.append(Box("token", tuple(head), (style,)))
 
     # Who it is.
     for node, title, sid in (("user", "user", state.user), ("owner", "owner of new objects", state.owner),
                              ("primary_group", "primary group", state.primary_group)):
-        lines, styles = [("b", title), ("", name(sid)), ("", name.tag(sid))], ("part",)
+        lines, styles = [(Style.BOLD, title), (Style.PLAIN, name(sid)), (Style.PLAIN, name.tag(sid))], ("part",)
         # CreateRestrictedToken can make the user itself deny-only (when the snapshot says so).
         if node == "user" and getattr(state, "user_attributes", 0) & GroupAttributes.SE_GROUP_USE_FOR_DENY_ONLY:
             key, words = group_state(state.user_attributes)
-            lines, styles = lines + [("i", words)], ("part", key)
+            lines, styles = lines + [(Style.ITALIC, words)], ("part", key)
         part(node, lines, styles)
 
     if state.groups:
         cluster("groups", f"groups ({len(state.groups)})",
-                [(f"group_{_id(sid)}", [("b", name(sid)), ("", name.tag(sid)), ("i", group_state(attrs)[1])],
+                [(f"group_{_id(sid)}", [(Style.BOLD, name(sid)), (Style.PLAIN, name.tag(sid)), (Style.ITALIC, group_state(attrs)[1])],
                   group_state(attrs)[0]) for sid, attrs in state.groups])
     if state.restricted_sids:
         cluster("restricted", "restricting SIDs: the second access check",
-                [(f"restricted_{_id(sid)}", [("b", name(sid)), ("", name.tag(sid))], "restricting_sid")
+                [(f"restricted_{_id(sid)}", [(Style.BOLD, name(sid)), (Style.PLAIN, name.tag(sid))], "restricting_sid")
                  for sid in state.restricted_sids])
     if state.privileges:
         cluster("privileges", f"privileges ({len(state.privileges)})",
-                [(f"privilege_{_id(priv)}", [("b", priv), ("i", privilege_state(attrs)[1])],
+                [(f"privilege_{_id(priv)}", [(Style.BOLD, priv), (Style.ITALIC, privilege_state(attrs)[1])],
                   privilege_state(attrs)[0]) for priv, attrs in state.privileges])
 
     # The two DACLs: the one it gives away, and the one that guards it.
@@ -242,37 +219,37 @@ def token_scene(state: TokenState, name: _Namer, source: TokenState | None = Non
             ("security", "its security descriptor", "its DACL says who may open this token", state.security,
              TokenAccess)):
         if not sddl:
-            part(node, [("b", title), ("i", "none")], ("acl",))
+            part(node, [(Style.BOLD, title), (Style.ITALIC, "none")], ("acl",))
             continue
-        part(node, [("b", title), ("iw", why), ("s", sddl)], ("acl",))
+        part(node, [(Style.BOLD, title), (Style.ITALIC_SENTENCE, why), (Style.SDDL, sddl)], ("acl",))
         for i, ace in enumerate(_acl(sddl, name.domain) or ()):
-            kind = _KIND.get(ace.type, ace.type.name)
+            kind = ACE_KIND.get(ace.type, ace.type.name)
             style = {"allow": "ace_allow", "deny": "ace_deny"}.get(kind, "ace_other")
-            part(f"{node}_{i}", [("b", f"{i}: {kind} {name(ace.sid.text)}"),
-                                 ("m", format_mask(ace.mask, rights))], (style,), depth=2, src=node, key="ace")
+            part(f"{node}_{i}", [(Style.BOLD, f"{i}: {kind} {name(ace.sid.text)}"),
+                                 (Style.MASK, format_mask(ace.mask, rights))], (style,), depth=2, src=node, key="ace")
 
     # Where it came from.
-    origin = [("b", "origin")]
+    origin = [(Style.BOLD, "origin")]
     if state.origin:
-        origin.append(("w", state.origin))
+        origin.append((Style.SENTENCE, state.origin))
     if state.logon_session:
-        origin.append(("w", state.logon_session))
-    origin += [("", f"AuthenticationId {state.authentication_id}"), ("", f"TokenId {state.token_id}"),
-               ("", f"ModifiedId {state.modified_id}")]
+        origin.append((Style.SENTENCE, state.logon_session))
+    origin += [(Style.PLAIN, f"AuthenticationId {state.authentication_id}"), (Style.PLAIN, f"TokenId {state.token_id}"),
+               (Style.PLAIN, f"ModifiedId {state.modified_id}")]
     part("origin", origin, ("origin",))
     if state.duplicated_from is not None:
-        lines = [("b", f"Token#{state.duplicated_from}")]
+        lines = [(Style.BOLD, f"Token#{state.duplicated_from}")]
         if source is not None and source.object_id == state.duplicated_from:
-            lines.append(("", name(source.user)))
+            lines.append((Style.PLAIN, name(source.user)))
         part(f"token_{state.duplicated_from}", lines, ("source_token",), key="duplicated_from",
-             arrow_lines=[("i", "duplicated from")], arrow_style="edge_provenance")
+             arrow_lines=[(Style.ITALIC, "duplicated from")], arrow_style="edge_provenance")
     return Scene(tuple(boxes), tuple(arrows))
 
 
 def _scenes(token, previous, machine, names, snapshot):
     state = _state(token, machine)
     before = _state(previous, machine) if previous is not None else None
-    name = _Namer(state, machine, names, snapshot)
+    name = _namer(state, machine, names, snapshot)
 
     def source(s: TokenState) -> TokenState | None:
         """The token ``s`` was duplicated from, if at hand."""
