@@ -40,17 +40,22 @@ from .token import Token
 # alice is S-1-5-21-1004336348-1177238915-682003330-1001 on every run.
 DEFAULT_DOMAIN_SID = SID("S-1-5-21-1004336348-1177238915-682003330")
 
-# LogonUser's logon types (winbase.h; tokenlab.win32 exports the same numbers by name).
+# LogonUser's logon types and providers (winbase.h): the one definition; tokenlab.win32
+# exports them by name. UNLOCK and NEW_CREDENTIALS are not modelled (LOGON_TYPE_NAMES).
 LOGON32_LOGON_INTERACTIVE = 2
 LOGON32_LOGON_NETWORK = 3
 LOGON32_LOGON_BATCH = 4
 LOGON32_LOGON_SERVICE = 5
+LOGON32_LOGON_UNLOCK = 7
 LOGON32_LOGON_NETWORK_CLEARTEXT = 8
+LOGON32_LOGON_NEW_CREDENTIALS = 9
+LOGON32_PROVIDER_DEFAULT = 0
+LOGON32_PROVIDER_WINNT40 = 2
+LOGON32_PROVIDER_WINNT50 = 3
 LOGON_TYPE_NAMES = {LOGON32_LOGON_INTERACTIVE: "interactive", LOGON32_LOGON_NETWORK: "network",
                     LOGON32_LOGON_BATCH: "batch", LOGON32_LOGON_SERVICE: "service",
                     LOGON32_LOGON_NETWORK_CLEARTEXT: "network cleartext"}
-# The logon providers LogonUser accepts (LOGON32_PROVIDER_DEFAULT, _WINNT40, _WINNT50).
-LOGON_PROVIDERS = frozenset({0, 2, 3})
+LOGON_PROVIDERS = frozenset({LOGON32_PROVIDER_DEFAULT, LOGON32_PROVIDER_WINNT40, LOGON32_PROVIDER_WINNT50})
 
 
 _E = PrivilegeAttributes.SE_PRIVILEGE_ENABLED | PrivilegeAttributes.SE_PRIVILEGE_ENABLED_BY_DEFAULT

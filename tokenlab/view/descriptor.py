@@ -17,6 +17,9 @@ Everything drawn that comes from outside (display names, SID names) goes through
 :func:`~tokenlab.view.text.html_text`, because a name is data, never markup: ``<script>``, quotes, braces,
 backslashes (which Graphviz expands as ``\\N``-style escapes even in HTML labels),
 newlines and invisible bidirectional controls all render as literal text.
+
+Why one file of ~420 lines: the graph and its text twin are built from one marked list of
+boxes, and must say the same thing; they are kept side by side.
 """
 from __future__ import annotations
 

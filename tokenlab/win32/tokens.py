@@ -44,7 +44,7 @@ class TokenCalls(ApiBase):
     @win32
     def OpenThreadToken(self, ThreadHandle, DesiredAccess, OpenAsSelf) -> int:
         """OpenAsSelf=TRUE checks access with the *process* token; FALSE with the calling
-        thread's current token (docs: OpenThreadToken; BEHAVIOR.md)."""
+        thread's current token (docs: OpenThreadToken; Wine test test_token_attr)."""
         desired = _int(DesiredAccess, "DesiredAccess")
         as_self = _bool(OpenAsSelf, "OpenAsSelf")
         target = self._thread_arg(ThreadHandle, C.THREAD_QUERY_INFORMATION)
@@ -144,7 +144,7 @@ class TokenCalls(ApiBase):
     @win32
     def ImpersonateLoggedOnUser(self, hToken) -> bool:
         """A primary token is first duplicated to an impersonation token (with a default
-        descriptor); an impersonation token goes into the slot itself (BEHAVIOR.md)."""
+        descriptor); an impersonation token goes into the slot itself (docs: ImpersonateLoggedOnUser)."""
         h = _handle(hToken, "hToken")
         token, granted = self._lookup(h, ("Token",), C.TOKEN_QUERY)
         if token.token_type == TokenType.TokenPrimary:
