@@ -143,6 +143,7 @@ class Machine:
         self.logon_sessions: dict[LUID, LogonSession] = {}
         self.processes: list[Process] = []
         self.objects: dict[int, KernelObject] = {}
+        self.touched: set[KernelObject] = set()  # objects changed since a reader last took this set
         self.namespace: dict[str, KernelObject] = {}  # named objects (events)
         self._next_object_id = 1
         self._next_luid = 0x10000
@@ -172,6 +173,7 @@ class Machine:
     def register(self, obj: KernelObject) -> KernelObject:
         obj.object_id = self._object_id()
         self.objects[obj.object_id] = obj
+        obj.watch(self.touched)
         return obj
 
     # ------------------------------------------------------------------ narration

@@ -20,7 +20,7 @@ from functools import lru_cache
 
 import graphviz
 
-from ..security.descriptor import parse_sddl
+from ..security.descriptor import SecurityDescriptor
 from ..security.sids import SID, well_known_name
 from ..security.tokenattrs import GroupAttributes, PrivilegeAttributes
 from .diff import Arrow, Box, Scene, compare, digraph, scene_table
@@ -81,13 +81,9 @@ def _domain(snap) -> SID | None:
 
 
 @lru_cache(maxsize=512)
-def _dacl_sids(sddl: str, domain: SID | None) -> tuple[tuple[str, ...], tuple[str, ...]]:
+def _dacl_sids(sd: SecurityDescriptor | None) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """(allowed, denied) SID strings of a descriptor's DACL, in ACE order, each once."""
-    if not sddl:
-        return (), ()
-    try:
-        sd = parse_sddl(sddl, domain)
-    except ValueError:
+    if sd is None:
         return (), ()
     allowed: dict[str, None] = {}
     denied: dict[str, None] = {}
@@ -103,7 +99,7 @@ def _dacl_sids(sddl: str, domain: SID | None) -> tuple[tuple[str, ...], tuple[st
 
 class _Namer:
     def __init__(self, snap):
-        self.names = dict(snap.names)
+        self.names = snap.name_map if hasattr(snap, "name_map") else dict(snap.names)
         self.domain = _domain(snap)
 
     def __call__(self, sid: str) -> str:
@@ -142,7 +138,7 @@ def _token_lines(t, name: _Namer, tokens: dict) -> tuple[tuple[str, str], ...]:
         # What keeps the token alive: it dies with its last reference (handle or slot).
         held = ", ".join(f"{reason} \u00d7{count}" for reason, count in t.refs)
         lines.append(("iw", f"held by: {held}"))
-    allowed, denied = _dacl_sids(t.security, name.domain)
+    allowed, denied = _dacl_sids(t.security)
     if allowed:
         lines.append(("l", "its DACL allows " + ", ".join(name(s) for s in allowed)))
     if denied:
