@@ -129,12 +129,16 @@ class Table:
     with the table it came from.
     """
 
-    __slots__ = ("_top", "_len", "_values")
+    __slots__ = ("_top", "_len", "_values", "_base", "_delta", "__weakref__")
 
-    def __init__(self, top: tuple = (), length: int = 0):
+    def __init__(self, top: tuple = (), length: int = 0, base: "Table | None" = None, delta=frozenset()):
         self._top = top      # bucket number → dict key → value (in key order), or None
         self._len = length
         self._values = None  # the values as one tuple, made when first asked for
+        # The table this one was made from (weakly: a chain of snapshots must not keep every
+        # table alive) and the keys changed since: comparing the two costs the change.
+        self._base = weakref.ref(base) if base is not None else None
+        self._delta = delta
 
     @classmethod
     def of(cls, items) -> "Table":
@@ -173,7 +177,7 @@ class Table:
             top[i] = bucket or None
         while top and top[-1] is None:
             top.pop()
-        return Table(tuple(top), length)
+        return Table(tuple(top), length, self, frozenset(changes))
 
     def get(self, key, default=None):
         i = key >> _SHIFT
@@ -206,7 +210,11 @@ class Table:
 
     def changed_keys(self, other: "Table") -> list:
         """The keys, in order, whose value in ``other`` is not the very same object as in
-        this table (added, removed or replaced): costs the buckets that differ."""
+        this table (added, removed or replaced): costs the change when one table was made
+        from the other, else the buckets that differ."""
+        for old, new in ((self, other), (other, self)):
+            if new._base is not None and new._base() is old:  # one was made from the other
+                return [k for k in sorted(new._delta) if self.get(k, _GONE) is not other.get(k, _GONE)]
         out = []
         a, b = self._top, other._top
         for i in range(max(len(a), len(b))):
@@ -397,14 +405,30 @@ def _token_sids(t: TokenState):
     yield from t.restricted_sids
 
 
+_SIDS_OF: dict[int, tuple] = {}  # id(descriptor or ACL) → (it, its SIDs): descriptors are shared values
+
+
+def _sids_of(value) -> frozenset:
+    """The SIDs a descriptor (or a default DACL) names, remembered per value."""
+    if value is None:
+        return frozenset()
+    hit = _SIDS_OF.get(id(value))
+    if hit is not None and hit[0] is value:
+        return hit[1]
+    if len(_SIDS_OF) > 4096:
+        _SIDS_OF.clear()
+    sd = value if isinstance(value, SecurityDescriptor) else SecurityDescriptor(dacl=value)
+    sids = frozenset(_descriptor_sids(sd))
+    _SIDS_OF[id(value)] = (value, sids)
+    return sids
+
+
 def _object_sids(obj, state) -> frozenset:
     """The SIDs one live object puts in ``names``: its descriptor's, and a token's own."""
-    sids = set(_descriptor_sids(obj.security))
+    sids = _sids_of(obj.security)
     if state is not None:  # a token
-        sids.update(_token_sids(state))
-        sids.update(_descriptor_sids(SecurityDescriptor(dacl=obj.default_dacl)))
-    sids.discard("")
-    return frozenset(sids)
+        sids = sids.union(_token_sids(state), _sids_of(obj.default_dacl))
+    return sids - {""} if "" in sids else sids
 
 
 def _indexes(procs) -> tuple[Table, Table]:
