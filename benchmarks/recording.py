@@ -1,6 +1,6 @@
 """What recording a facade call costs, and how big a handle table can grow, on big machines.
 
-    python benchmarks/recording.py            # full run (about a minute when targets are met)
+    python benchmarks/recording.py            # full run (seconds when targets are met; minutes before)
     python benchmarks/recording.py --quick    # a few seconds (make test)
     python benchmarks/recording.py --calls N  # N recorded calls on the 1,000-process machine
 
