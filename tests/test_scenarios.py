@@ -33,7 +33,7 @@ def token_sd(trace, step_index):
     handle = int(step.result)
     proc = next(p for p in snap.processes if p.image == step.image)
     oid = next(h.object_id for h in proc.handles if h.value == handle)
-    return SecurityDescriptor.from_sddl(snap.token(oid).security, domain=trace.machine.domain_sid)
+    return snap.token(oid).security  # snapshots hold descriptors as values
 
 
 def slot_user(trace, tid=None):

@@ -280,8 +280,8 @@ print(wrap(granted.narrative))
 
 # %%
 # NBVAL_CHECK_OUTPUT
-print("Token#4's default DACL: ", after.token(4).default_dacl)
-print("Token#8's own descriptor:", after.token(8).security)
+print("Token#4's default DACL: ", after.token(4).default_dacl_sddl)
+print("Token#8's own descriptor:", after.token(8).security_sddl)
 print()
 print(wrap(story.steps[5].narration))
 
@@ -529,7 +529,7 @@ with tl.record(m, "default DACL widened") as widened:
     attempt(api.CoCreateInstance, CLSID_Something, None, CLSCTX_LOCAL_SERVER, IID_IUnknown)
 print(widened.table())
 print()
-print("the duplicate's descriptor:", widened.steps[-1].snapshot.token(m.thread(1004).token.object_id).security)
+print("the duplicate's descriptor:", widened.steps[-1].snapshot.token(m.thread(1004).token.object_id).security_sddl)
 
 # %% [markdown]
 # It works, but it is the bluntest of the three. The new default DACL applies to **every**
@@ -566,9 +566,9 @@ print("the duplicate's descriptor:", widened.steps[-1].snapshot.token(m.thread(1
 
 # %%
 # NBVAL_CHECK_OUTPUT
-def dacl_sids(sddl: str) -> list[str]:
+def dacl_sids(sd) -> list[str]:
     """The SIDs a descriptor's DACL names, in order."""
-    return [ace.sid.text for ace in tl.parse_sddl(sddl, domain=DOMAIN).dacl]
+    return [ace.sid.text for ace in sd.dacl]
 
 
 def revert_first():

@@ -478,7 +478,7 @@ def duplicate_descriptor(trace):
     """The descriptor of the token DuplicateToken made, read from the snapshot after that call."""
     step = next(s for s in trace if s.name == "DuplicateToken")
     handle = next(h for p in step.snapshot.processes for h in p.handles if h.value == int(step.result))
-    return step.snapshot.token(handle.object_id).security
+    return step.snapshot.token(handle.object_id).security_sddl
 
 
 print("the duplicate's own descriptor, made on the worker thread:")

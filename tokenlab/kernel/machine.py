@@ -24,7 +24,8 @@ from ..security.tokenattrs import LUID, TokenType
 from . import events, srm
 from .com import ComRegistry
 from .lsa import DEFAULT_DOMAIN_SID, LOGON32_LOGON_INTERACTIVE, Account, Lsa
-from .objects import KernelObject
+
+from .objects import KernelObject, reap as reap_objects
 from .process import Event, Process, Thread
 from .token import Token
 
@@ -47,6 +48,7 @@ class Machine:
         self.domain_sid = SID(domain_sid)
         self.processes: list[Process] = []
         self.objects: dict[int, KernelObject] = {}
+        self.touched: set[KernelObject] = set()  # objects changed since a reader last took this set
         self.namespace: dict[str, KernelObject] = {}  # named objects (events)
         self._next_object_id = 1
         self._next_luid = 0x10000
@@ -75,6 +77,7 @@ class Machine:
     def register(self, obj: KernelObject) -> KernelObject:
         obj.object_id = self._object_id()
         self.objects[obj.object_id] = obj
+        obj.watch(self.touched)
         return obj
 
     # ------------------------------------------------------------------ reports
@@ -93,13 +96,7 @@ class Machine:
     def reap(self) -> int:
         """Forget every object with no reference left (one made and never referenced,
         too), and unname it; returns how many went."""
-        dead = [k for k, o in self.objects.items() if not o.alive or not o.refs]
-        for k in dead:
-            obj = self.objects.pop(k)
-            obj.alive = False
-            if obj.name is not None and self.namespace.get(obj.name) is obj:
-                del self.namespace[obj.name]
-        return len(dead)
+        return reap_objects(self, list(self.objects.values()))
 
     def live_objects(self) -> list[KernelObject]:
         """Every object something still refers to, by object id (reaps the rest first)."""

@@ -24,7 +24,7 @@ class Process(KernelObject):
         self.image = image
         self.token = token  # primary token (internal reference)
         token.add_ref("primary token")
-        self.handles = HandleTable()
+        self.handles = HandleTable(self)
         self.threads: list[Thread] = []
 
     @property

@@ -27,6 +27,59 @@ from ..security.tokenattrs import (
 from .objects import KernelObject
 
 
+class _Privileges(dict):
+    """A token's privileges (name → attributes); a change made in place (``AdjustTokenPrivileges``)
+    touches the token, like an assignment would (see :mod:`tokenlab.kernel.objects`)."""
+
+    __slots__ = ("_token",)
+
+    def __init__(self, token: "Token", items):
+        super().__init__(items)
+        self._token = token
+
+    def _touch(self):
+        self._token.touch()
+
+    def __setitem__(self, key, value):
+        super().__setitem__(key, value)
+        self._touch()
+
+    def __delitem__(self, key):
+        super().__delitem__(key)
+        self._touch()
+
+    def pop(self, *args):
+        value = super().pop(*args)
+        self._touch()
+        return value
+
+    def popitem(self):
+        item = super().popitem()
+        self._touch()
+        return item
+
+    def setdefault(self, key, default=None):
+        value = super().setdefault(key, default)
+        self._touch()
+        return value
+
+    def update(self, *args, **kwargs):
+        super().update(*args, **kwargs)
+        self._touch()
+
+    def clear(self):
+        super().clear()
+        self._touch()
+
+    def __ior__(self, other):
+        super().update(other)
+        self._touch()
+        return self
+
+    def __reduce__(self):
+        return dict, (dict(self),)
+
+
 class Token(KernelObject):
     """An access token.
 
@@ -88,6 +141,14 @@ class Token(KernelObject):
         self.elevated = elevated
         self.origin = ""                          # what made it, for views: "LogonUser(alice, network)"
         self.duplicated_from: int | None = None   # the object id of the token it was copied from
+
+    @property
+    def privileges(self) -> dict[str, PrivilegeAttributes]:
+        return self._privileges
+
+    @privileges.setter
+    def privileges(self, value) -> None:
+        object.__setattr__(self, "_privileges", _Privileges(self, value))  # (the assignment touches)
 
     # -- queries -------------------------------------------------------------------
     @property

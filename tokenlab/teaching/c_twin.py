@@ -22,7 +22,7 @@ from ..security.errors import ComError, WinError
 from ..kernel.handles import PSEUDO_HANDLES
 from ..security.rights import GenericMapping
 from ..security.sids import SID
-from .calls import format_arg
+from .calls import format_arg, parameters
 
 __all__ = ["c_call", "c_expr", "C_SIGNATURES"]
 
@@ -141,7 +141,7 @@ def c_call(fn, name: str, args: tuple, kwargs: dict, result=None, error=None) ->
     if sig is None:
         return ""
     returns, c_name, template = sig
-    params = list(inspect.signature(fn).parameters.values())[1:]
+    params = parameters(fn)
     pre: list[str] = []
     fields: dict[str, str] = {}
     for i, param in enumerate(params):

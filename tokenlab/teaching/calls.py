@@ -7,6 +7,7 @@ levels and constant families (LOGON32_*, *_SECURITY_INFORMATION …) by name.
 from __future__ import annotations
 
 import enum
+import functools
 import inspect
 
 from ..kernel.com import CLSID_Something, IID_IUnknown
@@ -94,9 +95,16 @@ def _mapping_name(mapping: GenericMapping) -> str:
     return repr(mapping)
 
 
+@functools.lru_cache(maxsize=None)
+def parameters(fn) -> tuple[inspect.Parameter, ...]:
+    """A facade function's parameters after ``self`` (asked once per function: every
+    recorded call needs them)."""
+    return tuple(inspect.signature(fn).parameters.values())[1:]
+
+
 def format_call(fn, name: str, args: tuple, kwargs: dict) -> str:
     try:
-        params = list(inspect.signature(fn).parameters)[1:]
+        params = [p.name for p in parameters(fn)]
     except (TypeError, ValueError):  # pragma: no cover
         params = []
     parts = [format_arg(params[i] if i < len(params) else "", a) for i, a in enumerate(args)]

@@ -20,6 +20,7 @@ from typing import Iterable
 
 from ..kernel import events as ev
 from ..kernel.handles import PSEUDO_HANDLES
+from ..security.descriptor import SecurityDescriptor
 from ..security.sids import SID, well_known_name
 from ..security.tokenattrs import GroupAttributes, PrivilegeAttributes
 
@@ -124,15 +125,16 @@ def _token_text(snap, object_id: int | None) -> str:
 def _object_text(snap, object_id: int, object_type: str) -> str:
     if object_type == "Token":
         return _token_text(snap, object_id)
-    for p in snap.processes:
+    p = snap.owner_of(object_id)
+    if p is not None:
         if p.object_id == object_id:
             return f"process {p.image} (pid {p.pid})"
         for t in p.threads:
             if t.object_id == object_id:
                 return f"thread {t.tid} of {p.image}"
-    for e in snap.events:
-        if e.object_id == object_id:
-            return f"event {e.name!r}" if e.name is not None else f"Event#{object_id}"
+    e = snap.event(object_id)
+    if e is not None:
+        return f"event {e.name!r}" if e.name is not None else f"Event#{object_id}"
     return f"{object_type}#{object_id}"
 
 
@@ -140,8 +142,8 @@ def _flags(value: int, cls) -> str:
     return "|".join(f.name for f in cls if value & f and f.value & (f.value - 1) == 0) or "0"
 
 
-def _token_changes(a, b, name) -> list[str]:
-    """What differs between two states of one token, in words."""
+def _token_changes(a, b, name, sddl) -> list[str]:
+    """What differs between two states of one token, in words (descriptors as ``sddl`` writes them)."""
     out = []
     groups_a, groups_b = dict(a.groups), dict(b.groups)
     for sid in groups_b:
@@ -154,24 +156,35 @@ def _token_changes(a, b, name) -> list[str]:
             out.append(f"{p} removed")
         elif (privs_a[p] ^ privs_b[p]) & on:
             out.append(f"{p} {'enabled' if privs_b[p] & on else 'disabled'}")
-    if a.default_dacl != b.default_dacl:
-        out.append(f"default DACL is now {b.default_dacl or 'none'}")
+    if a.default_dacl != b.default_dacl and _dacl(a.default_dacl, sddl) != _dacl(b.default_dacl, sddl):
+        out.append(f"default DACL is now {_dacl(b.default_dacl, sddl) or 'none'}")
     if a.owner != b.owner:
         out.append(f"default owner is now {name(b.owner)}")
     if a.primary_group != b.primary_group:
         out.append(f"primary group is now {name(b.primary_group)}")
-    if a.security != b.security:
-        out.append(f"its own security descriptor is now {b.security}")
+    if a.security != b.security and sddl(a.security) != sddl(b.security):
+        out.append(f"its own security descriptor is now {sddl(b.security)}")
     return out
 
 
+def _dacl(acl, sddl) -> str:
+    return sddl(SecurityDescriptor(dacl=acl)) if acl is not None else ""
+
+
 def changes(before, after) -> list[str]:
-    """What changed between two snapshots, one sentence each, in a stable order."""
+    """What changed between two snapshots, one sentence each, in a stable order.
+
+    Only the processes, tokens and events whose states are not shared between the two
+    snapshots are read (:meth:`Table.changed_keys`), so a call's sentences cost what it
+    changed. Descriptors are written as SDDL with the snapshot's domain aliases."""
     out: list[str] = []
-    procs_b = {p.pid: p for p in before.processes}
-    procs_a = {p.pid: p for p in after.processes}
-    for pid, p in procs_a.items():
-        old = procs_b.get(pid)
+    sddl = after.sddl
+    pids = before.process_table.changed_keys(after.process_table)
+    for pid in pids:
+        p = after.process(pid)
+        if p is None:
+            continue
+        old = before.process(pid)
         if old is None:
             out.append(f"New process {p.image} (pid {pid}) runs as {after.name(after.token(p.token).user)} "
                        f"with primary token {_token_text(after, p.token)}.")
@@ -187,45 +200,51 @@ def changes(before, after) -> list[str]:
                     f"its process's primary token, {_token_text(after, p.token)}"
                 out.append(f"Thread {t.tid}'s token slot: {_token_text(before, ot.token)} → "
                            f"{_token_text(after, t.token)}. Its effective token is now {runs}.")
-        handles_b = {h.value: h for h in old.handles}
-        handles_a = {h.value: h for h in p.handles}
-        for v, h in handles_a.items():
-            oh = handles_b.get(v)
-            if oh is None or oh.object_id != h.object_id:
-                out.append(f"Handle {v} in {p.image} now names {_object_text(after, h.object_id, h.object_type)} "
-                           f"with {h.granted_names or '0'}.")
-        for v, h in handles_b.items():
-            if v not in handles_a or handles_a[v].object_id != h.object_id:
-                out.append(f"Handle {v} in {p.image} ({_object_text(before, h.object_id, h.object_type)}) is closed.")
-    tokens_b = {t.object_id: t for t in before.tokens}
-    tokens_a = {t.object_id: t for t in after.tokens}
-    for i, t in tokens_a.items():
-        old = tokens_b.get(i)
+        if old.handles is not p.handles:
+            handles_b = {h.value: h for h in old.handles}
+            handles_a = {h.value: h for h in p.handles}
+            for v, h in handles_a.items():
+                oh = handles_b.get(v)
+                if oh is None or oh.object_id != h.object_id:
+                    out.append(f"Handle {v} in {p.image} now names {_object_text(after, h.object_id, h.object_type)} "
+                               f"with {h.granted_names or '0'}.")
+            for v, h in handles_b.items():
+                if v not in handles_a or handles_a[v].object_id != h.object_id:
+                    out.append(f"Handle {v} in {p.image} ({_object_text(before, h.object_id, h.object_type)}) is closed.")
+    token_ids = before.token_table.changed_keys(after.token_table)
+    for i in token_ids:
+        t = after.token(i)
+        if t is None:
+            continue
+        old = before.token(i)
         if old is None:
             source = f", copied from Token#{t.duplicated_from}" if t.duplicated_from is not None else ""
             out.append(f"{_token_text(after, i)} is new ({t.origin or 'made by the machine'}{source}).")
         else:
-            diffs = _token_changes(old, t, after.name)
+            diffs = _token_changes(old, t, after.name, sddl)
             if diffs:
                 out.append(f"{_token_text(after, i)} changed: {'; '.join(diffs)}.")
-    for i in tokens_b:
-        if i not in tokens_a:
+    for i in token_ids:
+        if after.token(i) is None:
             out.append(f"{_token_text(before, i)} lost its last reference and is gone.")
-    events_b = {e.object_id: e for e in before.events}
-    events_a = {e.object_id: e for e in after.events}
-    for i, e in events_a.items():
-        old = events_b.get(i)
+    event_ids = before.event_table.changed_keys(after.event_table)
+    for i in event_ids:
+        e = after.event(i)
+        if e is None:
+            continue
+        old = before.event(i)
         if old is None:
-            out.append(f"New {_object_text(after, i, 'Event')} with descriptor {e.security}.")
-        elif old.security != e.security:
-            out.append(f"{_object_text(after, i, 'Event')}'s descriptor is now {e.security}.")
-    for i in events_b:
-        if i not in events_a:
+            out.append(f"New {_object_text(after, i, 'Event')} with descriptor {sddl(e.security)}.")
+        elif old.security != e.security and before.sddl(old.security) != sddl(e.security):
+            out.append(f"{_object_text(after, i, 'Event')}'s descriptor is now {sddl(e.security)}.")
+    for i in event_ids:
+        if after.event(i) is None:
             out.append(f"{_object_text(before, i, 'Event')} lost its last reference and is gone.")
-    for pid, p in procs_a.items():
-        old = procs_b.get(pid)
-        if old is not None and old.security != p.security:
-            out.append(f"Process {p.image}'s descriptor is now {p.security}.")
+    for pid in pids:
+        p, old = after.process(pid), before.process(pid)
+        if p is not None and old is not None and old.security != p.security \
+                and before.sddl(old.security) != sddl(p.security):
+            out.append(f"Process {p.image}'s descriptor is now {sddl(p.security)}.")
     return out
 
 
@@ -272,7 +291,7 @@ def narrate(name: str, tid: int, before, after, *, result: str | None = None, er
             notes: Iterable[str] = (), checks: Iterable = (), explanation: Iterable[str] = ()) -> str:
     """The paragraph for one call (see the module docstring)."""
     parts: list[str] = []
-    names = dict(after.names)
+    names = after.name_map
     if error is not None:
         parts.append(f"{name} failed: {error}" + ("" if str(error).endswith(".") else "."))
     elif result not in (None, "None", "True") or name in _ANSWERS:

@@ -4,8 +4,6 @@ from __future__ import annotations
 import ipywidgets as w
 
 from ..security.descriptor import SecurityDescriptor
-from ..security.errors import SDDLError
-from ..security.descriptor import parse_sddl
 from ..security.tokenattrs import GroupAttributes, PrivilegeAttributes
 from ..kernel.token import Token
 from ..teaching.snapshot import TokenState, token_state
@@ -125,22 +123,14 @@ class TokenInspector(w.VBox):
 
     @c.guarded
     def _default_dacl(self):
-        sddl = self.state.default_dacl
+        sddl = self.state.default_dacl_sddl
         if not sddl:
             self.default_dacl.value = c.note("This token has no default DACL.")
             self.default_dacl_graph.value = ""
             return
         self.default_dacl.value = (f'<div style="color:{pal.GREY}">the DACL given to objects this token creates '
                                    "without a descriptor of their own</div>" + c.pre(sddl))
-        if isinstance(self.token, Token) and self.token.default_dacl is not None:
-            sd = SecurityDescriptor(dacl=self.token.default_dacl)
-        else:
-            domain = self.machine.domain_sid if self.machine is not None else None
-            try:
-                sd = parse_sddl(sddl, domain)
-            except (SDDLError, ValueError) as e:
-                self.default_dacl_graph.value = c.note(f"(cannot draw it without the machine: {e})")
-                return
+        sd = SecurityDescriptor(dacl=self.state.default_dacl)
         names = {sid: n for sid, n in self._names.items()}
         if self.machine is not None:
             names.update({a.sid.text: self.machine.sid_name(a.sid) for a in sd.dacl or ()})
@@ -170,8 +160,8 @@ class TokenInspector(w.VBox):
             rows.append(("origin", s.origin))
         if s.duplicated_from is not None:
             rows.append(("duplicated from", f"Token#{s.duplicated_from}"))
-        if s.security:
-            rows.append(("its own descriptor", s.security))
+        if s.security_sddl:
+            rows.append(("its own descriptor", s.security_sddl))
         self.statistics.value = self._table(("field", "value"), rows, [""] * len(rows))
 
     def __repr__(self) -> str:

@@ -20,7 +20,7 @@ from functools import lru_cache
 
 import graphviz
 
-from ..security.descriptor import parse_sddl
+from ..security.descriptor import SecurityDescriptor
 from ..security.sids import SID
 from ..security.tokenattrs import GroupAttributes, PrivilegeAttributes
 from . import palette as pal
@@ -80,13 +80,9 @@ def _domain(snap) -> SID | None:
 
 
 @lru_cache(maxsize=512)
-def _dacl_sids(sddl: str, domain: SID | None) -> tuple[tuple[str, ...], tuple[str, ...]]:
+def _dacl_sids(sd: SecurityDescriptor | None) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """(allowed, denied) SID strings of a descriptor's DACL, in ACE order, each once."""
-    if not sddl:
-        return (), ()
-    try:
-        sd = parse_sddl(sddl, domain)
-    except ValueError:
+    if sd is None:
         return (), ()
     allowed: dict[str, None] = {}
     denied: dict[str, None] = {}
@@ -102,7 +98,7 @@ def _dacl_sids(sddl: str, domain: SID | None) -> tuple[tuple[str, ...], tuple[st
 
 def _namer(snap) -> SidNamer:
     """Names from the snapshot, then well-known names in the snapshot's domain."""
-    return SidNamer(dict(snap.names), domain=_domain(snap))
+    return SidNamer(snap.name_map if hasattr(snap, "name_map") else dict(snap.names), domain=_domain(snap))
 
 
 # ------------------------------------------------------------------ the scene
@@ -131,7 +127,7 @@ def _token_lines(t, name: SidNamer, tokens: dict) -> tuple[tuple[str, str], ...]
         # What keeps the token alive: it dies with its last reference (handle or slot).
         held = ", ".join(f"{reason} \u00d7{count}" for reason, count in t.refs)
         lines.append((Style.ITALIC_SENTENCE, f"held by: {held}"))
-    allowed, denied = _dacl_sids(t.security, name.domain)
+    allowed, denied = _dacl_sids(t.security)
     if allowed:
         lines.append((Style.NAMES, "its DACL allows " + ", ".join(name(s) for s in allowed)))
     if denied:

@@ -21,7 +21,6 @@ from typing import Mapping
 import graphviz
 
 from ..security.rights import StandardAccess, TokenAccess, format_mask
-from ..security.descriptor import parse_sddl
 from ..security.sids import SID
 from ..security.tokenattrs import GroupAttributes, PrivilegeAttributes
 from ..teaching.snapshot import TokenState, token_state
@@ -130,16 +129,6 @@ def _namer(state: TokenState, machine=None, names: Mapping | None = None, snapsh
     return SidNamer(table, machine=machine, domain=domain)
 
 
-def _acl(sddl: str, domain: SID | None):
-    """The DACL of an SDDL string, or None when there is none or it does not parse."""
-    if not sddl:
-        return None
-    try:
-        return parse_sddl(sddl, domain).dacl
-    except ValueError:
-        return None
-
-
 # ------------------------------------------------------------------ the scene
 
 def _state(token, machine) -> TokenState:
@@ -213,16 +202,16 @@ def token_scene(state: TokenState, name: SidNamer, source: TokenState | None = N
                   privilege_state(attrs)[0]) for priv, attrs in state.privileges])
 
     # The two DACLs: the one it gives away, and the one that guards it.
-    for node, title, why, sddl, rights in (
+    for node, title, why, sddl, acl, rights in (
             ("default_dacl", "default DACL", "given to objects it creates without a DACL of their own",
-             state.default_dacl, StandardAccess),
-            ("security", "its security descriptor", "its DACL says who may open this token", state.security,
-             TokenAccess)):
+             state.default_dacl_sddl, state.default_dacl, StandardAccess),
+            ("security", "its security descriptor", "its DACL says who may open this token", state.security_sddl,
+             state.security.dacl if state.security is not None else None, TokenAccess)):
         if not sddl:
             part(node, [(Style.BOLD, title), (Style.ITALIC, "none")], ("acl",))
             continue
         part(node, [(Style.BOLD, title), (Style.ITALIC_SENTENCE, why), (Style.SDDL, sddl)], ("acl",))
-        for i, ace in enumerate(_acl(sddl, name.domain) or ()):
+        for i, ace in enumerate(acl or ()):
             kind = ACE_KIND.get(ace.type, ace.type.name)
             style = {"allow": "ace_allow", "deny": "ace_deny"}.get(kind, "ace_other")
             part(f"{node}_{i}", [(Style.BOLD, f"{i}: {kind} {name(ace.sid.text)}"),
