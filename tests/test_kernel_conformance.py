@@ -18,7 +18,7 @@ from tokenlab.security.acl import AceFlags
 from tokenlab.kernel.com import CLSID_Something, IID_IUnknown
 from tokenlab.win32.structs import SECURITY_ATTRIBUTES
 from tokenlab.kernel.machine import Machine
-from tokenlab.security.rights import EVENT_MAPPING
+from tokenlab.security.rights import EVENT_MAPPING, TOKEN_MAPPING
 from tokenlab.security.sids import (
     BUILTIN_ADMINISTRATORS, EVERYONE, HIGH_INTEGRITY, LOCAL_SYSTEM, LOW_INTEGRITY, MEDIUM_INTEGRITY, NETWORK_SERVICE, SID,
 )
@@ -94,7 +94,7 @@ def test_every_securable_object_has_its_own_descriptor():
         "Token": logon(api),
         "Process": SELF,
         "Thread": THREAD,
-        "Event": api.CreateEvent(None, True, False, None),
+        "Event": api.CreateEvent(None, True, False, "ev1"),
     }
     for kind, h in handles.items():
         sd = full_sd(api, h)
@@ -110,7 +110,7 @@ def test_new_event_default_sd_comes_from_effective_token(impersonating):
     m, api = world()
     if impersonating:
         api.ImpersonateLoggedOnUser(logon(api))
-    ev = api.CreateEvent(None, True, False, None)
+    ev = api.CreateEvent(None, True, False, "ev1")
     sd = full_sd(api, ev)
     me = ALICE if impersonating else NETWORK_SERVICE
     assert sd.owner == me
@@ -123,7 +123,7 @@ def test_default_sd_is_captured_at_creation():
     # source: docs "DACL for a New Object" ("captured at the moment of creation")
     m, api = world()
     api.ImpersonateLoggedOnUser(logon(api))
-    ev = api.CreateEvent(None, True, False, None)
+    ev = api.CreateEvent(None, True, False, "ev1")
     api.RevertToSelf()
     sd = full_sd(api, ev)
     assert sd.owner == ALICE and dacl_sids(sd) == [ALICE, LOCAL_SYSTEM]
@@ -162,7 +162,7 @@ def test_explicit_sd_used_as_given_with_ace_flags(kind):
     if kind == "token":
         h = api.DuplicateTokenEx(logon(api), C.MAXIMUM_ALLOWED, sa, C.SecurityImpersonation, C.TokenImpersonation)
     elif kind == "event":
-        h = api.CreateEvent(sa, True, False, None)
+        h = api.CreateEvent(sa, True, False, "ev1")
     else:
         h, _ = api.CreateThread(sa, 0, None, None, 0)
     got = full_sd(api, h).dacl
@@ -179,9 +179,9 @@ def test_label_in_explicit_sd_is_ignored_for_tokens():
     dup = api.DuplicateTokenEx(src, C.MAXIMUM_ALLOWED, SECURITY_ATTRIBUTES(sd), C.SecurityImpersonation,
                                C.TokenImpersonation)
     assert api.GetTokenInformation(dup, C.TokenIntegrityLevel).sid == MEDIUM_INTEGRITY
-    assert obj(api, dup).security.label is None
+    assert obj(api, dup).security.label.sid == MEDIUM_INTEGRITY  # its own level, not the SD's
     # Contrast: an event keeps the label it was given.
-    ev = api.CreateEvent(SECURITY_ATTRIBUTES(sd), True, False, None)
+    ev = api.CreateEvent(SECURITY_ATTRIBUTES(sd), True, False, "ev1")
     assert obj(api, ev).security.label.sid == LOW_INTEGRITY
 
 
@@ -206,12 +206,12 @@ def test_explicit_owner_must_be_one_the_creator_may_assign():
     sa = SECURITY_ATTRIBUTES(SecurityDescriptor(owner=ALICE, dacl=ACL([])))
     before = snapshot(m)
     with fails(C.ERROR_INVALID_OWNER):
-        api.CreateEvent(sa, True, False, None)
+        api.CreateEvent(sa, True, False, "ev1")
     with fails(C.ERROR_INVALID_OWNER):
         api.CreateThread(sa, 0, None, None, 0)
     assert snapshot(m) == before
     api.ImpersonateLoggedOnUser(logon(api))  # alice may make alice the owner
-    assert full_sd(api, api.CreateEvent(sa, True, False, None)).owner == ALICE
+    assert full_sd(api, api.CreateEvent(sa, True, False, "ev2")).owner == ALICE
 
 
 @pytest.mark.parametrize("call, source_access, desired, expected", [
@@ -428,12 +428,18 @@ def test_open_thread_token_no_token_and_anonymous():
 def test_open_as_self_checks_process_token_vs_thread_token():
     # source: Wine test; docs (OpenThreadToken OpenAsSelf); ReactOS NtOpenThreadTokenEx
     m, api = world()
-    # Case 1: alice's logon token, made by NETWORK SERVICE: its DACL admits NS, not alice.
+    # Case 1: alice's logon token: the LSA's DACL admits NS (the caller) and alice alike.
     api.ImpersonateLoggedOnUser(logon(api))
     h = api.OpenThreadToken(THREAD, C.TOKEN_QUERY | C.TOKEN_DUPLICATE, True)
     assert user_of(api, h) == ALICE
+    assert user_of(api, api.OpenThreadToken(THREAD, C.TOKEN_QUERY, False)) == ALICE
+    # A token whose DACL admits NS only: OpenAsSelf=FALSE is checked as alice and fails.
+    ns_only = SECURITY_ATTRIBUTES(SecurityDescriptor(dacl=ACL([ACE.allow(NETWORK_SERVICE, C.TOKEN_ALL_ACCESS)])))
+    mine = api.DuplicateTokenEx(h, C.MAXIMUM_ALLOWED, ns_only, C.SecurityImpersonation, C.TokenImpersonation)
+    api.SetThreadToken(None, mine)
     with fails(C.ERROR_ACCESS_DENIED):
         api.OpenThreadToken(THREAD, C.TOKEN_QUERY, False)
+    assert user_of(api, api.OpenThreadToken(THREAD, C.TOKEN_QUERY, True)) == ALICE
     # Case 2: a duplicate made while impersonating alice: its DACL admits alice, not NS.
     dup = api.DuplicateToken(h, C.SecurityImpersonation)
     api.ImpersonateLoggedOnUser(dup)
@@ -595,18 +601,30 @@ def test_pseudo_handle_resolves_at_use_time():
 
 
 def test_token_pseudo_handles_are_query_only():
-    # source: docs (GetCurrentThreadToken: TOKEN_QUERY | TOKEN_QUERY_SOURCE only)
+    # source: docs (GetCurrentThreadEffectiveToken: the token pseudo-handles work only with
+    # functions that query a token); Wine test test_create_process_token (a pseudo-handle
+    # passed where a real token handle is needed fails with ERROR_INVALID_HANDLE)
     m, api = world()
     api.ImpersonateLoggedOnUser(logon(api))
     before = snapshot(m)
-    with fails(C.ERROR_ACCESS_DENIED):
+    with fails(C.ERROR_INVALID_HANDLE):
         api.SetThreadToken(None, api.GetCurrentThreadToken())
     for pseudo in (-4, -5, -6):
-        with fails(C.ERROR_ACCESS_DENIED):
+        with fails(C.ERROR_INVALID_HANDLE):
             api.DuplicateToken(pseudo, C.SecurityImpersonation)
-        with fails(C.ERROR_ACCESS_DENIED):
+        with fails(C.ERROR_INVALID_HANDLE):
+            api.DuplicateTokenEx(pseudo, 0, None, C.SecurityImpersonation, C.TokenImpersonation)
+        with fails(C.ERROR_INVALID_HANDLE):
+            api.ImpersonateLoggedOnUser(pseudo)
+        with fails(C.ERROR_INVALID_HANDLE):
             api.AdjustTokenPrivileges(pseudo, True, None)
+        with fails(C.ERROR_INVALID_HANDLE):
+            api.DuplicateHandle(-1, pseudo, -1, 0, False, C.DUPLICATE_SAME_ACCESS)
+        with fails(C.ERROR_INVALID_HANDLE):
+            api.CloseHandle(pseudo)
+        # the query paths accept them
         api.GetTokenInformation(pseudo, C.TokenSource)
+        api.AccessCheck(SecurityDescriptor.from_sddl("O:SYG:SYD:(A;;GA;;;WD)"), pseudo, C.TOKEN_QUERY, TOKEN_MAPPING) if pseudo != -4 else None
     assert snapshot(m) == before
 
 
@@ -618,7 +636,9 @@ def test_close_handle_to_thread_token_does_not_end_impersonation():
     api.CloseHandle(h)
     assert api.thread.token is not None
     assert user_of(api, api.GetCurrentThreadEffectiveToken()) == ALICE
-    assert api.CloseHandle(api.GetCurrentThreadToken()) is True  # closing a pseudo-handle does nothing
+    with fails(C.ERROR_INVALID_HANDLE):  # a token pseudo-handle cannot be closed
+        api.CloseHandle(api.GetCurrentThreadToken())
+    assert api.CloseHandle(api.GetCurrentThread()) is True  # closing GetCurrentThread() does nothing
     assert api.thread.token is not None
 
 
@@ -765,7 +785,7 @@ def test_restricted_token_restricting_sids_second_pass():
 def test_duplicate_handle_access_rules():
     # source: docs (DuplicateHandle: DUPLICATE_SAME_ACCESS; more access is checked)
     m, api = world()
-    ev = api.CreateEvent(SECURITY_ATTRIBUTES(SecurityDescriptor(dacl=ACL([]))), True, False, None)
+    ev = api.CreateEvent(SECURITY_ATTRIBUTES(SecurityDescriptor(dacl=ACL([]))), True, False, "locked")
     same = api.DuplicateHandle(SELF, ev, SELF, 0, False, C.DUPLICATE_SAME_ACCESS)
     assert granted(api, same) == C.EVENT_ALL_ACCESS and obj(api, same) is obj(api, ev)
     sync = api.DuplicateHandle(SELF, ev, SELF, C.SYNCHRONIZE, False, 0)  # a subset: no check
@@ -930,12 +950,13 @@ def test_com_denied_leaves_state_unchanged():
 
 
 def test_com_open_as_self_false_flips_story_one():
-    # source: model (ComRegistry.open_as_self)
+    # source: model (ComRegistry.open_as_self); the LSA's DACL of a LogonUser token admits
+    # the logged-on user too (Windows' LSA, as observed with NtObjectManager)
     m, api = world()
     m.com.open_as_self = False
     first, second = _com_story(m, api)
     assert second is None  # the duplicate's DACL admits alice, who is now the one checked
-    assert first == C.E_ACCESSDENIED  # and the original's (made by NETWORK SERVICE) does not
+    assert first is None   # and so does the original's: both sources of the original admit the client
 
 
 def test_com_unknown_clsid_is_classnotreg():

@@ -14,7 +14,7 @@ from tokenlab import ComError, SecurityDescriptor, WinError
 from tokenlab import scenarios
 from tokenlab.kernel.machine import Machine
 from tokenlab.scenarios import impersonating
-from tokenlab.security.sids import LOCAL_SYSTEM, NETWORK_SERVICE, SID
+from tokenlab.security.sids import BUILTIN_ADMINISTRATORS, LOCAL_SYSTEM, NETWORK_SERVICE, SID
 
 ALICE = SID("S-1-5-21-1004336348-1177238915-682003330-1001")
 BOB = SID("S-1-5-21-1004336348-1177238915-682003330-1002")
@@ -62,12 +62,12 @@ def test_duplicated_token_story_call_for_call():
 
 
 def test_duplicated_token_story_why():
-    # The original (made by LogonUser while svc was NETWORK SERVICE) admits NETWORK SERVICE;
-    # the duplicate (made while impersonating alice) got alice's defaults, which do not.
+    # The original (made by the LSA for LogonUser) admits SYSTEM, the caller (NETWORK
+    # SERVICE) and alice, Administrators read; the duplicate (made while impersonating
+    # alice) got alice's defaults, which do not admit NETWORK SERVICE.
     trace = scenarios.duplicated_token()
     original, duplicate = token_sd(trace, 0), token_sd(trace, 5)
-    assert original.owner == NETWORK_SERVICE
-    assert [a.sid for a in original.dacl] == [NETWORK_SERVICE, LOCAL_SYSTEM]
+    assert [a.sid for a in original.dacl] == [LOCAL_SYSTEM, NETWORK_SERVICE, ALICE, BUILTIN_ADMINISTRATORS]
     assert duplicate.owner == ALICE
     assert [a.sid for a in duplicate.dacl] == [ALICE, LOCAL_SYSTEM]
     # The thread token at the failing call is that duplicate.
@@ -82,7 +82,8 @@ def test_duplicated_token_story_fixed():
         ("GetSecurityInfo", OK), ("DuplicateTokenEx", OK), ("ImpersonateLoggedOnUser", OK), ("CoCreateInstance", OK)]
     duplicate = token_sd(trace, 6)
     assert duplicate.owner == ALICE  # the explicit SD named no owner: still the creator's default
-    assert [a.sid for a in duplicate.dacl] == [NETWORK_SERVICE, LOCAL_SYSTEM]  # the original's DACL, copied
+    # the original's DACL, copied
+    assert [a.sid for a in duplicate.dacl] == [LOCAL_SYSTEM, NETWORK_SERVICE, ALICE, BUILTIN_ADMINISTRATORS]
 
 
 def test_duplicated_token_story_worker_thread():
@@ -107,6 +108,60 @@ def test_duplicated_token_story_world_afterwards():
     assert trace.snapshots()[0] == trace.initial and len(trace.snapshots()) == len(trace) + 1
 
 
+# ====================================================================== story 1 over a named pipe
+# How a service really gets its client's token (docs: ImpersonateNamedPipeClient; Wine
+# pipe.c test_ImpersonateNamedPipeClient): alice's client.exe connects, writes; svc.exe
+# reads, impersonates (a copy-on-open client context), then the post's calls.
+PIPE_PREFIX = [("CreateNamedPipe", OK), ("CreateFile", OK), ("WriteFile", OK), ("ConnectNamedPipe", OK),
+               ("ReadFile", OK), ("ImpersonateNamedPipeClient", OK), ("CoCreateInstance", OK),
+               ("GetCurrentThread", OK), ("OpenThreadToken", OK)]
+
+
+def test_duplicated_token_over_a_pipe_call_for_call():
+    trace = scenarios.duplicated_token(via="pipe")
+    assert outcomes(trace) == PIPE_PREFIX + [
+        ("DuplicateToken", OK), ("ImpersonateLoggedOnUser", OK), ("CoCreateInstance", "E_ACCESSDENIED")]
+    connect = next(s for s in trace if s.name == "ConnectNamedPipe")
+    assert connect.result == "False" and "ERROR_PIPE_CONNECTED (535)" in connect.narration
+    assert [s.image for s in trace][:3] == ["svc.exe", "client.exe", "client.exe"]
+
+
+def test_duplicated_token_over_a_pipe_first_open_is_copy_on_open():
+    trace = scenarios.duplicated_token(via="pipe")
+    imp = next(s for s in trace if s.name == "ImpersonateNamedPipeClient")
+    com = next(s for s in trace if s.name == "CoCreateInstance")
+    svc_pid = trace.machine.process("svc.exe").pid
+    context = imp.snapshot.token(imp.snapshot.process(svc_pid).threads[0].token)
+    copy = com.snapshot.token(com.snapshot.process(svc_pid).threads[0].token)
+    assert copy.object_id != context.object_id and copy.duplicated_from == context.object_id
+    assert "copy-on-open" in com.narration and "without an access check" in com.narration
+    # the copy's DACL: server user, client user, Administrators, SYSTEM (WDK docs; ReactOS
+    # SepCreateImpersonationTokenDacl)
+    assert [a.sid for a in copy.security.dacl] == [NETWORK_SERVICE, ALICE, BUILTIN_ADMINISTRATORS, LOCAL_SYSTEM]
+    assert copy.security.label.sid == context.security.label.sid
+
+
+def test_duplicated_token_over_a_pipe_fixed_and_worker_thread_work():
+    fixed = scenarios.duplicated_token(via="pipe", fixed=True)
+    assert outcomes(fixed)[-1] == ("CoCreateInstance", OK)
+    worker = scenarios.duplicated_token(via="pipe", worker_thread=True)
+    assert outcomes(worker)[-1] == ("CoCreateInstance", OK)
+
+
+def test_nested_impersonation_over_a_pipe_save_restore_returns_the_copy():
+    trace = scenarios.nested_impersonation("save_restore", via="pipe")
+    assert trace.final_user == "TOKENLAB\\alice"
+    save = next(s for s in trace if s.name == "OpenThreadToken")
+    assert "copy-on-open" in save.narration  # the first save is the kernel's copy, now in the slot
+    trace = scenarios.nested_impersonation("revert", via="pipe")
+    assert trace.final_user == "NT AUTHORITY\\NETWORK SERVICE"
+
+
+def test_scenarios_reject_unknown_via():
+    with pytest.raises(ValueError, match="via"):
+        scenarios.duplicated_token(via="rpc")
+
+
 # ====================================================================== story 2
 NESTED = {
     "revert": ([("LogonUser", OK), ("LogonUser", OK), ("ImpersonateLoggedOnUser", OK), ("SetThreadToken", OK),
@@ -118,7 +173,7 @@ NESTED = {
                            ("OpenThreadToken", "ERROR_NO_TOKEN"), ("SetThreadToken", OK), ("SetThreadToken", OK)],
                           "NT AUTHORITY\\NETWORK SERVICE", None),
     "pseudo_handle": ([("LogonUser", OK), ("LogonUser", OK), ("ImpersonateLoggedOnUser", OK),
-                       ("GetCurrentThreadToken", OK), ("SetThreadToken", OK), ("SetThreadToken", "ERROR_ACCESS_DENIED")],
+                       ("GetCurrentThreadToken", OK), ("SetThreadToken", OK), ("SetThreadToken", "ERROR_INVALID_HANDLE")],
                       "TOKENLAB\\bob", BOB),
 }
 TAIL = [("GetCurrentThreadEffectiveToken", OK), ("GetTokenInformation", OK)]
@@ -132,7 +187,7 @@ def test_nested_impersonation_call_for_call(pattern):
     assert trace.final_user == final_user
     assert slot_user(trace) == in_slot
     codes = {s.error_code for s in trace if not s.ok}
-    assert codes == {"not_impersonating": {1008}, "pseudo_handle": {5}}.get(pattern, set())
+    assert codes == {"not_impersonating": {1008}, "pseudo_handle": {6}}.get(pattern, set())
 
 
 def test_nested_impersonation_pseudo_handle_saved_nothing():

@@ -212,7 +212,7 @@ def test_duplicate_compared_with_its_original_shows_the_new_descriptor():
     table = token_table(dup, orig, snapshot=snap)
     assert table.splitlines()[0].startswith(f"compared with Token#{orig.object_id}")
     assert re.search(r"^~ +0: allow TOKENLAB\\alice  TOKEN_ALL_ACCESS", table, re.M)
-    assert re.search(r"^ +was: 0: allow NT AUTHORITY\\NETWORK SERVICE  TOKEN_ALL_ACCESS", table, re.M)
+    assert re.search(r"^ +was: 0: allow NT AUTHORITY\\SYSTEM  TOKEN_ALL_ACCESS", table, re.M)
     assert "cluster_legend" not in token_graph(dup, snapshot=snap).source
 
 

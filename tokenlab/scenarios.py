@@ -6,9 +6,13 @@ most recent SetThreadToken?". Each function builds a fresh :class:`~tokenlab.Mac
 runs the posts' calls (translated call for call) through the Win32 facade, and returns
 the :class:`~tokenlab.trace.Trace`; ``trace.machine`` is the world afterwards.
 
-The cast: ``svc.exe`` is a service running as NETWORK SERVICE; ``alice`` is its client,
-logged on over the network; ``bob`` is the unrelated identity of the nested
-impersonation.
+The cast: ``svc.exe`` is a service running as NETWORK SERVICE; ``alice`` is its client;
+``bob`` is the unrelated identity of the nested impersonation. How the service gets
+alice's token is the ``via`` argument: ``"pipe"`` is how a service really gets a client's
+token — alice's ``client.exe`` connects to the service's named pipe and writes a request,
+the service reads it and calls ImpersonateNamedPipeClient (a copy-on-open client
+context); ``"logon"`` is the shortcut of logging alice on with LogonUser(NETWORK), which
+reproduces the posts on Windows too.
 """
 from __future__ import annotations
 
@@ -16,6 +20,7 @@ import contextlib
 
 from .win32 import constants as C
 from .kernel.com import CLSID_Something, IID_IUnknown
+from .security.descriptor import SecurityDescriptor
 from .security.errors import ComError, ErrorCode, WinError
 from .win32.api import Api
 from .win32.structs import SECURITY_ATTRIBUTES
@@ -31,6 +36,34 @@ def _world(*users: str) -> tuple[Machine, Api]:
     return m, svc.main_thread.api
 
 
+PIPE_NAME = "\\\\.\\pipe\\svc"
+# The service's pipe: SYSTEM, Administrators and the service full control; any
+# authenticated user may read and write (the named-pipe default would let them only read).
+PIPE_SDDL = "D:(A;;GA;;;SY)(A;;GA;;;BA)(A;;GA;;;NS)(A;;GRGW;;;AU)"
+
+
+def _via(m: Machine, api: Api, via: str) -> None:
+    """Make alice the service thread's impersonated client, the way ``via`` says."""
+    if via == "logon":
+        client = api.LogonUser("alice", ".", "pw", C.LOGON32_LOGON_NETWORK, C.LOGON32_PROVIDER_DEFAULT)
+        api.ImpersonateLoggedOnUser(client)
+        return
+    sd = SecurityDescriptor.from_sddl(PIPE_SDDL)
+    pipe = api.CreateNamedPipe(PIPE_NAME, C.PIPE_ACCESS_DUPLEX, C.PIPE_TYPE_BYTE | C.PIPE_WAIT, 1, 512, 512, 0,
+                               SECURITY_ATTRIBUTES(sd, False))
+    alice = m.process("client.exe").main_thread.api
+    end = alice.CreateFile(PIPE_NAME, C.GENERIC_READ | C.GENERIC_WRITE, 0, None, C.OPEN_EXISTING, 0, None)
+    alice.WriteFile(end, b"hello", 5, None)
+    api.ConnectNamedPipe(pipe, None)
+    api.ReadFile(pipe, 5, None)
+    api.ImpersonateNamedPipeClient(pipe)
+
+
+def _check_via(via: str) -> None:
+    if via not in ("logon", "pipe"):
+        raise ValueError(f"via must be 'logon' or 'pipe', got {via!r}")
+
+
 def _attempt(call, *args):
     """Run a call the story expects might fail; the trace records the error."""
     try:
@@ -39,7 +72,7 @@ def _attempt(call, *args):
         return e
 
 
-def duplicated_token(fixed: bool = False, worker_thread: bool = False) -> Trace:
+def duplicated_token(fixed: bool = False, worker_thread: bool = False, via: str = "logon") -> Trace:
     """Story 1. The service impersonates alice; COM activation works. It duplicates the
     thread token and impersonates the duplicate; activation now fails with E_ACCESSDENIED,
     because the duplicate got a *new* descriptor from the effective token's default DACL
@@ -49,12 +82,16 @@ def duplicated_token(fixed: bool = False, worker_thread: bool = False) -> Trace:
     ``fixed=True`` applies the posts' fix: copy the original's DACL with GetSecurityInfo
     and pass it to DuplicateTokenEx. ``worker_thread=True`` duplicates on a second thread
     that is *not* impersonating, so the default DACL is NETWORK SERVICE's and it works too.
+    ``via="pipe"`` gets alice's token over a named pipe, as a service really does.
     """
-    title = "duplicated token" + (" (fixed)" if fixed else "") + (" (worker thread)" if worker_thread else "")
+    _check_via(via)
+    title = ("duplicated token" + (" over a named pipe" if via == "pipe" else "") + (" (fixed)" if fixed else "")
+             + (" (worker thread)" if worker_thread else ""))
     m, api = _world("alice")
+    if via == "pipe":
+        m.start_process("client.exe", user="alice")
     with record(m, title) as trace:
-        client = api.LogonUser("alice", ".", "pw", C.LOGON32_LOGON_NETWORK, C.LOGON32_PROVIDER_DEFAULT)
-        api.ImpersonateLoggedOnUser(client)
+        _via(m, api, via)
         api.CoCreateInstance(CLSID_Something, None, C.CLSCTX_LOCAL_SERVER, IID_IUnknown)
         token = api.OpenThreadToken(api.GetCurrentThread(), C.TOKEN_ALL_ACCESS, True)
         if fixed:
@@ -76,7 +113,7 @@ def _effective_user(api: Api) -> str:
     return api.machine.sid_name(user.sid)
 
 
-def nested_impersonation(pattern: str = "revert") -> Trace:
+def nested_impersonation(pattern: str = "revert", via: str = "logon") -> Trace:
     """Story 2. The service impersonates alice (its client), then bob with SetThreadToken.
 
     ``pattern``:
@@ -89,16 +126,27 @@ def nested_impersonation(pattern: str = "revert") -> Trace:
       * ``"pseudo_handle"`` — the trap: "saving" GetCurrentThreadToken() saves nothing; the
         pseudo-handle names whatever token is current when used (and is query-only), so
         the restore fails and the thread stays bob.
+
+    ``via="pipe"``: alice is a named-pipe client; the first save (OpenThreadToken) then
+    returns the kernel's copy-on-open copy, which is also what the slot holds from then on,
+    so save and restore still put alice back.
     """
     patterns = ("revert", "save_restore", "not_impersonating", "pseudo_handle")
     if pattern not in patterns:
         raise ValueError(f"pattern must be one of {patterns}, got {pattern!r}")
+    _check_via(via)
     m, api = _world("alice", "bob")
-    with record(m, f"nested impersonation ({pattern})") as trace:
-        client = api.LogonUser("alice", ".", "pw", C.LOGON32_LOGON_NETWORK, C.LOGON32_PROVIDER_DEFAULT)
+    if via == "pipe":
+        m.start_process("client.exe", user="alice")
+    with record(m, f"nested impersonation ({pattern})" + (" over a named pipe" if via == "pipe" else "")) as trace:
+        if via == "logon":
+            client = api.LogonUser("alice", ".", "pw", C.LOGON32_LOGON_NETWORK, C.LOGON32_PROVIDER_DEFAULT)
         other = api.LogonUser("bob", ".", "pw", C.LOGON32_LOGON_NETWORK, C.LOGON32_PROVIDER_DEFAULT)
         if pattern != "not_impersonating":
-            api.ImpersonateLoggedOnUser(client)
+            if via == "logon":
+                api.ImpersonateLoggedOnUser(client)
+            else:
+                _via(m, api, via)
         if pattern == "revert":
             api.SetThreadToken(None, other)
             api.RevertToSelf()

@@ -25,10 +25,12 @@ from ..security.access_check import access_check
 from ..security.acl import ACE, ACL
 from ..security.descriptor import SecurityDescriptor
 from ..security.errors import ComError, HResult, WinError
-from ..security.rights import COM_MAPPING, ComAccess, TokenAccess
+from ..security.rights import COM_MAPPING, TOKEN_MAPPING, ComAccess, TokenAccess
+from ..security.tokenattrs import SecurityImpersonationLevel, TokenType
 from ..security.sids import AUTHENTICATED_USERS, BUILTIN_ADMINISTRATORS, LOCAL_SYSTEM
 from . import events as ev
 from . import srm
+from . import token as tokens
 
 
 CLSID_Something = "{7D5B7A8E-2F43-4C3B-9C1D-5E0A6B1F2C3D}"  # the posts' sample server
@@ -96,6 +98,7 @@ class ComRegistry:
         self.running: dict[str, object] = {}
         self.open_as_self = True
         self.last_activation: Activation | None = None
+        self.callers: dict[int, object] = {}  # server pid -> the caller's token of its last activation
         self.register(ComServer(CLSID_Something, "Something", "something_server.exe"))
 
     def register(self, server: ComServer) -> ComServer:
@@ -126,6 +129,8 @@ class ComRegistry:
         if riid.upper() not in (i.upper() for i in server.interfaces):
             fail(HResult.E_NOINTERFACE, f"{server.name} does not implement {riid}.")
         if thread.token is not None:
+            if thread.token.impersonation_level > SecurityImpersonationLevel.SecurityAnonymous:
+                srm.thread_token_to_open(machine, thread)  # a client's context: copy-on-open
             as_self = self.open_as_self
             checker = thread.process.token if as_self else thread.token
             machine.report(ev.COM_TOKEN_OPEN, as_self=as_self)
@@ -154,5 +159,29 @@ class ComRegistry:
             proc = machine.start_process(server.image, user=server.run_as)
             self.running[server.clsid.upper()] = proc
             machine.report(ev.COM_SERVER_STARTED, image=server.image, run_as=server.run_as)
+        self.callers[proc.pid] = identity
         act.hresult = HResult.S_OK
         return ComObject(server, riid, proc)
+
+    def impersonate_client(self, thread) -> int:
+        """CoImpersonateClient in a thread of a server process: the caller of its last
+        activation, in the slot, copy-on-open (like every client context), at
+        Identification level — COM's default impersonation level when the client set
+        none with CoInitializeSecurity (docs: "Impersonation Levels", CoInitializeSecurity).
+        The context is captured when the server asks for it (tokenlab's model). Outside
+        a call: RPC_E_CALL_COMPLETE (docs: CoGetCallContext)."""
+        caller = self.callers.get(thread.process.pid)
+        if caller is None:
+            raise ComError(HResult.RPC_E_CALL_COMPLETE,
+                           f"{thread.process.image} is serving no COM call whose client it could impersonate.")
+        machine = self.machine
+        level = min(SecurityImpersonationLevel.SecurityIdentification, caller.impersonation_level
+                    if caller.token_type == TokenType.TokenImpersonation else SecurityImpersonationLevel.SecurityIdentification)
+        context = tokens.copy_of(caller, level, TokenType.TokenImpersonation, token_id=machine.new_luid())
+        context.security = srm.assign_security(machine, caller, None, TOKEN_MAPPING,
+                                               token_integrity=caller.integrity_level)
+        machine.register(context)
+        context.origin = "COM call context (the client of the last activation)"
+        context.duplicated_from = caller.object_id
+        srm.impersonate(machine, thread, context, copy_on_open=True)
+        return HResult.S_OK

@@ -17,6 +17,12 @@ from ..security.sids import SID
 SLOT_EMPTIED = "slot.emptied"              # tid, old: TokenRef, process_user: SID
 SLOT_REPLACED = "slot.replaced"            # new: TokenRef, old: TokenRef
 SLOT_ALREADY_EMPTY = "slot.already_empty"  # tid, process_user: SID
+CLIENT_CONTEXT = "slot.client_context"  # tid, token: TokenRef (a client's context, copy-on-open)
+COPY_ON_OPEN = "slot.copy_on_open"  # tid, original: TokenRef, copy: TokenRef, allowed: tuple[SID]
+# Named pipes (kernel.pipes).
+PIPE_CLIENT_CONTEXT = "pipe.client_context"  # path, token: TokenRef, level: str, sqos: bool
+PIPE_ALREADY_CONNECTED = "pipe.already_connected"  # path
+PIPE_FIRST_READ = "pipe.first_read"  # path
 # Security of new objects (srm.assign_security).
 NEW_OBJECT_DEFAULT_DACL = "new_object.default_dacl"    # object_type, creator_user: SID, allowed: tuple[SID]
 NEW_OBJECT_EXPLICIT_DACL = "new_object.explicit_dacl"  # object_type

@@ -11,10 +11,9 @@ shows for each kind of account. Model simplifications (said where a learner meet
 
 * An administrator's logon gives one elevated (High integrity) token; UAC's filtered
   "split" token is not modelled.
-* A LogonUser token's *own* descriptor follows the general new-object rule (from the
-  caller's effective token, :func:`tokenlab.kernel.srm.assign_security`). On Windows the
-  LSA creates that token and gives it a descriptor of its own; lessons that depend on this
-  say "in tokenlab's model".
+* A LogonUser token's own descriptor is the one Windows' LSA gives it (see
+  :meth:`Lsa.logon_token_descriptor`); its owner and group (Administrators, SYSTEM) are
+  tokenlab's choice.
 """
 from __future__ import annotations
 
@@ -28,6 +27,7 @@ from ..security.sids import (
     LOCAL_SYSTEM, MEDIUM_INTEGRITY, NETWORK, NETWORK_SERVICE, NTLM_AUTHENTICATION, SERVICE, SID,
     SYSTEM_INTEGRITY, THIS_ORGANIZATION, logon_sid, well_known_name,
 )
+from ..security.descriptor import SecurityDescriptor
 from ..security.errors import ErrorCode, WinError
 from ..security.tokenattrs import (
     GROUP_DEFAULT, LOCALSERVICE_LUID, LUID, NETWORKSERVICE_LUID, PRIVILEGES, SYSTEM_LUID, GroupAttributes,
@@ -266,17 +266,36 @@ class Lsa:
     def logon_user(self, caller, acct: Account, logon_type: int) -> Token:
         """LogonUser's token, registered: a new logon session that the caller's logon session
         made (the SeImpersonatePrivilege rule looks at this), in the caller's session, with
-        source "Advapi"; its own descriptor from the caller's effective token (model: see
-        the module docstring)."""
+        source "Advapi", and the descriptor the LSA gives it (:meth:`logon_token_descriptor`)."""
         machine = self.machine
-        security = srm.assign_security(machine, caller.effective_token, None, TOKEN_MAPPING)
         proc_token = caller.process.token
         token = self.logon(acct, logon_type, created_by=proc_token.authentication_id, source="Advapi",
                            session_id=proc_token.session_id)
-        token.security = security
+        token.security = self.logon_token_descriptor(proc_token, token)
         machine.register(token)
         token.origin = f"LogonUser({acct.name}, {LOGON_TYPE_NAMES[logon_type]})"
         return token
+
+    def logon_token_descriptor(self, caller: Token, token: Token) -> SecurityDescriptor:
+        """The descriptor the LSA gives a token it makes for LogonUser: full access
+        (TOKEN_ALL_ACCESS) for SYSTEM, for the user and the owner of the process that called
+        LogonUser, and for the logged-on user; TOKEN_READ for Administrators. When the caller
+        is SYSTEM, the LSA's own default DACL (SYSTEM full, Administrators read and execute).
+        So a service that logs a user on can open the token, and so can that user. (Windows'
+        LSA as observed with NtObjectManager's Format-NtSecurityDescriptor on a LogonUser
+        token; ReactOS's LSA leaves the caller out, which Windows does not.) Owner and
+        group are the LSA's (Administrators, SYSTEM) — tokenlab's model; the token is
+        labelled at its own integrity level like every token."""
+        if caller.user == LOCAL_SYSTEM:
+            aces = [ACE.allow(LOCAL_SYSTEM, STANDARD["GENERIC_ALL"]),
+                    ACE.allow(BUILTIN_ADMINISTRATORS, STANDARD["GENERIC_READ"] | STANDARD["GENERIC_EXECUTE"])]
+        else:
+            full = dict.fromkeys([LOCAL_SYSTEM, caller.user, caller.owner, token.user])
+            aces = [ACE.allow(sid, STANDARD["GENERIC_ALL"]) for sid in full]
+            aces.append(ACE.allow(BUILTIN_ADMINISTRATORS, STANDARD["GENERIC_READ"]))
+        dacl = srm.map_acl(ACL(aces), TOKEN_MAPPING)
+        label = ACL([ACE.label(token.integrity_level, 0x1)])  # SYSTEM_MANDATORY_LABEL_NO_WRITE_UP
+        return SecurityDescriptor(BUILTIN_ADMINISTRATORS, LOCAL_SYSTEM, dacl, label)
 
     def _user_token(self, acct: Account, session: LogonSession, logon_type: int, primary: bool, source: str,
                     session_id: int) -> Token:

@@ -50,6 +50,7 @@ class Machine:
         self.objects: dict[int, KernelObject] = {}
         self.touched: set[KernelObject] = set()  # objects changed since a reader last took this set
         self.namespace: dict[str, KernelObject] = {}  # named objects (events)
+        self.pipes: dict[str, list] = {}  # named pipes: path -> instances (kernel.pipes)
         self._next_object_id = 1
         self._next_luid = 0x10000
         self._next_client_id = 1000  # pids and tids share one counter, multiples of 4
@@ -155,12 +156,14 @@ class Machine:
             self.register(token)
             token.origin = f"logon of {acct.full_name}"
             # The machine made this token for the process: its descriptor comes from itself.
-            token.security = srm.assign_security(self, token, None, TOKEN_MAPPING)
+            token.security = srm.assign_security(self, token, None, TOKEN_MAPPING,
+                                                 token_integrity=token.integrity_level)
         elif token.token_type != TokenType.TokenPrimary:
             raise WinError(ErrorCode.ERROR_BAD_TOKEN_TYPE, "a process needs a primary token")
         elif token.object_id is None:
             self.register(token)
-            token.security = srm.assign_security(self, token, None, TOKEN_MAPPING)
+            token.security = srm.assign_security(self, token, None, TOKEN_MAPPING,
+                                                 token_integrity=token.integrity_level)
         proc = Process(self, self._client_id(), image, token)
         self.register(proc)
         # CreateProcess gives the process and its first thread descriptors from the new
@@ -195,7 +198,10 @@ class Machine:
     def create_event(self, creator: Token, sd: SecurityDescriptor | None, manual_reset: bool,
                      initial: bool, name: str | None) -> Event:
         ev = Event(manual_reset, initial, name=name)
-        ev.security = srm.assign_security(self, creator, sd, ev.mapping)
+        # An unnamed event gets no security descriptor at all, even with one passed in:
+        # events do not require security, and only a name makes the object manager assign
+        # one (*Windows Internals*, ch. 8, object manager; docs "Securable Objects").
+        ev.security = srm.assign_security(self, creator, sd, ev.mapping) if name is not None else None
         self.register(ev)
         if name is not None:
             self.namespace[name] = ev

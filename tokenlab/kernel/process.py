@@ -48,6 +48,7 @@ class Thread(KernelObject):
         self.process = process
         self.tid = tid
         self.token: Token | None = None  # the one token slot
+        self.copy_on_open = False  # the slot holds a client's context, copied when first opened
         self.last_error = 0
         self._api = None
 
@@ -64,12 +65,16 @@ class Thread(KernelObject):
     def impersonating(self) -> bool:
         return self.token is not None
 
-    def set_token(self, token: Token | None) -> None:
+    def set_token(self, token: Token | None, *, copy_on_open: bool = False, quiet: bool = False) -> None:
         """Fill or clear the slot (the only place the slot changes). The slot holds one
-        token: what it held before is released, not remembered."""
+        token: what it held before is released, not remembered. ``copy_on_open`` marks a
+        client's context (kernel.srm.thread_token_to_open); ``quiet`` is for a rule that
+        reports the change itself."""
         old = self.token
         m = self.machine
-        if old is not None and old is not token:
+        if quiet:
+            pass
+        elif old is not None and old is not token:
             if token is None:
                 m.report(events.SLOT_EMPTIED, tid=self.tid, old=events.TokenRef.of(old),
                          process_user=self.process.token.user)
@@ -80,6 +85,7 @@ class Thread(KernelObject):
         if token is not None:
             token.add_ref("thread token")
         self.token = token
+        self.copy_on_open = bool(copy_on_open and token is not None)
         if old is not None:
             old.release("thread token")
 

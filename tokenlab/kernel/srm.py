@@ -29,8 +29,8 @@ from ..security.access_check import access_check
 from ..security.acl import ACE, ACL, AceType, SDControl
 from ..security.descriptor import SecurityDescriptor
 from ..security.errors import ErrorCode, WinError
-from ..security.rights import GENERIC_BITS, MAXIMUM_ALLOWED, TOKEN_MAPPING, GenericMapping
-from ..security.sids import MEDIUM_INTEGRITY, SID, integrity_rid
+from ..security.rights import GENERIC_BITS, MAXIMUM_ALLOWED, STANDARD, TOKEN_MAPPING, GenericMapping
+from ..security.sids import BUILTIN_ADMINISTRATORS, LOCAL_SYSTEM, MEDIUM_INTEGRITY, RESTRICTED, SID, integrity_rid
 from ..security.tokenattrs import GroupAttributes, SecurityImpersonationLevel, TokenType
 from . import events as ev
 from . import token as tokens
@@ -47,20 +47,27 @@ LABEL_SECURITY_INFORMATION = 0x10
 _INHERITED_CONTROL = (SDControl.SE_DACL_PROTECTED | SDControl.SE_DACL_AUTO_INHERITED
                       | SDControl.SE_SACL_PROTECTED | SDControl.SE_SACL_AUTO_INHERITED)
 _NO_WRITE_UP = 0x1  # SYSTEM_MANDATORY_LABEL_NO_WRITE_UP
+GENERIC_ALL = STANDARD["GENERIC_ALL"]
 
 
 # ---------------------------------------------------------------------- new objects
 def assign_security(machine, creator: Token, explicit: SecurityDescriptor | None,
-                    mapping: GenericMapping) -> SecurityDescriptor:
+                    mapping: GenericMapping, *, token_integrity: SID | None = None,
+                    quiet: bool = False) -> SecurityDescriptor:
     """The descriptor of a new object created with ``creator`` as the effective token.
 
     What ``explicit`` gives is used as given (ACE flags included); what it leaves out
     comes from the creator's defaults: owner = default owner, group = primary group,
-    DACL = default DACL. A label in an explicit descriptor of a *token* is ignored: the
-    token keeps its source's integrity (Wine test test_token_label). Generic rights in
-    the DACL's effective ACEs are mapped to the object type's specific rights, as the
-    kernel does when it assigns a new object's descriptor (*Windows Security
+    DACL = default DACL (docs: "DACL for a New Object", "Owner of a New Object"). The DACL
+    reads back present and not defaulted (Wine test test_token_security_descriptor).
+    Generic rights in the DACL's effective ACEs are mapped to the object type's specific
+    rights, as the kernel does when it assigns a new object's descriptor (*Windows Security
     Internals*, ch. 6); inherit-only ACEs keep theirs for the children they are for.
+
+    A *token* (``token_integrity`` given) is labelled at its own integrity level,
+    NO_WRITE_UP; a label in an explicit descriptor is ignored, so a duplicate keeps its
+    source's level (Wine tests test_token_label, test_token_security_descriptor).
+    ``quiet``: the caller reports the descriptor's origin itself.
     """
     is_token = mapping is TOKEN_MAPPING
     control = SDControl(0)
@@ -88,14 +95,18 @@ def assign_security(machine, creator: Token, explicit: SecurityDescriptor | None
     kind = mapping.object_type.lower()
     if not control & SDControl.SE_DACL_PRESENT and creator.default_dacl is not None:
         dacl = creator.default_dacl
-        control |= SDControl.SE_DACL_PRESENT | SDControl.SE_DACL_DEFAULTED
+        control |= SDControl.SE_DACL_PRESENT
         allowed = tuple(a.sid for a in dacl if a.type == AceType.ACCESS_ALLOWED_ACE_TYPE)
-        machine.report(ev.NEW_OBJECT_DEFAULT_DACL, object_type=kind, creator_user=creator.user, allowed=allowed)
-    elif control & SDControl.SE_DACL_PRESENT:
+        if not quiet:
+            machine.report(ev.NEW_OBJECT_DEFAULT_DACL, object_type=kind, creator_user=creator.user, allowed=allowed)
+    elif control & SDControl.SE_DACL_PRESENT and not quiet:
         machine.report(ev.NEW_OBJECT_EXPLICIT_DACL, object_type=kind)
     if dacl is not None:
         dacl = map_acl(dacl, mapping)
-    if not is_token and sacl is None and integrity_rid(creator.integrity_level) < integrity_rid(MEDIUM_INTEGRITY):
+    if is_token and token_integrity is not None:
+        sacl = ACL([*(sacl or ()), ACE.label(token_integrity, _NO_WRITE_UP)])
+        control |= SDControl.SE_SACL_PRESENT
+    elif not is_token and sacl is None and integrity_rid(creator.integrity_level) < integrity_rid(MEDIUM_INTEGRITY):
         sacl = ACL([ACE.label(creator.integrity_level, _NO_WRITE_UP)])
         control |= SDControl.SE_SACL_PRESENT
     return SecurityDescriptor(owner, group, dacl, sacl, control)
@@ -152,6 +163,10 @@ def open_check(machine, obj, token: Token, desired: int, *, thread_token: bool =
         granted |= mapped & ~MAXIMUM_ALLOWED
         machine.report(ev.OPEN_BY_DEBUG_PRIVILEGE, user=token.user)
         return granted, None
+    if obj.security is None:
+        # An object without a descriptor (an unnamed event) is not checked at all
+        # (*Windows Security Internals*, ch. 6).
+        return (obj.mapping.generic_all if mapped & MAXIMUM_ALLOWED else 0) | (mapped & ~MAXIMUM_ALLOWED), None
     result = access_check(obj.security, token, mapped, obj.mapping, require_impersonation=False)
     what = ev.TokenRef.of(obj) if obj.object_type == "Token" else obj.label
     machine.report(ev.ACCESS_CHECKED, what=what, checker=token.user, sd=obj.security, result=result, why=why)
@@ -160,6 +175,14 @@ def open_check(machine, obj, token: Token, desired: int, *, thread_token: bool =
         err.access_check = result
         raise err
     return int(result.granted), result
+
+
+def open_as_thread(machine, thread, obj, desired: int, why: str | None = None) -> int:
+    """The access an open of ``obj`` by ``thread`` gets: :func:`open_check` with the
+    thread's effective token (its impersonation token, else its process's)."""
+    granted, _ = open_check(machine, obj, thread.effective_token, desired,
+                            thread_token=thread.token is not None, why=why)
+    return granted
 
 
 def set_security(machine, obj, info: int, setter: Token, owner=None, group=None, dacl=None, sacl=None) -> None:
@@ -179,9 +202,11 @@ def set_security(machine, obj, info: int, setter: Token, owner=None, group=None,
     if info & DACL_SECURITY_INFORMATION:
         control = (control | SDControl.SE_DACL_PRESENT) & ~SDControl.SE_DACL_DEFAULTED
         changes["dacl"] = dacl
-    if info & (SACL_SECURITY_INFORMATION | LABEL_SECURITY_INFORMATION):
+    if info & SACL_SECURITY_INFORMATION or (info & LABEL_SECURITY_INFORMATION and obj.object_type != "Token"):
         control |= SDControl.SE_SACL_PRESENT
         changes["sacl"] = sacl
+    # Setting a token's label succeeds and changes nothing: a token is labelled at its own
+    # integrity level (Wine test test_token_label).
     obj.security = SecurityDescriptor(
         changes.get("owner", sd.owner), changes.get("group", sd.group),
         changes.get("dacl", sd.dacl), changes.get("sacl", sd.sacl), control)
@@ -194,7 +219,7 @@ def duplicate_token(machine, creator: Token, source: Token, level, token_type, e
     its own from :func:`assign_security` — never the source's (Wine test
     test_token_security_descriptor). Validates first, so a refused duplication changes nothing."""
     level, token_type = tokens.check_duplicate(source, level, token_type)
-    security = assign_security(machine, creator, explicit, TOKEN_MAPPING)
+    security = assign_security(machine, creator, explicit, TOKEN_MAPPING, token_integrity=source.integrity_level)
     dup = tokens.copy_of(source, level, token_type, token_id=machine.new_luid())
     dup.security = security
     machine.register(dup)
@@ -232,9 +257,14 @@ def can_impersonate(machine, caller, token: Token) -> tuple[bool, str, dict]:
     return False, ev.IMP_NOT_ALLOWED, {}
 
 
-def impersonate(machine, thread, token: Token) -> Token:
+def impersonate(machine, thread, token: Token, *, copy_on_open: bool = False) -> Token:
     """Put ``token`` in ``thread``'s slot, or an Identification-level copy of it when the
-    caller may not impersonate at its level. Returns the token now in the slot."""
+    caller may not impersonate at its level. Returns the token now in the slot.
+
+    ``copy_on_open`` marks a client's context put there by ImpersonateNamedPipeClient,
+    RpcImpersonateClient or CoImpersonateClient (see :func:`thread_token_to_open`).
+    SeImpersonatePrivilege is checked on every impersonation, a restore with
+    SetThreadToken included (docs: ImpersonateLoggedOnUser remarks)."""
     check_slot_token(token)
     ok, reason, values = can_impersonate(machine, thread.process, token)
     if not ok:
@@ -243,5 +273,39 @@ def impersonate(machine, thread, token: Token) -> Token:
         machine.report(ev.IMPERSONATION_DOWNGRADED, reason=reason, **values)
     else:
         machine.report(ev.IMPERSONATION_ALLOWED, level=token.impersonation_level.name, reason=reason, **values)
-    thread.set_token(token)
+    if copy_on_open:
+        machine.report(ev.CLIENT_CONTEXT, tid=thread.tid, token=ev.TokenRef.of(token))
+    thread.set_token(token, copy_on_open=copy_on_open)
     return token
+
+
+def thread_token_to_open(machine, thread) -> Token:
+    """The token an open of ``thread``'s token reaches: the slot's token, after copy-on-open.
+
+    A client's context put in the slot by a named pipe, RPC or COM is *copy-on-open*: the
+    first open makes a copy of it without an access check, gives the copy a DACL made for
+    the purpose — the server process's user, the client's user, Administrators and SYSTEM,
+    each full access (plus RESTRICTED when the server's token is restricted) — and puts the
+    copy in the slot in place of the original; that open, and every later one, is checked
+    against the copy's descriptor as usual (WDK docs: PsImpersonateClient "CopyOnOpen",
+    SeCreateClientSecurity; ReactOS NtOpenThreadTokenEx and SepCreateImpersonationTokenDacl).
+    So the server can open it as itself, and so can the client.
+    """
+    token = thread.token
+    if token is None or not thread.copy_on_open:
+        return token
+    server = thread.process.token
+    allowed = [server.user, token.user, BUILTIN_ADMINISTRATORS, LOCAL_SYSTEM]
+    if server.restricted_sids:
+        allowed.append(RESTRICTED)
+    dacl = ACL([ACE.allow(sid, GENERIC_ALL) for sid in dict.fromkeys(allowed)])
+    copy = tokens.copy_of(token, token.impersonation_level, TokenType.TokenImpersonation, token_id=machine.new_luid())
+    copy.security = assign_security(machine, thread.effective_token, SecurityDescriptor(dacl=dacl), TOKEN_MAPPING,
+                                    token_integrity=token.integrity_level, quiet=True)
+    machine.register(copy)
+    copy.origin = "copy-on-open copy of the client's token"
+    copy.duplicated_from = token.object_id
+    machine.report(ev.COPY_ON_OPEN, tid=thread.tid, original=ev.TokenRef.of(token), copy=ev.TokenRef.of(copy),
+                   allowed=tuple(dict.fromkeys(allowed)))
+    thread.set_token(copy, copy_on_open=False, quiet=True)
+    return copy

@@ -42,6 +42,12 @@ class ErrorCode(enum.IntEnum):
     ERROR_FILE_NOT_FOUND = 2
     ERROR_NO_TOKEN = 1008
     ERROR_NOT_FOUND = 1168
+    ERROR_BROKEN_PIPE = 109
+    ERROR_PIPE_BUSY = 231
+    ERROR_NO_DATA = 232
+    ERROR_PIPE_NOT_CONNECTED = 233
+    ERROR_PIPE_CONNECTED = 535
+    ERROR_PIPE_LISTENING = 536
 
 
 class HResult(enum.IntEnum):
@@ -56,6 +62,7 @@ class HResult(enum.IntEnum):
     REGDB_E_CLASSNOTREG = 0x80040154
     CO_E_NOTINITIALIZED = 0x800401F0
     CLASS_E_NOAGGREGATION = 0x80040110
+    RPC_E_CALL_COMPLETE = 0x80010117
 
 
 _MESSAGES = {
@@ -87,6 +94,12 @@ _MESSAGES = {
     ErrorCode.ERROR_ALREADY_EXISTS: "Cannot create a file when that file already exists.",
     ErrorCode.ERROR_INVALID_NAME: "The filename, directory name, or volume label syntax is incorrect.",
     ErrorCode.ERROR_NOT_FOUND: "Element not found.",
+    ErrorCode.ERROR_BROKEN_PIPE: "The pipe has been ended.",
+    ErrorCode.ERROR_PIPE_BUSY: "All pipe instances are busy.",
+    ErrorCode.ERROR_NO_DATA: "The pipe is being closed.",
+    ErrorCode.ERROR_PIPE_NOT_CONNECTED: "No process is on the other end of the pipe.",
+    ErrorCode.ERROR_PIPE_CONNECTED: "There is a process on other end of the pipe.",
+    ErrorCode.ERROR_PIPE_LISTENING: "Waiting for a process to open the other end of the pipe.",
     ErrorCode.ERROR_NOT_ENOUGH_MEMORY: "Not enough memory resources are available to process this command.",
 }
 

@@ -69,6 +69,16 @@ C_SIGNATURES: dict[str, tuple[str, str, str]] = {
     "PrivilegeCheck": ("BOOL", "PrivilegeCheck", "{0}, &requiredPrivileges{#1}, &result"),
     "CheckTokenMembership": ("BOOL", "CheckTokenMembership", "{0}, {1}, &isMember"),
     "CoCreateInstance": ("HRESULT", "CoCreateInstance", "{0}, {1}, {2}, {3}, (void **)&punk"),
+    "CoImpersonateClient": ("HRESULT", "CoImpersonateClient", ""),
+    "CoRevertToSelf": ("HRESULT", "CoRevertToSelf", ""),
+    "CreateNamedPipe": ("HANDLE", "CreateNamedPipeW", "{0}, {1}, {2}, {3}, {4}, {5}, {6}, {7}"),
+    "ConnectNamedPipe": ("BOOL", "ConnectNamedPipe", "{0}, {1}"),
+    "DisconnectNamedPipe": ("BOOL", "DisconnectNamedPipe", "{0}"),
+    "CreateFile": ("HANDLE", "CreateFileW", "{0}, {1}, {2}, {3}, {4}, {5}, {6}"),
+    "WriteFile": ("BOOL", "WriteFile", "{0}, {1}, {2}, &cbWritten, {3}"),
+    "ReadFile": ("BOOL", "ReadFile", "{0}, buffer, {1}, &cbRead, {2}"),
+    "ImpersonateNamedPipeClient": ("BOOL", "ImpersonateNamedPipeClient", "{0}"),
+    "GetNamedPipeClientProcessId": ("BOOL", "GetNamedPipeClientProcessId", "{0}, &clientPid"),
 }
 
 
@@ -103,6 +113,8 @@ def c_expr(param: str, value, pre: list[str]) -> str:
         return f"pAcl /* {SecurityDescriptor(dacl=value).to_sddl()} */"
     if isinstance(value, GenericMapping):
         return "&mapping"
+    if isinstance(value, (bytes, bytearray)):
+        return _c_string(bytes(value).decode("latin-1"))[1:]  # a narrow "..." literal
     if isinstance(value, str):
         text = format_arg(param, value)
         return text if text != repr(value) else _c_string(value)
@@ -126,7 +138,7 @@ def c_expr(param: str, value, pre: list[str]) -> str:
 
 def _is_handle(param: str) -> bool:
     return "andle" in param or param in ("hToken", "Token", "Thread", "hObject", "ClientToken",
-                                         "hExistingToken", "ExistingTokenHandle")
+                                         "hExistingToken", "ExistingTokenHandle", "hFile", "hNamedPipe", "Pipe")
 
 
 def _result_var(value, pre: list[str]) -> str:

@@ -38,6 +38,14 @@ def _constant_names() -> dict[str, dict[int, str]]:
         "TokenInformationClass": dict(C.TOKEN_INFORMATION_CLASS_NAMES),
         "dwOptions": family("DUPLICATE_"),
         "Flags": family("DISABLE_MAX_PRIVILEGE") | family("SANDBOX_INERT"),
+        "dwOpenMode": family("PIPE_ACCESS_"),
+        "dwPipeMode": {0: "PIPE_TYPE_BYTE|PIPE_WAIT", C.PIPE_NOWAIT: "PIPE_NOWAIT",
+                       C.PIPE_READMODE_MESSAGE: "PIPE_READMODE_MESSAGE", C.PIPE_TYPE_MESSAGE: "PIPE_TYPE_MESSAGE",
+                       C.PIPE_REJECT_REMOTE_CLIENTS: "PIPE_REJECT_REMOTE_CLIENTS"},
+        "dwCreationDisposition": {C.CREATE_NEW: "CREATE_NEW", C.CREATE_ALWAYS: "CREATE_ALWAYS",
+                                  C.OPEN_EXISTING: "OPEN_EXISTING", C.OPEN_ALWAYS: "OPEN_ALWAYS",
+                                  C.TRUNCATE_EXISTING: "TRUNCATE_EXISTING"},
+        "dwShareMode": family("FILE_SHARE_"),
         "rclsid": {CLSID_Something: "CLSID_Something"},
         "riid": {IID_IUnknown: "IID_IUnknown"},
     }
@@ -57,6 +65,23 @@ def _flag_text(value: int, table: dict[int, str]) -> str | None:
     return "|".join(parts) if parts and not rest else None
 
 
+_SQOS_LEVELS = ("SECURITY_ANONYMOUS", "SECURITY_IDENTIFICATION", "SECURITY_IMPERSONATION", "SECURITY_DELEGATION")
+
+
+def _sqos_text(value: int) -> str:
+    """CreateFile's flags: the SQOS level by name (a 2-bit field, not a flag) and the rest."""
+    if not value & C.SECURITY_SQOS_PRESENT:
+        return str(value) if value else "0"
+    parts = ["SECURITY_SQOS_PRESENT", _SQOS_LEVELS[(value >> 16) & 3]]
+    rest = value & ~(C.SECURITY_SQOS_PRESENT | C.SECURITY_DELEGATION)
+    for bit, n in ((C.SECURITY_CONTEXT_TRACKING, "SECURITY_CONTEXT_TRACKING"),
+                   (C.SECURITY_EFFECTIVE_ONLY, "SECURITY_EFFECTIVE_ONLY")):
+        if rest & bit:
+            parts.append(n)
+            rest &= ~bit
+    return "|".join(parts) + (f"|0x{rest:X}" if rest else "")
+
+
 def format_arg(name: str, value) -> str:
     """Readable text for one argument: pseudo-handles, masks, levels and the constant
     families of C's headers (LOGON32_*, SE_KERNEL_OBJECT, *_SECURITY_INFORMATION …) by name."""
@@ -68,6 +93,8 @@ def format_arg(name: str, value) -> str:
         text = table.get(value) if isinstance(value, str) else _flag_text(int(value), table)
         if text is not None:
             return text
+    if name == "dwFlagsAndAttributes" and isinstance(value, int) and not isinstance(value, bool):
+        return _sqos_text(value)
     if isinstance(value, int) and not isinstance(value, bool) and value in PSEUDO_HANDLES and (
             "andle" in name or name in ("hToken", "Thread", "Token", "handle", "hObject", "ClientToken")):
         return PSEUDO_HANDLES[value][:-2] + "()"

@@ -83,6 +83,25 @@ def sentence(r, names: dict[str, str]) -> str:
                 "token it replaced.")
     if rule == ev.SLOT_ALREADY_EMPTY:
         return f"The slot was already empty: thread {r['tid']} runs as its process ({name(r['process_user'])})."
+    if rule == ev.PIPE_CLIENT_CONTEXT:
+        how = "the level its SECURITY_SQOS flags allow" if r["sqos"] else "the default without SECURITY_SQOS_PRESENT"
+        return (f"The kernel keeps the client's context for the server of {r['path']}: {tok(r['token'])}, a copy "
+                f"of the client's token at {r['level']} ({how}), captured now.")
+    if rule == ev.PIPE_ALREADY_CONNECTED:
+        return (f"A client had already opened {r['path']}, so ConnectNamedPipe returns FALSE with "
+                "ERROR_PIPE_CONNECTED (535), which callers treat as success.")
+    if rule == ev.PIPE_FIRST_READ:
+        return (f"The server has now read from {r['path']}: from here on it may impersonate the client "
+                "(ImpersonateNamedPipeClient fails with ERROR_CANNOT_IMPERSONATE before any read).")
+    if rule == ev.CLIENT_CONTEXT:
+        return (f"The slot now holds the client's context, {tok(r['token'])}, marked copy-on-open: the first "
+                f"time anything opens thread {r['tid']}'s token, the kernel will copy it first.")
+    if rule == ev.COPY_ON_OPEN:
+        allowed = ", ".join(name(sid) for sid in r["allowed"])
+        return (f"Thread {r['tid']}'s slot held a client's context marked copy-on-open, {tok(r['original'])}: "
+                f"this first open made a copy of it without an access check, {tok(r['copy'])}, gave the copy a "
+                f"DACL made for the purpose (full access for {allowed}) and put the copy in the slot in its place; "
+                "the open is checked against the copy's descriptor.")
     if rule == ev.NEW_OBJECT_DEFAULT_DACL:
         allowed = sorted({name(sid) for sid in r["allowed"]})
         return (f"The new {r['object_type']} object gets its own security descriptor; with no DACL given, its "
@@ -234,7 +253,11 @@ def changes(before, after) -> list[str]:
             continue
         old = before.event(i)
         if old is None:
-            out.append(f"New {_object_text(after, i, 'Event')} with descriptor {sddl(e.security)}.")
+            if e.security is None:
+                out.append(f"New {_object_text(after, i, 'Event')}, unnamed, with no security descriptor: an "
+                           "unnamed event gets none, and only a name would make the object manager assign one.")
+            else:
+                out.append(f"New {_object_text(after, i, 'Event')} with descriptor {sddl(e.security)}.")
         elif old.security != e.security and before.sddl(old.security) != sddl(e.security):
             out.append(f"{_object_text(after, i, 'Event')}'s descriptor is now {sddl(e.security)}.")
     for i in event_ids:
@@ -288,8 +311,10 @@ _ANSWERS = frozenset({"CheckTokenMembership", "PrivilegeCheck"})
 
 
 def narrate(name: str, tid: int, before, after, *, result: str | None = None, error=None,
-            notes: Iterable[str] = (), checks: Iterable = (), explanation: Iterable[str] = ()) -> str:
-    """The paragraph for one call (see the module docstring)."""
+            notes: Iterable[str] = (), checks: Iterable = (), explanation: Iterable[str] = (),
+            before_checks: Iterable[str] = ()) -> str:
+    """The paragraph for one call (see the module docstring). ``before_checks`` are the
+    reports that explain the object the checks looked at (a copy-on-open copy)."""
     parts: list[str] = []
     names = after.name_map
     if error is not None:
@@ -303,15 +328,17 @@ def narrate(name: str, tid: int, before, after, *, result: str | None = None, er
     if checks and steps:
         # COM: its steps say what it did; the checks say which ACE decided.
         parts.append(steps[0])
+        parts += before_checks
         parts += [_check_text(c, names) for c in checks]
         parts += [s for s in steps[1:] if s not in parts[0]]
     else:
         parts += steps
+        parts += before_checks
         parts += [_check_text(c, names) for c in checks]
     parts += list(notes)
     diff = changes(before, after)
     parts += diff
-    if not diff and error is None and not notes:
+    if not diff and error is None and not notes and not before_checks:
         parts.append("Nothing changed: the call only reads.")
     elif not diff and error is not None:
         parts.append("Nothing changed: a failed call leaves the machine as it was.")

@@ -84,6 +84,7 @@ class ThreadState:
     tid: int
     token: int | None  # object id of the token in the slot
     security: SecurityDescriptor | None
+    copy_on_open: bool = False  # the slot holds a client's context, copied when first opened
 
 
 @dataclass(frozen=True)
@@ -359,7 +360,8 @@ def _handle_states(p) -> tuple[HandleState, ...]:
 
 
 def _thread_state(t) -> ThreadState:
-    return ThreadState(t.object_id, t.tid, t.token.object_id if t.token else None, t.security)
+    return ThreadState(t.object_id, t.tid, t.token.object_id if t.token else None, t.security,
+                       copy_on_open=t.copy_on_open)
 
 
 def _process_state(p, handles) -> ProcessState:

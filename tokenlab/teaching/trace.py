@@ -97,10 +97,12 @@ class Trace:
 
     def record(self, thread, name: str, args: tuple, kwargs: dict, result=None, error=None) -> None:
         fn = getattr(Api, name)
-        checks, explanation, notes = [], [], []
+        checks, explanation, notes, early = [], [], [], []
         for report in self._reports:
             if report.rule == ev.ACCESS_CHECKED:
                 checks.append(self._check_record(report))
+            elif report.rule == ev.COPY_ON_OPEN:
+                early.append(sentence(report, self._names))
             elif report.rule.startswith("com."):
                 explanation.append(sentence(report, self._names))
             else:
@@ -123,7 +125,7 @@ class Trace:
         checks, notes = tuple(checks), tuple(notes)
         self.begin()
         story = narrate(name, thread.tid, before, after, result=res, error=error, notes=notes,
-                        checks=checks, explanation=explanation)
+                        checks=checks, explanation=explanation, before_checks=tuple(early))
         c_text = c_call(fn, name, args, kwargs, result, error)
         self.steps.append(Step(len(self.steps), thread.tid, thread.process.image, name,
                                format_call(fn, name, args, kwargs), tuple(args), res, err, code,

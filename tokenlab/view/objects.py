@@ -44,6 +44,7 @@ STYLES: dict[str, dict[str, str]] = {
     "thread": {"fillcolor": "white"},
     "slot_empty": {"style": "rounded,filled,dashed", "fillcolor": "white", "fontcolor": pal.GREY},
     "slot_filled": {"fillcolor": pal.BLUE_FILL, "color": pal.BLUE},
+    "slot_copy_on_open": {"fillcolor": pal.BLUE_FILL, "color": pal.BLUE, "style": "rounded,filled,dashed", "penwidth": "2"},
     "handle": {"fillcolor": "white", "fontsize": "9"},
     "token_primary": {"fillcolor": pal.BLUE_FILL, "color": pal.BLUE},
     "token_impersonation": {"fillcolor": pal.PURPLE_FILL, "color": pal.PURPLE},
@@ -188,8 +189,12 @@ def object_scene(snap) -> Scene:
                 boxes.append(Box(slot, ((Style.BOLD, "token slot"), (Style.ITALIC, "empty")), ("slot_empty",),
                                  parent=tcluster, depth=2))
             else:
-                boxes.append(Box(slot, ((Style.BOLD, "token slot"), (Style.PLAIN, f"holds Token#{th.token}")), ("slot_filled",),
-                                 parent=tcluster, depth=2))
+                lines = [(Style.BOLD, "token slot"), (Style.PLAIN, f"holds Token#{th.token}")]
+                if getattr(th, "copy_on_open", False):
+                    # A client's context (pipe, RPC, COM): the first open copies it.
+                    lines.append((Style.ITALIC, "client context, copy-on-open"))
+                boxes.append(Box(slot, tuple(lines), ("slot_copy_on_open" if getattr(th, "copy_on_open", False)
+                                                      else "slot_filled",), parent=tcluster, depth=2))
             arrows.append(Arrow(proc, thread, "thread", (), ("edge_structure",)))
             arrows.append(Arrow(thread, slot, "slot", (), ("edge_structure",)))
             if th.token is not None:
@@ -219,7 +224,8 @@ def object_scene(snap) -> Scene:
     for e in snap.events:
         boxes.append(Box(f"event_{e.object_id}", ((Style.BOLD, f"Event#{e.object_id}"),
                                                   (Style.PLAIN, f"name: {e.name}" if e.name is not None else "unnamed"),
-                                                  (Style.ITALIC, "signalled" if e.signalled else "not signalled")),
+                                                  (Style.ITALIC, "signalled" if e.signalled else "not signalled"))
+                         + (((Style.ITALIC, "no security descriptor"),) if e.security is None else ()),
                          ("event",)))
     boxes.extend(missing.values())
     return Scene(tuple(boxes), tuple(arrows))

@@ -13,6 +13,7 @@ rights they need, call the machine, return. Conventions (DESIGN.md):
 from __future__ import annotations
 
 from .base import win32
+from .clients import ClientCalls
 from .processes import ProcessCalls
 from .security import SecurityCalls
 from .tokens import TokenCalls
@@ -20,11 +21,11 @@ from .tokens import TokenCalls
 __all__ = ["Api", "win32"]
 
 
-class Api(ProcessCalls, TokenCalls, SecurityCalls):
+class Api(ProcessCalls, TokenCalls, SecurityCalls, ClientCalls):
     """The Win32 functions, with ``thread`` as the calling (current) thread.
 
-    The calls live in three files by subject (``processes.py``, ``tokens.py``,
-    ``security.py``); this class puts them on one object, ``thread.api``.
+    The calls live in four files by subject (``processes.py``, ``tokens.py``,
+    ``security.py``, ``clients.py``); this class puts them on one object, ``thread.api``.
     """
 
     def __repr__(self) -> str:

@@ -128,17 +128,26 @@ class ApiBase:
     def process(self):
         return self.thread.process
 
-    def _lookup(self, h: int, kinds: tuple[str, ...], required: int):
-        """(object, granted) for handle ``h`` of one of ``kinds``, needing ``required`` access."""
+    def _lookup(self, h: int, kinds: tuple[str, ...], required: int, *, query: bool = False):
+        """(object, granted) for handle ``h`` of one of ``kinds``, needing ``required`` access.
+
+        The token pseudo-handles (GetCurrentProcessToken, GetCurrentThreadToken,
+        GetCurrentThreadEffectiveToken) work only where a token is *queried* (``query``:
+        GetTokenInformation, AccessCheck, CheckTokenMembership, PrivilegeCheck) and carry
+        TOKEN_QUERY|TOKEN_QUERY_SOURCE there; anywhere else Windows fails with
+        ERROR_INVALID_HANDLE (docs: GetCurrentThreadEffectiveToken; Wine test
+        test_create_process_token)."""
         thread, proc = self.thread, self.thread.process
         if h in PSEUDO_HANDLES:
             if h == CURRENT_PROCESS:
                 obj, granted = proc, proc.mapping.generic_all
             elif h == CURRENT_THREAD:
                 obj, granted = thread, thread.mapping.generic_all
+            elif not query:
+                raise WinError(ErrorCode.ERROR_INVALID_HANDLE,
+                               f"{PSEUDO_HANDLES[h]} is a token pseudo-handle: it works only where a token is "
+                               "queried (GetTokenInformation, AccessCheck, CheckTokenMembership, PrivilegeCheck).")
             else:
-                # Token pseudo-handles carry only TOKEN_QUERY|TOKEN_QUERY_SOURCE (docs:
-                # GetCurrentThreadToken), so anything but a query is refused for lack of access.
                 if h == CURRENT_PROCESS_TOKEN:
                     obj = proc.token
                 elif h == CURRENT_THREAD_TOKEN:
@@ -165,8 +174,8 @@ class ApiBase:
             raise WinError(ErrorCode.ERROR_ACCESS_DENIED, f"Handle {h} was not opened with {missing}.")
         return obj, granted
 
-    def _token(self, h, required: int) -> Token:
-        return self._lookup(_handle(h, "TokenHandle"), ("Token",), required)[0]
+    def _token(self, h, required: int, *, query: bool = False) -> Token:
+        return self._lookup(_handle(h, "TokenHandle"), ("Token",), required, query=query)[0]
 
     def _thread_arg(self, h, required: int):
         return self._lookup(_handle(h, "ThreadHandle"), ("Thread",), required)[0]
@@ -180,7 +189,5 @@ class ApiBase:
     def _open(self, obj, desired: int, why: str | None = None) -> int:
         """The access an open of ``obj`` gets: checked against the calling thread's
         effective token (srm.open_check); raises WinError when refused."""
-        granted, _ = srm.open_check(self.machine, obj, self.thread.effective_token, desired,
-                                    thread_token=self.thread.token is not None, why=why)
-        return granted
+        return srm.open_as_thread(self.machine, self.thread, obj, desired, why)
 

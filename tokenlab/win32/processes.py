@@ -4,6 +4,7 @@ CreateThread and CoCreateInstance (tokenlab's model of COM, :mod:`tokenlab.kerne
 """
 from __future__ import annotations
 
+from ..kernel import pipes
 from ..kernel.com import ComObject
 from ..kernel.handles import (
     CURRENT_PROCESS, CURRENT_PROCESS_TOKEN, CURRENT_THREAD, CURRENT_THREAD_EFFECTIVE_TOKEN, CURRENT_THREAD_TOKEN,
@@ -55,11 +56,15 @@ class ProcessCalls(ApiBase):
     @win32
     def CloseHandle(self, hObject) -> bool:
         h = _handle(hObject, "hObject")
+        if h in (CURRENT_PROCESS, CURRENT_THREAD):
+            return True  # closing one does nothing (docs: GetCurrentProcess, GetCurrentThread)
         if h in PSEUDO_HANDLES:
-            return True  # closing a pseudo-handle does nothing (docs: GetCurrentProcess)
+            self._lookup(h, ("Token",), 0)  # a token pseudo-handle: ERROR_INVALID_HANDLE
         if h not in self.process.handles:
             raise WinError(ErrorCode.ERROR_INVALID_HANDLE, f"{h} is not a handle in {self.process.image}.")
-        self.process.handles.remove(h)
+        obj = self.process.handles.remove(h).obj
+        if obj.object_type == "NamedPipe":
+            pipes.end_closed(obj)
         return True
 
     @win32

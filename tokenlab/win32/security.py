@@ -105,7 +105,7 @@ class SecurityCalls(ApiBase):
         desired = _int(DesiredAccess, "DesiredAccess")
         if not isinstance(GenericMapping_, GenericMapping):
             raise TypeError(f"GenericMapping must be GenericMapping, got {type(GenericMapping_).__name__}")
-        token = self._token(ClientToken, C.TOKEN_QUERY)
+        token = self._token(ClientToken, C.TOKEN_QUERY, query=True)
         result = access_check(sd, token, desired, GenericMapping_)
         if result.is_call_failure:
             raise WinError(result.status)
@@ -126,7 +126,7 @@ class SecurityCalls(ApiBase):
         for n in names:
             if n not in PRIVILEGES:
                 raise WinError(ErrorCode.ERROR_NO_SUCH_PRIVILEGE, repr(n))
-        token = self._token(ClientToken, C.TOKEN_QUERY)
+        token = self._token(ClientToken, C.TOKEN_QUERY, query=True)
         if token.token_type != TokenType.TokenImpersonation:
             raise WinError(ErrorCode.ERROR_NO_IMPERSONATION_TOKEN)
         held = [token.privilege_enabled(n) for n in names]
@@ -140,7 +140,7 @@ class SecurityCalls(ApiBase):
         if TokenHandle is None:
             token = self.thread.effective_token
         else:
-            token = self._token(TokenHandle, C.TOKEN_QUERY)
+            token = self._token(TokenHandle, C.TOKEN_QUERY, query=True)
             if token.token_type != TokenType.TokenImpersonation:
                 raise WinError(ErrorCode.ERROR_NO_IMPERSONATION_TOKEN)
         return tokens.is_member(token, sid)

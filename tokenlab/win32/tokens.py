@@ -44,7 +44,8 @@ class TokenCalls(ApiBase):
     @win32
     def OpenThreadToken(self, ThreadHandle, DesiredAccess, OpenAsSelf) -> int:
         """OpenAsSelf=TRUE checks access with the *process* token; FALSE with the calling
-        thread's current token (docs: OpenThreadToken; Wine test test_token_attr)."""
+        thread's current token (docs: OpenThreadToken; Wine test test_token_attr). A client's
+        context in the slot (named pipe, RPC, COM) is copied first (copy-on-open)."""
         desired = _int(DesiredAccess, "DesiredAccess")
         as_self = _bool(OpenAsSelf, "OpenAsSelf")
         target = self._thread_arg(ThreadHandle, C.THREAD_QUERY_INFORMATION)
@@ -53,6 +54,7 @@ class TokenCalls(ApiBase):
             raise WinError(ErrorCode.ERROR_NO_TOKEN, f"Thread {target.tid} is not impersonating.")
         if token.impersonation_level == SecurityImpersonationLevel.SecurityAnonymous:
             raise WinError(ErrorCode.ERROR_CANT_OPEN_ANONYMOUS)
+        token = srm.thread_token_to_open(self.machine, target)  # a client's context: copy-on-open
         if as_self:
             granted, _ = srm.open_check(self.machine, token, self.process.token, desired, thread_token=False,
                                         why=ev.WHY_OPEN_AS_SELF)
@@ -187,7 +189,7 @@ class TokenCalls(ApiBase):
     def GetTokenInformation(self, TokenHandle, TokenInformationClass):
         cls = _int(TokenInformationClass, "TokenInformationClass")
         need = C.TOKEN_QUERY_SOURCE if cls == C.TokenSource else C.TOKEN_QUERY
-        t = self._lookup(_handle(TokenHandle, "TokenHandle"), ("Token",), need)[0]
+        t = self._lookup(_handle(TokenHandle, "TokenHandle"), ("Token",), need, query=True)[0]
         integrity = SidAndAttributes(t.integrity_level, GroupAttributes.SE_GROUP_INTEGRITY
                                      | GroupAttributes.SE_GROUP_INTEGRITY_ENABLED)
         if cls == C.TokenUser:
