@@ -1,6 +1,7 @@
 # tokenlab — one-command set-up, lab, tests.
 #   make lab     start JupyterLab on notebooks/ (sets everything up first)
 #   make test    run unit/property tests, then every notebook with nbval
+#   make check-c every scenario as a C/C++ program, built with mingw-w64 into artifacts/c/
 #   make html    the static edition: every notebook executed, as HTML pages in site/
 #   make bench   optional: run benchmarks/*.py against winacl
 #   make clean   remove the virtualenv and build/test leftovers
@@ -24,11 +25,12 @@ LAB_PORT ?= 8888
 NBVAL_SANITIZE := $(if $(wildcard notebooks/sanitize.cfg),--nbval-sanitize-with notebooks/sanitize.cfg)
 
 .PHONY: help setup setup-test system-deps system-deps-test lab test test-unit \
-        test-browser test-notebooks test-bench bench html clean
+        test-browser test-notebooks test-bench check-c bench html clean
 
 help:
 	@echo "make lab    - start JupyterLab on notebooks/ (sets up .venv first)"
 	@echo "make test   - run the test suite and every notebook"
+	@echo "make check-c - build every scenario as a Windows program with mingw-w64 (artifacts/c/)"
 	@echo "make html   - build the static edition (site/index.html): notebooks executed, widgets saved"
 	@echo "make bench  - run benchmarks/*.py (optional; installs winacl)"
 	@echo "make clean  - remove .venv and build/test leftovers"
@@ -69,6 +71,7 @@ lab: setup
 
 test: setup-test
 	@$(MAKE) --no-print-directory test-unit
+	@$(MAKE) --no-print-directory check-c
 	@$(MAKE) --no-print-directory test-browser
 	@$(MAKE) --no-print-directory test-bench
 	@$(MAKE) --no-print-directory test-notebooks
@@ -76,6 +79,11 @@ test: setup-test
 # Unit, conformance and property tests. Browser tests run as their own step.
 test-unit: setup
 	$(VPY) -m pytest -p no:nbval tests --ignore=tests/browser
+
+# Check it on Windows' headers: each scenario's C twin as one program, compiled and linked
+# with mingw-w64 (installed by setup-test from tools/apt-test.txt) into artifacts/c/.
+check-c: setup-test
+	$(VPY) tools/check_c.py --out artifacts/c
 
 test-browser: setup-test
 	@if [ -d tests/browser ]; then \

@@ -59,9 +59,12 @@ def _via(m: Machine, api: Api, via: str) -> None:
     api.ImpersonateNamedPipeClient(pipe)
 
 
+VIAS = ("logon", "pipe")
+
+
 def _check_via(via: str) -> None:
-    if via not in ("logon", "pipe"):
-        raise ValueError(f"via must be 'logon' or 'pipe', got {via!r}")
+    if via not in VIAS:
+        raise ValueError(f"via must be one of {VIAS}, got {via!r}")
 
 
 def _attempt(call, *args):

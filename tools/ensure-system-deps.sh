@@ -13,6 +13,8 @@ set -euo pipefail
 program_for() {
     case "$1" in
         graphviz) echo dot ;;
+        gcc-mingw-w64-x86-64-win32) echo x86_64-w64-mingw32-gcc ;;
+        g++-mingw-w64-x86-64-win32) echo x86_64-w64-mingw32-g++ ;;
         *) echo "$1" ;;
     esac
 }

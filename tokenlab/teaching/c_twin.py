@@ -10,11 +10,18 @@ a later call that passes ``8`` reads ``h8``); the buffer and count arguments the
 facade drops reappear; a failure ends with the error ``GetLastError()`` (or the HRESULT)
 would give. The text is for reading and copying into a real program, not compiling as is:
 descriptors, SIDs and ACLs are named variables with their SDDL in a comment.
+
+The text is a :class:`CTwin`, a ``str`` that also keeps the recorded call (``.call``), so
+``c_program.program(trace)`` can write the whole scenario as one compilable program from
+the same ``C_SIGNATURES`` table. A few twins are written as C++ (``CPP_ONLY``), as the
+posts write them: ``CoCreateInstance(CLSID_Something, …, IID_IUnknown, …)`` passes GUIDs
+by reference, which only C++ spells that way.
 """
 from __future__ import annotations
 
 import enum
 import inspect
+from dataclasses import dataclass
 
 from ..security.acl import ACL
 from ..security.descriptor import SecurityDescriptor
@@ -24,9 +31,11 @@ from ..security.rights import GenericMapping
 from ..security.sids import SID
 from .calls import format_arg, parameters
 
-__all__ = ["c_call", "c_expr", "C_SIGNATURES"]
+__all__ = ["CPP_ONLY", "CTwin", "RecordedCall", "c_call", "c_expr", "C_SIGNATURES"]
 
 # facade name -> (returns, C name, C arguments). "{0}" is the facade's first argument as C,
+# "{hToken}" the facade parameter of that name (facade names are Win32's; a named template
+# cannot shift silently when a facade drops a parameter: c_program reports what is left),
 # "{#0}" puts it in a "// name: value" line before the call instead (a structure the C
 # code fills in), "{out}" is the handle the call returns (declared before the call),
 # "{out1}" the second value of a tuple result. Everything else is literal C.
@@ -76,10 +85,39 @@ C_SIGNATURES: dict[str, tuple[str, str, str]] = {
     "DisconnectNamedPipe": ("BOOL", "DisconnectNamedPipe", "{0}"),
     "CreateFile": ("HANDLE", "CreateFileW", "{0}, {1}, {2}, {3}, {4}, {5}, {6}"),
     "WriteFile": ("BOOL", "WriteFile", "{0}, {1}, {2}, &cbWritten, {3}"),
-    "ReadFile": ("BOOL", "ReadFile", "{0}, buffer, {1}, &cbRead, {2}"),
+    "ReadFile": ("BOOL", "ReadFile", "{0}, readBuffer, {1}, &cbRead, {2}"),
     "ImpersonateNamedPipeClient": ("BOOL", "ImpersonateNamedPipeClient", "{0}"),
     "GetNamedPipeClientProcessId": ("BOOL", "GetNamedPipeClientProcessId", "{0}, &clientPid"),
 }
+
+# Twins that are C++ (REFCLSID/REFIID as references); a program using one is compiled as C++.
+CPP_ONLY = frozenset({"CoCreateInstance"})
+
+
+@dataclass(frozen=True)
+class RecordedCall:
+    """A facade call as it was recorded: what ``c_call`` was given."""
+
+    fn: object
+    name: str
+    args: tuple
+    kwargs: dict
+    result: object = None
+    error: object = None
+
+
+class CTwin(str):
+    """The C text of one call (a ``str``), with the recorded call it was made from."""
+
+    call: RecordedCall | None = None
+
+    def __new__(cls, text: str, call: RecordedCall | None = None):
+        self = super().__new__(cls, text)
+        self.call = call
+        return self
+
+    def __reduce__(self):
+        return (CTwin, (str(self), self.call))
 
 
 def _c_string(text: str) -> str:
@@ -137,8 +175,8 @@ def c_expr(param: str, value, pre: list[str]) -> str:
 
 
 def _is_handle(param: str) -> bool:
-    return "andle" in param or param in ("hToken", "Token", "Thread", "hObject", "ClientToken",
-                                         "hExistingToken", "ExistingTokenHandle", "hFile", "hNamedPipe", "Pipe")
+    return "andle" in param or (param[:1] == "h" and param[1:2].isupper()) or param in (
+        "hToken", "Token", "Thread", "hObject", "ClientToken", "hExistingToken", "ExistingTokenHandle", "Pipe")
 
 
 def _result_var(value, pre: list[str]) -> str:
@@ -152,6 +190,11 @@ def c_call(fn, name: str, args: tuple, kwargs: dict, result=None, error=None) ->
     sig = C_SIGNATURES.get(name)
     if sig is None:
         return ""
+    return CTwin(_c_text(fn, name, args, kwargs, result, error, sig),
+                 RecordedCall(fn, name, tuple(args), dict(kwargs), result, error))
+
+
+def _c_text(fn, name, args, kwargs, result, error, sig) -> str:
     returns, c_name, template = sig
     params = parameters(fn)
     pre: list[str] = []
@@ -162,7 +205,7 @@ def c_call(fn, name: str, args: tuple, kwargs: dict, result=None, error=None) ->
             v = args[i]
         else:
             v = kwargs.get(p, None if param.default is inspect.Parameter.empty else param.default)
-        fields[str(i)] = c_expr(p, v, pre)
+        fields[str(i)] = fields[p] = c_expr(p, v, pre)
         fields[f"&{i}"] = "NULL" if v is None else f"&{fields[str(i)]}"
         fields[f"#{i}"] = ""
         if f"{{#{i}}}" in template:
@@ -183,7 +226,8 @@ def c_call(fn, name: str, args: tuple, kwargs: dict, result=None, error=None) ->
         handle = result[0] if isinstance(result, tuple) else result
         call = f"HANDLE {('h' + str(handle)) if error is None else 'h'} = {call};"
     elif returns == "HRESULT":
-        pre.append("IUnknown *punk = NULL;")
+        if "punk" in template:
+            pre.append("IUnknown *punk = NULL;")
         call = f"HRESULT hr = {call};"
     elif returns == "DWORD" and name.endswith("SecurityInfo"):
         if name == "GetSecurityInfo":
