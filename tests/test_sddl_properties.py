@@ -74,7 +74,7 @@ def test_blanks_where_windows_allows_them_change_nothing(sd):
     # Wine CSSD: blanks before the text, after ':' '(' ';' and before ')' are skipped; the
     # last only after an alias (Samba sddl tests: "D:(A;;GA;;;S-1-3-4 )" fails on Windows).
     text = format_sddl(sd, DOMAIN)
-    spaced = " " + re.sub(r"(;[A-Z]{2})\)", r"\1 )", text.replace("(", "( ").replace(";", "; ")
+    spaced = " " + re.sub(r"(; [A-Z]{2})\)", r"\1 )", text.replace("(", "( ").replace(";", "; ")
                           .replace(")", ") ").replace("G:", " G:"))
     assert parse_sddl(spaced, DOMAIN) == sd
 

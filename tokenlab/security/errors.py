@@ -42,6 +42,10 @@ class ErrorCode(enum.IntEnum):
     ERROR_FILE_NOT_FOUND = 2
     ERROR_NO_TOKEN = 1008
     ERROR_NOT_FOUND = 1168
+    ERROR_INVALID_FLAGS = 1004
+    ERROR_REVISION_MISMATCH = 1306
+    ERROR_ALLOTTED_SPACE_EXCEEDED = 1344
+    RPC_S_SERVER_UNAVAILABLE = 1722
 
 
 class HResult(enum.IntEnum):
@@ -88,6 +92,10 @@ _MESSAGES = {
     ErrorCode.ERROR_INVALID_NAME: "The filename, directory name, or volume label syntax is incorrect.",
     ErrorCode.ERROR_NOT_FOUND: "Element not found.",
     ErrorCode.ERROR_NOT_ENOUGH_MEMORY: "Not enough memory resources are available to process this command.",
+    ErrorCode.ERROR_INVALID_FLAGS: "Invalid flags.",
+    ErrorCode.ERROR_REVISION_MISMATCH: "Indicates two revision levels are incompatible.",
+    ErrorCode.ERROR_ALLOTTED_SPACE_EXCEEDED: "No more memory is available for security information updates.",
+    ErrorCode.RPC_S_SERVER_UNAVAILABLE: "The RPC server is unavailable.",
 }
 
 
