@@ -162,6 +162,7 @@ _RIGHT_RE = re.compile(r"([+-]?)(?:0[xX]([0-9A-Fa-f]+)|0([0-7]*)|([1-9][0-9]*))|
 _HEX_RE = re.compile(r"[0-9A-Fa-f]+")
 _DEC_RE = re.compile(r"[0-9]+")
 _CRT_SPACE = " \t\n\v\f\r"  # what wcstoul skips before a number
+_LEADING_ZERO = re.compile(r"-0[0-9]")
 _SIMPLE_TYPES = {s: t for s, t in ACE_TYPES.items() if t not in OBJECT_ACE_TYPES}
 _ACL_FLAG_WORDS = re.compile("|".join([NULL_ACL_STRING, *_ACL_FLAG_BITS]))
 _ACL_FLAGS_RE = re.compile(f"(?:{_ACL_FLAG_WORDS.pattern})*")
@@ -498,9 +499,10 @@ def _canonical_ace(m: re.Match) -> ACE | None:
         if len(parts) > MAX_SUBAUTHORITIES + 3:
             return None
         authority = int(parts[2])
-        if authority >= 1 << 48:
-            return None
-        sid = SID._trusted(authority, tuple([int(x) for x in parts[3:]]))
+        subs = tuple(map(int, parts[3:]))
+        if authority >= 1 << 32 or "-0" in sid_text and _LEADING_ZERO.search(sid_text) or max(subs) > 0xFFFFFFFF:
+            return None  # not the canonical spelling: the full parser decides
+        sid = SID._trusted(authority, subs, sid_text)
     return ACE._trusted(ace_type, flags, mask, sid)
 
 

@@ -33,12 +33,15 @@ class SID:
         object.__setattr__(self, "text", _format(*parts))
 
     @classmethod
-    def _trusted(cls, authority: int, subauthorities: tuple[int, ...]) -> "SID":
-        """A SID from parts already range-checked (the SDDL parser's path)."""
+    def _trusted(cls, authority: int, subauthorities: tuple[int, ...], text: str | None = None) -> "SID":
+        """A SID from parts already range-checked (the SDDL parser's path); ``text`` is
+        its canonical string when the caller already has it."""
         sid = object.__new__(cls)
         object.__setattr__(sid, "_parts", (authority, subauthorities))
-        auth = str(authority) if authority < 1 << 32 else f"0x{authority:012X}"
-        object.__setattr__(sid, "text", "S-1-" + auth + "".join(["-" + str(x) for x in subauthorities]))
+        if text is None:
+            auth = str(authority) if authority < 1 << 32 else f"0x{authority:012X}"
+            text = "S-1-" + auth + "".join(["-" + str(x) for x in subauthorities])
+        object.__setattr__(sid, "text", text)
         return sid
 
     def __setattr__(self, name, value):

@@ -32,7 +32,7 @@ from .sddl import (
 from .structs import LUID_AND_ATTRIBUTES, PRIVILEGE_SET, SECURITY_ATTRIBUTES, TOKEN_SOURCE, TOKEN_STATISTICS
 from . import acls as _acls, lookup as _lookup
 from .acls import *  # noqa: F401,F403  (InitializeAcl, AddAccessAllowedAce ... SetEntriesInAcl)
-from .lookup import LookupPrivilegeName, LookupPrivilegeValue
+from .lookup import LUID, LookupPrivilegeName, LookupPrivilegeValue
 
 # A kernel thread hands out its facade through this factory: the kernel room cannot
 # import the facade (it sits above it), so the facade registers itself here.

@@ -27,7 +27,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..security.acl import (
-    ACE, ACL, ACL_REVISION, ACL_REVISION_DS, MAX_ACL_REVISION, MIN_ACL_REVISION, NULL_ACL, AceFlags, AceType,
+    ACE, ACL, ACL_REVISION, ACL_REVISION3, ACL_REVISION_DS, MAX_ACL_REVISION, MIN_ACL_REVISION, NULL_ACL, AceFlags, AceType,
     SDControl,
 )
 from ..security.descriptor import SecurityDescriptor
@@ -36,7 +36,8 @@ from ..security.rights import GenericMapping, check_access_mask
 from ..security.sids import SID
 
 __all__ = [
-    "ACL_REVISION", "ACL_REVISION_DS", "SECURITY_DESCRIPTOR_REVISION", "SECURITY_DESCRIPTOR_MIN_LENGTH",
+    "ACL_REVISION", "ACL_REVISION3", "ACL_REVISION_DS", "MIN_ACL_REVISION", "MAX_ACL_REVISION", "TRUSTEE_BAD_FORM",
+    "SET_AUDIT_SUCCESS", "SET_AUDIT_FAILURE", "SUB_OBJECTS_ONLY_INHERIT", "SUB_CONTAINERS_ONLY_INHERIT", "SECURITY_DESCRIPTOR_REVISION", "SECURITY_DESCRIPTOR_MIN_LENGTH",
     "AclBuffer", "InitializeAcl", "AddAccessAllowedAce", "AddAccessAllowedAceEx", "AddAccessDeniedAce",
     "AddAccessDeniedAceEx", "AddMandatoryAce", "GetAce", "InitializeSecurityDescriptor",
     "SetSecurityDescriptorDacl", "SetSecurityDescriptorSacl", "SetSecurityDescriptorOwner",

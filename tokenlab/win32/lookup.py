@@ -15,7 +15,7 @@ from __future__ import annotations
 from ..security.errors import ErrorCode, WinError
 from ..security.tokenattrs import LUID, PRIVILEGE_BY_LUID, PRIVILEGES
 
-__all__ = ["LookupPrivilegeValue", "LookupPrivilegeName"]
+__all__ = ["LUID", "LookupPrivilegeValue", "LookupPrivilegeName"]
 
 _BY_FOLDED_NAME = {name.lower(): value for name, value in PRIVILEGES.items()}
 
