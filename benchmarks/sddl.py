@@ -17,7 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tokenlab import sddl  # noqa: E402
+from tokenlab.security import sddl  # noqa: E402
 from tokenlab.security.sddl import parse_ace, parse_sid_string
 from tokenlab.security.descriptor import parse_sddl  # noqa: E402
 from tokenlab.security.sids import SID  # noqa: E402

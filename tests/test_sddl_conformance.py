@@ -5,6 +5,8 @@ Each row cites its source:
   Wine CSDS  -- test_ConvertSecurityDescriptorToString (same file; outputs seen on Windows)
   Wine POS   -- test_PrivateObjectSecurity (same file)
   Wine SID   -- test_ConvertStringSidToSid (same file)
+  Samba ...  -- Samba's python/samba/tests/sddl.py (samba-team/samba): SDDL strings its
+                authors ran through the Windows API (libcli/security/tests/windows/)
   docs ...   -- a Microsoft documentation page, by title
   MS-DTYP    -- [MS-DTYP] 2.5.1.1 "Syntax" (the ABNF)
   rule ...   -- a printing rule in tokenlab/sddl.py's docstring, applied to a docs string
@@ -28,6 +30,7 @@ DOMAIN = SID("S-1-5-21-397955417-626881126-188441444")  # docs "Security Descrip
 G = "S-1-5-21-93476-23408-4576"  # the group SID of Wine's tests
 
 WINE_CSSD, WINE_CSDS, WINE_POS = "Wine CSSD", "Wine CSDS", "Wine POS"
+SAMBA = "Samba sddl tests"  # python/samba/tests/sddl.py, strings checked on Windows
 DOCS_FORMAT = "docs: Security Descriptor String Format"
 DOCS_ACE = "docs: ACE Strings"
 DOCS_DEVICE = "docs: SDDL for Device Objects (wdmsec.h)"
@@ -134,6 +137,43 @@ CANONICAL = [
      DOCS_ACE + ": KEY_EXECUTE equals KEY_READ, printed KR"),
     ("D:(A;;FRFX;;;BU)", "D:(A;;0x1200a9;;;BU)", "rule: no whole name, unnamed bits -> hex (Get-Acl 0x1200a9)"),
     ("D:(A;;0x1F01FF;;;BA)", "D:(A;;FA;;;BA)", "rule: whole-mask name FA (Get-Acl prints FA)"),
+    # Samba python/samba/tests/sddl.py: strings run through the Windows API (windows-sddl-tests.c)
+    ("D:(A;;0x100000000;;;WD)", "D:(A;;0xffffffff;;;WD)", SAMBA + ": wcstoul saturates"),
+    ("D:(A;;4294967296;;;WD)", "D:(A;;0xffffffff;;;WD)", SAMBA + ": wcstoul saturates"),
+    ("D:(A;;100000000000000000000000;;;WD)", "D:(A;;0xffffffff;;;WD)", SAMBA + ": wcstoul saturates"),
+    ("D:(A;;-99;;;WD)", "D:(A;;0xffffff9d;;;WD)", SAMBA + ": a minus negates modulo 2**32"),
+    ("D:(A;;-0xffffff55;;;WD)", "D:(A;;CCDCSWWPLO;;;WD)", SAMBA + ": a minus negates modulo 2**32"),
+    ("D:(A;;-9876543210;;;WD)", "D:(A;;CC;;;WD)", SAMBA + ": saturate, then negate"),
+    ("D:(A;;123456789;;;WD)", "D:(A;;0x75bcd15;;;WD)", SAMBA + ": decimal to hex"),
+    ("D:(A;;01234567;;;WD)", "D:(A;;0x53977;;;WD)", SAMBA + ": octal to hex"),
+    ("D:(A;;0xe00f0000;;;WD)", "D:(A;;SDRCWDWOGXGWGR;;;WD)", SAMBA + ": numbers to flags"),
+    ("D:(a;;GA;;;WD)", "D:(A;;GA;;;WD)", SAMBA + ": ACE type in any case"),
+    ("D:(A;;ga;;;WD)", "D:(A;;GA;;;WD)", SAMBA + ": rights in any case"),
+    ("D:AI(A;CI;RP LCLO  RC;;;AU)", "D:AI(A;CI;LCRPLORC;;;AU)", SAMBA + ": spaces between rights"),
+    ("D:PPPPPPPPPPPP(A;;GA;;;SY)", "D:P(A;;GA;;;SY)", SAMBA + ": repeated ACL flags"),
+    ("D:(A;;GA;;;S-1-5-4294967296)", "D:(A;;GA;;;S-1-5-4294967295)", SAMBA + ": subauthority saturates"),
+    ("D:(A;;GA;;;S-1-3-0x100000000-3-4)", "D:(A;;GA;;;S-1-3-4294967295-3-4)", SAMBA + ": hex subauthority saturates"),
+    ("D:(A;;GA;;;S-1-5-21-0x1-0x2-0x3-513)", "D:(A;;GA;;;S-1-5-21-1-2-3-513)", SAMBA + ": hex subauthorities"),
+    ("D:(A;;CC;;;S-0x1-0-0-579)", "D:(A;;CC;;;S-1-0-0-1401)", SAMBA + ": S-0x1- makes the rest hex"),
+    ("O:S-0x1-20-0-579", "O:S-1-32-0-1401", SAMBA + ": S-0x1- makes the rest hex"),
+    ("O:S-1-2-0x200D:", "O:S-1-2-512D:", SAMBA + ": the owner SID ends before D:"),
+    ("O:S-1-2-0x2D:(A;;GA;;;WD)", "O:S-1-2-2D:(A;;GA;;;WD)", SAMBA + ": the owner SID ends before D:"),
+    ("O:S- 1- 2-3", "O:S-1-2-3", SAMBA + ": blanks before revision and authority"),
+    ("  O:AA G:WD ", "O:AAG:WD", SAMBA + ": blanks around sections"),
+    ("D:(A;;GA;; ;S-1-3-4)", "D:(A;;GA;;;OW)", SAMBA + ": blank in an empty GUID field"),
+    ("D:(OA;;CR;1131f6aa-9c07-11d1-f79f-00c04fc2dcd2;;ED)", "D:(OA;;CR;1131f6aa-9c07-11d1-f79f-00c04fc2dcd2;;ED)",
+     SAMBA + ": object ACE, GUIDs printed in lower case"),
+    ("D:(OA;CIIO;RP;037088f8-0ae1-11d2-b422-00a0c968f939;4828CC14-1437-45bc-9B07-AD6F015E5F28;RU)",
+     "D:(OA;CIIO;RP;037088f8-0ae1-11d2-b422-00a0c968f939;4828cc14-1437-45bc-9b07-ad6f015e5f28;RU)",
+     SAMBA + ": both GUIDs"),
+    ("S:AI(OU;CIIDSA;WP;f30e3bbe-9ff0-11d1-b603-0000f80367c1;bf967aa5-0de6-11d0-a285-00aa003049e2;WD)",
+     "S:AI(OU;CIIDSA;WP;f30e3bbe-9ff0-11d1-b603-0000f80367c1;bf967aa5-0de6-11d0-a285-00aa003049e2;WD)",
+     SAMBA + ": object audit ACE"),
+    ("O:DAG:DAD:(A;;RPWPCCDCLCRCWOWDSDSW;;;SY)(OA;;CCDC;bf967aba-0de6-11d0-a285-00aa003049e2;;AO)",
+     "O:DAG:DAD:(A;;KA;;;SY)(OA;;CCDC;bf967aba-0de6-11d0-a285-00aa003049e2;;AO)",
+     DOCS_FORMAT + ", String 2"),
+    ("D:(OD;;CR;00299570-246d-11d0-a768-00aa006e0529;;WD)", "D:(OD;;CR;00299570-246d-11d0-a768-00aa006e0529;;WD)",
+     DOCS_ACE + ": Reset password GUID"),
 ]
 
 # (malformed SDDL, 0-based position of the problem, Win32 error, source)
@@ -147,12 +187,14 @@ MALFORMED = [
     ("D:(A;;GA;;;XX)", 11, 1336, "docs: SID Strings (unknown alias)"),
     ("D:(A;;GA;;;WD", 13, 1336, "MS-DTYP: ace ends with ')' (truncated)"),
     ("D:(A;;GA", 8, 1336, "MS-DTYP: ace has six fields (truncated)"),
-    ("D:(A;;0x100000000;;;WD)", 6, 1336, "MS-DTYP: \"0x\" 1*8HEXDIG (32-bit mask)"),
-    ("D:(A;;4294967296;;;WD)", 6, 1336, "MS-DTYP: numeric rights fit in 32 bits"),
     ("D:(A;;0xZZ;;;WD)", 7, 1336, "MS-DTYP: hex digits after 0x"),
-    ("d:(a;;ga;;;wd)", 0, 87, "docs (SupportArticles): SDDL must be upper case"),
-    ("D:(a;;GA;;;WD)", 3, 1336, DOCS_ACE + ": ace_type strings are upper case"),
-    ("D:(A;;ga;;;WD)", 6, 1336, DOCS_ACE + ": rights strings are upper case"),
+    ("d:(a;;ga;;;wd)", 0, 87, "Samba sddl tests (checked on Windows): section tags are upper case"),
+    ("D:(A;;GA;;;S-1-3-4 )", 18, 1336, SAMBA + ": no blank after a string SID"),
+    ("D:(A;;RP ;;;LG)", 8, 1336, SAMBA + ": blanks may not end the rights"),
+    ("D:(A;;GA;;;S-1-0x1313131313131-513)", 11, 1336, SAMBA + ": a 48-bit authority"),
+    ("D:(A;;0x 75bcd15;;;LG)", 7, 1336, SAMBA + ": no blank inside a number"),
+    ("D:AI(A;CI;RP LC\tLORC;;;AU)", 15, 1336, SAMBA + ": only spaces between rights"),
+    ("O:S-0x1-", 8, 1337, SAMBA + ": incomplete SID"),
     ("D:(A;XX;GA;;;WD)", 5, 1336, DOCS_ACE + ": ace_flags"),
     ("D:(A;O;GA;;;WD)", 5, 1336, DOCS_ACE + ": ace_flags are two letters"),
     ("D:(A;OI ;GA;;;WD)", 7, 1336, WINE_CSSD + " (blank after a token, like 'GA ;')"),
@@ -164,10 +206,9 @@ MALFORMED = [
     ("O:", 2, 1337, "MS-DTYP: owner-string = \"O:\" sid-string"),
     ("O:S-1-5", 7, 1337, "Wine SID: 'S-1-5' fails with ERROR_INVALID_SID"),
     ("O:S-2-5-18", 4, 1337, "MS-DTYP 2.4.2.1: revision 1"),
-    ("D:(A;;GA;;;S-1-5-4294967296)", 11, 1336, "MS-DTYP 2.4.2.1: 32-bit subauthorities"),
     ("O:S-1-5" + "-1" * 16, 2, 1337, "MS-DTYP 2.4.2.1: at most 15 subauthorities"),
     ("O:BAO:SY", 4, 87, "MS-DTYP: each section once"),
-    ("O:DA", 2, 1337, "docs: SID Strings (DA is domain-relative; no domain given)"),
+    ("O:DA", 2, 1337, "docs: SID Strings (DA is domain-relative; no domain given to parse_sddl)"),
     ("D:NO_ACCESS_CONTROL(A;;GA;;;WD)", 19, 1336, DOCS_FORMAT + ": a NULL ACL has no ACEs"),
     ("D:(A;;GA;bf967aba-0de6-11d0-a285-00aa003049e2;;WD)", 9, 1336, DOCS_ACE + ": object_guid is for object ACEs"),
     ("D:(OA;;CC;not-a-guid;;AO)", 10, 1336, DOCS_ACE + ": GUIDs in UuidToString form"),
@@ -176,12 +217,7 @@ MALFORMED = [
 
 # (valid SDDL that tokenlab does not model, position of the ACE type, source)
 NOT_MODELLED = [
-    ("O:DAG:DAD:(A;;RPWPCCDCLCRCWOWDSDSW;;;SY)(OA;;CCDC;bf967aba-0de6-11d0-a285-00aa003049e2;;AO)",
-     41, DOCS_FORMAT + ", String 2"),
-    ("D:(OD;;CR;00299570-246d-11d0-a768-00aa006e0529;;WD)", 3, DOCS_ACE + ": Reset password GUID"),
-    ("S:(OU;SA;CR;ab721a53-1e2f-11d0-9819-00aa0040529b;;WD)", 3, DOCS_ACE + ": Change password GUID"),
     ("S:(AL;SA;GA;;;WD)", 3, DOCS_ACE + ": SDDL_ALARM"),
-    ("S:(OL;;GA;;;WD)", 3, DOCS_ACE + ": SDDL_OBJECT_ALARM"),
     ("D:(XA;;FA;;;WD;(Member_of {SID(BA)}))", 3, "docs: SDDL for Conditional ACEs"),
     ("D:(XD;;FA;;;WD;(Member_of {SID(BG)}))", 3, "docs: SDDL for Conditional ACEs"),
     ("S:(XU;SA;FA;;;WD;(Member_of {SID(BA)}))", 3, DOCS_ACE + ": SDDL_CALLBACK_AUDIT"),

@@ -82,7 +82,18 @@ def test_domain_relative_aliases_need_the_domain():
     domain = SID("S-1-5-21-1-2-3")
     sd, _ = ConvertStringSecurityDescriptorToSecurityDescriptor("O:DA", 1, domain=domain)
     assert sd.owner == domain.child(512)
-    _fails(ERROR_INVALID_SID, ConvertStringSecurityDescriptorToSecurityDescriptor, "O:DA", 1)
+    _fails(ERROR_INVALID_SID, ConvertStringSecurityDescriptorToSecurityDescriptor, "O:DA", 1, domain=None)
+
+
+def test_domain_relative_aliases_use_the_default_machines_domain_both_ways():
+    # Wine test_ConvertStringSidToSid: LA and LG convert on Windows (S-1-5-21-*-*-*-500/501);
+    # Windows resolves them against its own domain, tokenlab against tl.Machine()'s.
+    from tokenlab.kernel.lsa import DEFAULT_DOMAIN_SID
+    for alias, rid in (("LA", 500), ("LG", 501), ("DA", 512), ("DU", 513), ("RS", 553)):
+        assert ConvertStringSidToSid(alias) == DEFAULT_DOMAIN_SID.child(rid)
+        sd, _ = ConvertStringSecurityDescriptorToSecurityDescriptor(f"O:{alias}D:(A;;GA;;;{alias})", 1)
+        assert ConvertSecurityDescriptorToStringSecurityDescriptor(sd, 1, ALL)[0] == f"O:{alias}D:(A;;GA;;;{alias})"
+        assert ConvertSidToStringSid(sd.owner) == f"{DEFAULT_DOMAIN_SID.text}-{rid}"
 
 
 # ---------------------------------------------------------------- descriptor -> string

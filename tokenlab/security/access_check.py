@@ -29,7 +29,9 @@ Internals* (Forshaw), chapter 7, reconstructs, in this order:
 9. the result: all-or-nothing, or for MAXIMUM_ALLOWED the most that can be granted.
 
 Model notes (say so to learners): ACE masks are used as stored; AccessCheck does not
-map generic bits inside ACEs (they match no mapped request). Object ACEs, callback
+map generic bits inside ACEs (they match no mapped request). Plain AccessCheck has no
+object-type list, so an object-allow ACE grants nothing and an object-deny ACE denies
+like a deny ACE ([MS-DTYP] 2.5.3.2, "Access Denied Object ACE"). Callback
 ACEs, process trust labels, access filters, central access policies, AppContainer
 capabilities and write-restricted tokens are not modelled. PRINCIPAL_SELF has no
 principal to stand for in plain AccessCheck, so it is compared literally.
@@ -50,7 +52,9 @@ from functools import lru_cache
 from .acl import ACE, AceType
 from .descriptor import SecurityDescriptor
 from .errors import ErrorCode
-from .rights import ACCESS_SYSTEM_SECURITY, GENERIC_BITS, MAXIMUM_ALLOWED, STANDARD, GenericMapping, mask_names
+from .rights import (
+    ACCESS_SYSTEM_SECURITY, GENERIC_BITS, MAXIMUM_ALLOWED, STANDARD, GenericMapping, check_access_mask, mask_names,
+)
 from .tokenattrs import counts_for
 from .sids import (
     CREATOR_GROUP, CREATOR_OWNER, INTEGRITY_NAMES, MEDIUM_INTEGRITY, OWNER_RIGHTS, PRINCIPAL_SELF, SID, integrity_rid,
@@ -137,7 +141,9 @@ class AccessCheckResult:
             if s.kind != "ace":
                 continue
             ace = s.ace
-            kind = {AceType.ACCESS_ALLOWED_ACE_TYPE: "allow", AceType.ACCESS_DENIED_ACE_TYPE: "deny"}.get(
+            kind = {AceType.ACCESS_ALLOWED_ACE_TYPE: "allow", AceType.ACCESS_DENIED_ACE_TYPE: "deny",
+                    AceType.ACCESS_ALLOWED_OBJECT_ACE_TYPE: "object allow",
+                    AceType.ACCESS_DENIED_OBJECT_ACE_TYPE: "object deny"}.get(
                 ace.type, ace.type.name.replace("_ACE_TYPE", "").lower())
             if ace.inherit_only:
                 kind += " (IO)"
@@ -190,8 +196,17 @@ def access_check(sd: SecurityDescriptor, token, desired: int, mapping: GenericMa
     (SeAccessCheck), which accepts a primary token. ``explain=False`` skips building the
     explanation (``steps`` is empty) and returns the same ``granted`` and ``status``.
     """
+    if sd is not None and not isinstance(sd, SecurityDescriptor):
+        hint = (" (SDDL text: parse it first, e.g. SecurityDescriptor.from_sddl(text))"
+                if isinstance(sd, str) else "")
+        raise TypeError(f"access_check() sd must be SecurityDescriptor or None, got {type(sd).__name__}{hint}")
+    if not isinstance(mapping, GenericMapping):
+        raise TypeError(f"access_check() mapping must be GenericMapping, got {type(mapping).__name__}")
+    for attr in ("token_type", "impersonation_level", "user", "groups", "mandatory_policy", "privilege_enabled"):
+        if not hasattr(token, attr):
+            raise TypeError(f"access_check() token must be a Token (it has no {attr}), got {type(token).__name__}")
+    desired = check_access_mask(desired, "access_check() desired")
     ex = _Explainer(mapping) if explain else None
-    desired = int(desired)
 
     # Step 1. The call itself: token kind, descriptor shape, mapped request.
     if map_generic:
@@ -409,6 +424,11 @@ def _walk_max(entries, p, owner, allowed, ex):
     return allowed
 
 
+# How the walk reads each ACE type. Object-allow is absent: with no object-type list it
+# grants nothing; object-deny denies like a deny ACE.
+_ACCESS_CODES = {AceType.ACCESS_ALLOWED_ACE_TYPE: _ALLOW, AceType.ACCESS_DENIED_ACE_TYPE: _DENY,
+                 AceType.ACCESS_DENIED_OBJECT_ACE_TYPE: _DENY}
+
 # ACLs are immutable values, so each is flattened once into plain ints and strings.
 _COMPILED: dict[int, tuple] = {}
 
@@ -422,10 +442,11 @@ def _compile(dacl):
         return hit[1]
     entries, owner_rights = [], False
     for i, ace in enumerate(dacl.aces):
-        if ace.inherit_only or not (ace.is_allow or ace.is_deny):
+        t = ace.type
+        if ace.inherit_only or t not in _ACCESS_CODES:
             code = _SKIP
         else:
-            code = _ALLOW if ace.is_allow else _DENY
+            code = _ACCESS_CODES[t]
             owner_rights = owner_rights or ace.sid.text == _OWNER_RIGHTS
         entries.append((i, code, ace.sid.text, ace.mask, ace, {}))
     compiled = (tuple(entries), owner_rights)
@@ -521,10 +542,14 @@ class _Explainer:
         rights = self.mapping.rights
         head = memo.get(rights)
         if head is None:
-            kind = "allow" if ace.is_allow else "deny" if ace.is_deny else ace.type.name
+            kind = ("allow" if ace.is_allow else "deny" if ace.is_deny else "object deny"
+                    if ace.type == AceType.ACCESS_DENIED_OBJECT_ACE_TYPE else ace.type.name)
             head = memo[rights] = f"ACE {i} ({kind} {_sid_short(ace.sid)} {_bits(ace.mask, rights)})"
         if matched is None:
             reason = ("it is inherit-only: it applies to children, not to this object" if ace.inherit_only
+                      else "it is an object-allow ACE, which grants only for an object-type list "
+                      "(AccessCheckByType); plain AccessCheck has none"
+                      if ace.type == AceType.ACCESS_ALLOWED_OBJECT_ACE_TYPE
                       else "it is not an access-allowed or access-denied ACE")
             self.steps.append(Decision("ace", f"{head} is skipped: {reason}.", i, p.name, ace.sid, False,
                                    reason, 0, 0, True, ace))

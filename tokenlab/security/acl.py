@@ -9,17 +9,23 @@ and Empty DACLs"):
   everything; build it with ``dacl=NULL_ACL``;
 * **empty**   — an ACL with no ACEs: grants nothing (except the owner's implied rights).
 
-``sd.dacl_state`` names the state. ACE types outside allow/deny/audit/mandatory label are
-rejected with :class:`~tokenlab.errors.NotModelledError`.
+``sd.dacl_state`` names the state. Modelled ACE types: allow, deny, audit, mandatory
+label, and the four object ACEs (allow, deny, audit, alarm; [MS-DTYP] 2.4.4.3-2.4.4.11),
+which carry an ``object_type`` and an ``inherited_object_type`` GUID (``uuid.UUID`` or
+None; ``ACE_OBJECT_TYPE_PRESENT`` and ``ACE_INHERITED_OBJECT_TYPE_PRESENT`` follow from
+them). Other types are rejected with :class:`~tokenlab.errors.NotModelledError`.
+
+Every constructor checks its arguments and names the parameter it rejects.
 """
 from __future__ import annotations
 
 import enum
+import uuid
 from dataclasses import dataclass
 from typing import Iterable
 
 from .errors import NotModelledError
-from .rights import HexFlag
+from .rights import HexFlag, check_access_mask
 from .sids import SID
 
 
@@ -49,12 +55,22 @@ class AceType(enum.IntEnum):
         return f"AceType.{self.name}"
 
 
+OBJECT_ACE_TYPES = frozenset({
+    AceType.ACCESS_ALLOWED_OBJECT_ACE_TYPE,
+    AceType.ACCESS_DENIED_OBJECT_ACE_TYPE,
+    AceType.SYSTEM_AUDIT_OBJECT_ACE_TYPE,
+    AceType.SYSTEM_ALARM_OBJECT_ACE_TYPE,
+})
 MODELLED_ACE_TYPES = frozenset({
     AceType.ACCESS_ALLOWED_ACE_TYPE,
     AceType.ACCESS_DENIED_ACE_TYPE,
     AceType.SYSTEM_AUDIT_ACE_TYPE,
     AceType.SYSTEM_MANDATORY_LABEL_ACE_TYPE,
-})
+}) | OBJECT_ACE_TYPES
+
+# ACCESS_*_OBJECT_ACE Flags (winnt.h): which GUIDs the ACE carries.
+ACE_OBJECT_TYPE_PRESENT = 0x1
+ACE_INHERITED_OBJECT_TYPE_PRESENT = 0x2
 
 
 class AceFlags(HexFlag):
@@ -67,6 +83,8 @@ class AceFlags(HexFlag):
     SUCCESSFUL_ACCESS_ACE_FLAG = 0x40
     FAILED_ACCESS_ACE_FLAG = 0x80
 
+
+_ACE_FLAGS = tuple(AceFlags(i) for i in range(256))  # ACE flags are one byte: one member each
 
 
 class SDControl(HexFlag):
@@ -91,31 +109,75 @@ class SDControl(HexFlag):
 
 @dataclass(frozen=True)
 class ACE:
-    """One access control entry: type, flags, access mask and trustee SID."""
+    """One access control entry: type, flags, access mask and trustee SID; object ACEs also
+    name the object type and inherited object type they apply to (GUIDs, or None)."""
 
     type: AceType
     flags: AceFlags
     mask: int
     sid: SID
+    object_type: uuid.UUID | None = None
+    inherited_object_type: uuid.UUID | None = None
 
     def __post_init__(self):
-        if not isinstance(self.sid, SID):
-            raise TypeError(f"ACE sid must be SID, got {type(self.sid).__name__}")
-        if isinstance(self.mask, bool) or not isinstance(self.mask, int):
-            raise TypeError(f"ACE mask must be int, got {type(self.mask).__name__}")
-        if not 0 <= int(self.mask) <= 0xFFFFFFFF:
-            raise ValueError(f"ACE mask out of 32-bit range: {self.mask}")
+        if isinstance(self.type, bool) or not isinstance(self.type, int):
+            raise TypeError(f"ACE type must be AceType or int, got {type(self.type).__name__}")
         try:
             t = AceType(self.type)
         except ValueError:
-            raise ValueError(f"unknown ACE type {self.type!r}") from None
+            raise ValueError(f"ACE type: unknown ACE type {self.type!r}") from None
         if t not in MODELLED_ACE_TYPES:
             raise NotModelledError(f"{t.name} ACEs are not modelled by tokenlab")
+        if isinstance(self.flags, bool) or not isinstance(self.flags, int):
+            raise TypeError(f"ACE flags must be AceFlags or int, got {type(self.flags).__name__}")
         if not 0 <= int(self.flags) <= 0xFF:
             raise ValueError(f"ACE flags out of 8-bit range: {self.flags}")
+        mask = check_access_mask(self.mask, "ACE mask")
+        if not isinstance(self.sid, SID):
+            raise TypeError(f"ACE sid must be SID, got {type(self.sid).__name__}")
+        for name in ("object_type", "inherited_object_type"):
+            guid = getattr(self, name)
+            if guid is None:
+                continue
+            if not isinstance(guid, uuid.UUID):
+                raise TypeError(f"ACE {name} must be uuid.UUID or None, got {type(guid).__name__}")
+            if t not in OBJECT_ACE_TYPES:
+                raise ValueError(f"ACE {name}: only object ACEs carry GUIDs, not {t.name}")
         object.__setattr__(self, "type", t)
-        object.__setattr__(self, "flags", AceFlags(int(self.flags)))
-        object.__setattr__(self, "mask", int(self.mask))
+        object.__setattr__(self, "flags", _ACE_FLAGS[int(self.flags)])
+        object.__setattr__(self, "mask", mask)
+
+    @classmethod
+    def _trusted(cls, type_: AceType, flags: int, mask: int, sid: SID,
+                 object_type: uuid.UUID | None = None, inherited_object_type: uuid.UUID | None = None) -> "ACE":
+        """An ACE from parts already checked (the SDDL parser's path): no validation."""
+        ace = object.__new__(cls)
+        setattr_ = object.__setattr__
+        setattr_(ace, "type", type_)
+        setattr_(ace, "flags", _ACE_FLAGS[flags])
+        setattr_(ace, "mask", mask)
+        setattr_(ace, "sid", sid)
+        setattr_(ace, "object_type", object_type)
+        setattr_(ace, "inherited_object_type", inherited_object_type)
+        return ace
+
+    @property
+    def is_object_ace(self) -> bool:
+        return self.type in OBJECT_ACE_TYPES
+
+    @property
+    def object_flags(self) -> int:
+        """The object ACE's Flags field: ACE_OBJECT_TYPE_PRESENT | ACE_INHERITED_OBJECT_TYPE_PRESENT."""
+        return ((ACE_OBJECT_TYPE_PRESENT if self.object_type is not None else 0)
+                | (ACE_INHERITED_OBJECT_TYPE_PRESENT if self.inherited_object_type is not None else 0))
+
+    @property
+    def size(self) -> int:
+        """AceSize in bytes: header 4, mask 4, (object flags 4, 16 per GUID), SID 8+4n."""
+        n = 8 + 8 + 4 * len(self.sid.subauthorities)
+        if self.type in OBJECT_ACE_TYPES:
+            n += 4 + 16 * ((self.object_type is not None) + (self.inherited_object_type is not None))
+        return n
 
     @classmethod
     def allow(cls, sid: SID | str, mask: int, flags: int = 0) -> "ACE":
@@ -149,11 +211,15 @@ class ACE:
         flags = f", flags=0x{int(self.flags):02X}" if self.flags else ""
         if kind:
             return f"ACE.{kind}({self.sid.text!r}, 0x{self.mask:08X}{flags})"
-        return f"ACE({self.type!r}, {self.flags!r}, 0x{self.mask:08X}, {self.sid!r})"
+        guids = "".join(f", {n}={getattr(self, n)!r}" for n in ("object_type", "inherited_object_type")
+                        if getattr(self, n) is not None)
+        return f"ACE({self.type!r}, {self.flags!r}, 0x{self.mask:08X}, {self.sid!r}{guids})"
 
 
 ACL_REVISION = 2
+ACL_REVISION3 = 3
 ACL_REVISION_DS = 4
+MIN_ACL_REVISION, MAX_ACL_REVISION = ACL_REVISION, ACL_REVISION_DS
 
 
 @dataclass(frozen=True)
@@ -164,12 +230,30 @@ class ACL:
     revision: int = ACL_REVISION
 
     def __init__(self, aces: Iterable[ACE] = (), revision: int = ACL_REVISION):
+        if isinstance(aces, (str, bytes)) or not hasattr(aces, "__iter__"):
+            raise TypeError(f"ACL aces must be an iterable of ACE, got {type(aces).__name__}")
         aces = tuple(aces)
         for a in aces:
             if not isinstance(a, ACE):
-                raise TypeError(f"ACL entries must be ACE, got {type(a).__name__}")
+                raise TypeError(f"ACL aces must be ACE values, got {type(a).__name__}")
+        if isinstance(revision, bool) or not isinstance(revision, int):
+            raise TypeError(f"ACL revision must be int, got {type(revision).__name__}")
+        if not MIN_ACL_REVISION <= revision <= MAX_ACL_REVISION:
+            raise ValueError(f"ACL revision must be ACL_REVISION (2), 3 or ACL_REVISION_DS (4), not {revision}")
         object.__setattr__(self, "aces", aces)
         object.__setattr__(self, "revision", revision)
+
+    @classmethod
+    def _trusted(cls, aces: tuple, revision: int = ACL_REVISION) -> "ACL":
+        acl = object.__new__(cls)
+        object.__setattr__(acl, "aces", aces)
+        object.__setattr__(acl, "revision", revision)
+        return acl
+
+    @property
+    def size(self) -> int:
+        """AclSize of the smallest buffer that holds it: header 8 plus every AceSize."""
+        return 8 + sum(a.size for a in self.aces)
 
     def __len__(self) -> int:
         return len(self.aces)

@@ -31,6 +31,10 @@ class SecurityDescriptor:
     control: SDControl = field(default=SDControl(0))
 
     def __post_init__(self):
+        if isinstance(self.control, bool) or not isinstance(self.control, int):
+            raise TypeError(f"SecurityDescriptor control must be SDControl or int, got {type(self.control).__name__}")
+        if not 0 <= int(self.control) <= 0xFFFF:
+            raise ValueError(f"SecurityDescriptor control must fit in 16 bits, got {int(self.control):#x}")
         control = SDControl(int(self.control))
         for attr, present in (("dacl", SDControl.SE_DACL_PRESENT), ("sacl", SDControl.SE_SACL_PRESENT)):
             value = getattr(self, attr)
@@ -40,11 +44,11 @@ class SecurityDescriptor:
             elif isinstance(value, ACL):
                 control |= present
             elif value is not None:
-                raise TypeError(f"{attr} must be ACL, NULL_ACL or None, got {type(value).__name__}")
+                raise TypeError(f"SecurityDescriptor {attr} must be ACL, NULL_ACL or None, got {type(value).__name__}")
         for attr in ("owner", "group"):
             v = getattr(self, attr)
             if v is not None and not isinstance(v, SID):
-                raise TypeError(f"{attr} must be SID or None, got {type(v).__name__}")
+                raise TypeError(f"SecurityDescriptor {attr} must be SID or None, got {type(v).__name__}")
         object.__setattr__(self, "control", control)
 
     @property
@@ -66,11 +70,17 @@ class SecurityDescriptor:
 
     @property
     def label(self) -> "ACE | None":
-        """The first mandatory label ACE in the SACL (the one Windows enforces), if any."""
+        """The first mandatory label ACE in the SACL (the one Windows enforces), if any.
+
+        A label ACE whose SID is not a mandatory-label SID (``S-1-16-<level>``, e.g. the
+        ``S:(ML;;NW;;;WD)`` SDDL accepts) names no integrity level; tokenlab skips it, so
+        the object counts as unlabelled (Medium, NO_WRITE_UP) instead of failing the
+        access check. Windows' own tests do not pin this case; it is tokenlab's rule."""
         if self.sacl is None:
             return None
         for ace in self.sacl:
-            if ace.type == AceType.SYSTEM_MANDATORY_LABEL_ACE_TYPE and not ace.inherit_only:
+            if (ace.type == AceType.SYSTEM_MANDATORY_LABEL_ACE_TYPE and not ace.inherit_only
+                    and ace.sid.is_integrity_level):
                 return ace
         return None
 

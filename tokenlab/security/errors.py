@@ -48,6 +48,10 @@ class ErrorCode(enum.IntEnum):
     ERROR_PIPE_NOT_CONNECTED = 233
     ERROR_PIPE_CONNECTED = 535
     ERROR_PIPE_LISTENING = 536
+    ERROR_INVALID_FLAGS = 1004
+    ERROR_REVISION_MISMATCH = 1306
+    ERROR_ALLOTTED_SPACE_EXCEEDED = 1344
+    RPC_S_SERVER_UNAVAILABLE = 1722
 
 
 class HResult(enum.IntEnum):
@@ -101,6 +105,10 @@ _MESSAGES = {
     ErrorCode.ERROR_PIPE_CONNECTED: "There is a process on other end of the pipe.",
     ErrorCode.ERROR_PIPE_LISTENING: "Waiting for a process to open the other end of the pipe.",
     ErrorCode.ERROR_NOT_ENOUGH_MEMORY: "Not enough memory resources are available to process this command.",
+    ErrorCode.ERROR_INVALID_FLAGS: "Invalid flags.",
+    ErrorCode.ERROR_REVISION_MISMATCH: "Indicates two revision levels are incompatible.",
+    ErrorCode.ERROR_ALLOTTED_SPACE_EXCEEDED: "No more memory is available for security information updates.",
+    ErrorCode.RPC_S_SERVER_UNAVAILABLE: "The RPC server is unavailable.",
 }
 
 

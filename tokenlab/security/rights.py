@@ -202,12 +202,29 @@ MandatoryLabelPolicy = _mask_class(
 
 GENERIC_BITS = 0xF0000000
 SPECIFIC_RIGHTS_ALL = 0x0000FFFF
+ACCESS_MASK_MAX = 0xFFFFFFFF  # ACCESS_MASK is a DWORD
+
+
+def check_access_mask(value, name: str = "mask") -> int:
+    """``value`` as an ACCESS_MASK (a 32-bit unsigned int), or an error naming ``name``.
+
+    A bool or non-int is a ``TypeError``; a negative value or one above 0xFFFFFFFF is a
+    ``ValueError`` (C would truncate it silently; tokenlab says so instead). The facade
+    maps the ValueError to ERROR_INVALID_PARAMETER. Returns a plain ``int``.
+    """
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{name} must be an int access mask, got {type(value).__name__}")
+    value = int(value)
+    if not 0 <= value <= ACCESS_MASK_MAX:
+        raise ValueError(f"{name} must fit in 32 bits (0 to 0xFFFFFFFF), got {value:#x}"
+                         if value >= 0 else f"{name} must fit in 32 bits (0 to 0xFFFFFFFF), got -{-value:#x}")
+    return value
 
 
 def mask_names(mask: int, cls: type[enum.IntFlag] = StandardAccess) -> list[str]:
     """Names for ``mask``: an exact composite (``TOKEN_ALL_ACCESS``) if one exists, else one
     name per bit, low bits first; leftover unnamed bits as hex."""
-    mask = int(mask)
+    mask = check_access_mask(mask, "mask")
     if mask == 0:
         return []
     for name, member in cls.__members__.items():
@@ -241,8 +258,10 @@ def mask_names(mask: int, cls: type[enum.IntFlag] = StandardAccess) -> list[str]
 
 
 def format_mask(mask: int, cls: type[enum.IntFlag] = StandardAccess) -> str:
-    """``'TOKEN_QUERY|TOKEN_DUPLICATE (0x0000000A)'``; ``'0 (none)'`` for zero."""
-    mask = int(mask)
+    """``'TOKEN_QUERY|TOKEN_DUPLICATE (0x0000000A)'``; ``'0 (none)'`` for zero.
+
+    A value outside 32 bits is not an access mask: ValueError (never ``0x-8000...``)."""
+    mask = check_access_mask(mask, "mask")
     if not mask:
         return "0 (none)"
     return f"{'|'.join(mask_names(mask, cls))} (0x{mask:08X})"
@@ -259,9 +278,17 @@ class GenericMapping:
     generic_all: int
     rights: type = StandardAccess  # the IntFlag class naming this type's bits
 
+    def __post_init__(self):
+        if not isinstance(self.object_type, str):
+            raise TypeError(f"GenericMapping object_type must be str, got {type(self.object_type).__name__}")
+        for name in ("generic_read", "generic_write", "generic_execute", "generic_all"):
+            object.__setattr__(self, name, check_access_mask(getattr(self, name), f"GenericMapping {name}"))
+        if not (isinstance(self.rights, type) and issubclass(self.rights, enum.IntFlag)):
+            raise TypeError(f"GenericMapping rights must be an IntFlag class, got {self.rights!r}")
+
     def map(self, mask: int) -> int:
         """MapGenericMask: replace generic bits with the specific rights they stand for."""
-        mask = int(mask)
+        mask = check_access_mask(mask, "mask")
         if mask & STANDARD["GENERIC_READ"]:
             mask |= self.generic_read
         if mask & STANDARD["GENERIC_WRITE"]:

@@ -11,21 +11,34 @@ test_ConvertSecurityDescriptorToString, test_ConvertStringSidToSid).
 Reading
   * sections ``O:`` ``G:`` ``D:`` ``S:`` in any order (Windows components themselves write
     ``S:(ML;;NW;;;LW)D:(...)``), each at most once;
-  * section tags, ACE types, ACE flags, ACL flags and rights are upper case; SID aliases
-    may be any case (``wD``), as may the ``s-`` of a SID and the ``0x`` of a number;
-  * blanks may stand before a section, an ACE, each ACE field and after the trustee SID,
-    nowhere else (``D:(D ;;GA;;;WD)`` and ``D:(D;;GA ;;;WD)`` fail on Windows);
-  * rights mix abbreviations and numbers, OR-ed together (``GR0xFFFFFFFF`` is accepted):
-    ``0x``/``0X`` hex, octal after a leading ``0``, else decimal, at most 32 bits;
-  * an ``OA`` ACE with neither GUID is an ``A`` ACE (docs, "ACE Strings"); other object,
-    callback, alarm, resource-attribute and policy ACEs are valid SDDL that tokenlab does
-    not model and raise :class:`SDDLNotModelledError` (an :class:`SDDLError`).
+  * section tags, ACE flags and ACL flags are upper case (``d:`` fails); ACE types, rights
+    abbreviations and SID aliases may be any case (``(a;;ga;;;lg)``), as may the ``s-`` of
+    a SID and the ``0x`` of a number (Samba's sddl tests, checked on Windows);
+  * blanks may stand before a section, an ACE, each ACE field, between rights and after
+    an alias trustee, nowhere else (``D:(D ;;GA;;;WD)``, ``D:(D;;GA ;;;WD)`` and
+    ``D:(A;;GA;;;S-1-3-4 )`` fail on Windows);
+  * rights mix abbreviations and numbers, OR-ed together (``GR0xFFFFFFFF`` is accepted);
+    a number is read as C's ``wcstoul(s, &end, 0)`` reads it: optional sign, ``0x`` hex,
+    octal after a leading ``0``, else decimal; too large saturates to 0xFFFFFFFF, and a
+    minus negates modulo 2**32 (``-99`` is 0xffffff9d, ``-9876543210`` is 1);
+  * a string SID ``S-R-I-S...``: each part decimal or ``0x`` hex; if the revision is
+    written in hex, unprefixed later parts are hex too (``S-0x1-20-0-579`` is
+    ``S-1-32-0-1401``); blanks may precede the revision and the authority; a
+    subauthority above 32 bits saturates to 4294967295, an authority above 48 bits
+    fails; in ``O:``/``G:`` the SID ends before the next section tag (``O:S-1-2-0x200D:``
+    is ``S-1-2-512`` then ``D:``);
+  * object ACEs (``OA``, ``OD``, ``OU``, ``OL``) carry an object-type and an inherited
+    object-type GUID; an ``OA`` ACE with neither GUID is an ``A`` ACE (docs, "ACE
+    Strings"); callback, alarm, resource-attribute and policy ACEs are valid SDDL that
+    tokenlab does not model and raise :class:`SDDLNotModelledError` (an
+    :class:`SDDLError`).
 
 Printing
   * sections in the order O G D S; ACL flags in the order P AR AI (Windows' own output,
     e.g. audit event 4670 ``NewSd: D:PARAI(...)``);
   * a NULL DACL prints ``D:NO_ACCESS_CONTROL``, an empty one ``D:``, an absent one nothing;
   * ACE flags low bit first: OI CI NP IO ID CR SA FA (``OICINPIOIDSAFA`` in Wine's test);
+  * object GUIDs in lower case (``(OA;;CR;1131f6aa-9c07-11d1-f79f-00c04fc2dcd2;;ED)``);
   * rights: a whole-mask name when the mask is exactly FA, FR, FW, FX, KA, KR, KW or KX;
     else one two-letter name per bit, low bit first (0xF0000000 prints ``GAGXGWGR``);
     else lower-case hex (``0x12019f``); a mandatory-label ACE names its bits NW NR NX.
@@ -40,9 +53,10 @@ flag names) and must stay exact inverses of each other; they are checked as a pa
 from __future__ import annotations
 
 import re
+import uuid
 from typing import NoReturn
 
-from .acl import ACE, ACL, ACL_REVISION, NULL_ACL, AceFlags, AceType, SDControl
+from .acl import ACE, ACL, ACL_REVISION, ACL_REVISION_DS, NULL_ACL, OBJECT_ACE_TYPES, AceFlags, AceType, SDControl
 from .errors import ErrorCode, SDDLError, SDDLNotModelledError
 from .rights import FileAccess, KeyAccess, MandatoryLabelPolicy, STANDARD
 from .sids import MAX_SUBAUTHORITIES, SID, WELL_KNOWN, alias_of
@@ -64,12 +78,12 @@ ACE_TYPES: dict[str, AceType] = {
     "D": AceType.ACCESS_DENIED_ACE_TYPE,
     "AU": AceType.SYSTEM_AUDIT_ACE_TYPE,
     "ML": AceType.SYSTEM_MANDATORY_LABEL_ACE_TYPE,
+    "OA": AceType.ACCESS_ALLOWED_OBJECT_ACE_TYPE,  # an "A" ACE when it names no GUID
+    "OD": AceType.ACCESS_DENIED_OBJECT_ACE_TYPE,
+    "OU": AceType.SYSTEM_AUDIT_OBJECT_ACE_TYPE,
+    "OL": AceType.SYSTEM_ALARM_OBJECT_ACE_TYPE,
 }
 UNMODELLED_ACE_TYPES: dict[str, str] = {
-    "OA": "ACCESS_ALLOWED_OBJECT_ACE_TYPE",  # modelled as "A" when it names no GUID
-    "OD": "ACCESS_DENIED_OBJECT_ACE_TYPE",
-    "OU": "SYSTEM_AUDIT_OBJECT_ACE_TYPE",
-    "OL": "SYSTEM_ALARM_OBJECT_ACE_TYPE",
     "AL": "SYSTEM_ALARM_ACE_TYPE",
     "XA": "ACCESS_ALLOWED_CALLBACK_ACE_TYPE",
     "XD": "ACCESS_DENIED_CALLBACK_ACE_TYPE",
@@ -141,15 +155,20 @@ _BAD_SID = int(ErrorCode.ERROR_INVALID_SID)  # in O: or G:
 _BAD_ACL = int(ErrorCode.ERROR_INVALID_ACL)  # in D: or S: (Wine CSSD, Vista and later)
 
 # Tokens.
-_SID_RE = re.compile(r"[Ss]-(?:0[xX][0-9A-Fa-f]+|[0-9]+)(?:-(?:0[xX][0-9A-Fa-f]+|[0-9]+))*")
 _GUID_RE = re.compile(r"[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}")
-_LETTERS_RE = re.compile(r"[A-Z]+")
-_RIGHT_RE = re.compile(r"0[xX]([0-9A-Fa-f]+)|0([0-7]*)|([1-9][0-9]*)|([A-Z]{2})")
+_LETTERS_RE = re.compile(r"[A-Za-z]+")
+# One rights token: a number as wcstoul(base 0) reads it, or a two-letter abbreviation.
+_RIGHT_RE = re.compile(r"([+-]?)(?:0[xX]([0-9A-Fa-f]+)|0([0-7]*)|([1-9][0-9]*))|([A-Za-z]{2})")
+_HEX_RE = re.compile(r"[0-9A-Fa-f]+")
+_DEC_RE = re.compile(r"[0-9]+")
+_CRT_SPACE = " \t\n\v\f\r"  # what wcstoul skips before a number
+_LEADING_ZERO = re.compile(r"-0[0-9]")
+_SIMPLE_TYPES = {s: t for s, t in ACE_TYPES.items() if t not in OBJECT_ACE_TYPES}
 _ACL_FLAG_WORDS = re.compile("|".join([NULL_ACL_STRING, *_ACL_FLAG_BITS]))
 _ACL_FLAGS_RE = re.compile(f"(?:{_ACL_FLAG_WORDS.pattern})*")
 # The spelling Windows prints ("(A;OICI;FA;;;SY)") is read by this one regex and table
 # lookups; anything else (blanks, octal, GUIDs, errors) goes to _Parser.any_ace.
-_ACE_FAST = re.compile(r"\(([A-Z]{1,2});([A-Z]*);(0x[0-9a-f]{1,8}|[A-Z]*);;;([A-Z]{2}|S-1-[0-9]{1,10}(?:-[0-9]{1,10})+)\)")
+_ACE_FAST = re.compile(r"\(([A-Z]{1,2});([A-Z]*);(0x[0-9a-f]{1,8}|[A-Z]*);;;([A-Z]{2}|S-1-[0-9]{1,14}(?:-[0-9]{1,9})+)\)")
 
 
 _ACE_CACHE: dict[str, ACE] = {}
@@ -233,7 +252,14 @@ class _Parser:
             self.blanks()
             if tag in ("O:", "G:"):
                 self.code = _BAD_SID
-                parts[tag] = self.sid()
+                # The SID ends where the next section's tag begins (O:S-1-2-0x200D: is
+                # S-1-2-512 followed by D:), or at the end of the text.
+                # Blanks before the next tag are skipped (Samba: "  O:AA G:WD " reads).
+                colon = text.find(":", self.pos)
+                end = len(text) if colon < 0 else colon - 1
+                while end > self.pos and text[end - 1] == " ":
+                    end -= 1
+                parts[tag] = self.sid(end)
                 self.blanks()
             else:
                 self.code = _BAD_ACL
@@ -246,27 +272,32 @@ class _Parser:
         text, start = self.text, self.pos
         flags, null = 0, False
         m = _ACL_FLAGS_RE.match(text, start)
-        for word in _ACL_FLAG_WORDS.findall(m.group()):
-            if word == NULL_ACL_STRING:
-                null = True
-            else:
-                flags |= _ACL_FLAG_BITS[word][0 if dacl else 1]
-        self.pos = m.end()
+        if m.end() > start:
+            for word in _ACL_FLAG_WORDS.findall(m.group()):
+                if word == NULL_ACL_STRING:
+                    null = True
+                else:
+                    flags |= _ACL_FLAG_BITS[word][0 if dacl else 1]
+            self.pos = m.end()
         self.blanks()
-        aces, size = [], 8  # ACL header
+        aces, size, revision = [], 8, ACL_REVISION  # ACL header
         while text.startswith("(", self.pos):
             if null:
                 self.fail("no ACEs after NO_ACCESS_CONTROL (a NULL ACL has no entries)")
             ace = self.ace()
             aces.append(ace)
-            size += 16 + 4 * len(ace.sid.subauthorities)
+            if ace.type in OBJECT_ACE_TYPES:
+                revision = ACL_REVISION_DS  # object ACEs need ACL_REVISION_DS
+                size += ace.size
+            else:
+                size += 16 + 4 * len(ace.sid._parts[1])
             if text.startswith(" ", self.pos):
                 self.blanks()
         if self.pos < len(text) and text[self.pos:self.pos + 2] not in _SECTION_TAGS:
             self.fail("ACL flags (P, AR, AI), NO_ACCESS_CONTROL, '(' to start an ACE, or the next section")
         if size > 0xFFFF:
             self.fail("an ACL that fits in 65535 bytes (AclSize is 16 bits)", start)
-        return flags, NULL_ACL if null else ACL(aces, ACL_REVISION)
+        return flags, NULL_ACL if null else ACL._trusted(tuple(aces), revision)
 
     def ace(self) -> ACE:
         fast = _ACE_FAST.match(self.text, self.pos)
@@ -294,15 +325,13 @@ class _Parser:
         self.blanks()
         type_pos = self.pos
         m = _LETTERS_RE.match(text, type_pos)
-        token = m.group() if m else ""
+        token = m.group().upper() if m else ""
         if token in ACE_TYPES:
             ace_type = ACE_TYPES[token]
-        elif token in UNMODELLED_ACE_TYPES and token != "OA":
-            self.fail(f"an ACE type tokenlab models (A, D, AU, ML, or OA without GUIDs); "
+        elif token in UNMODELLED_ACE_TYPES:
+            self.fail(f"an ACE type tokenlab models (A, D, AU, ML, OA, OD, OU, OL); "
                       f"{token} ({UNMODELLED_ACE_TYPES[token]}) is valid SDDL but not modelled",
                       type_pos, SDDLNotModelledError)
-        elif token == "OA":
-            ace_type = None
         else:
             self.fail("an ACE type (A, D, AU, ML, OA, OD, OU, ...)")
         self.pos = m.end()
@@ -317,30 +346,32 @@ class _Parser:
             self.pos += 2
         self.pos += 1
         mask = self.rights()
+        guids: list[uuid.UUID | None] = []
         guid_pos = None  # where the first object GUID stands, if any
         for _ in range(2):
             self.blanks()
             m = _GUID_RE.match(text, self.pos)
             if m:
                 guid_pos, self.pos = self.pos if guid_pos is None else guid_pos, m.end()
+            guids.append(uuid.UUID(m.group()) if m else None)
             if not text.startswith(";", self.pos):
                 self.fail("a GUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx) or ';'")
             self.pos += 1
-        if ace_type is None:  # "OA": docs say it becomes "A" when it names no GUID
-            if guid_pos is not None:
-                self.fail("an OA ACE without object GUIDs; object ACEs with GUIDs are valid SDDL "
-                          "but not modelled", type_pos, SDDLNotModelledError)
-            ace_type = AceType.ACCESS_ALLOWED_ACE_TYPE
-        elif guid_pos is not None:
+        if ace_type == AceType.ACCESS_ALLOWED_OBJECT_ACE_TYPE and guid_pos is None:
+            ace_type = AceType.ACCESS_ALLOWED_ACE_TYPE  # docs: "OA" without GUIDs is "A"
+        elif guid_pos is not None and ace_type not in OBJECT_ACE_TYPES:
             self.fail(f"an empty GUID field ({token} ACEs carry no object GUID)", guid_pos)
         self.blanks()
-        sid = self.sid()
+        sid = self.sid(_ace_end(text, self.pos))
         self.blanks()
         self.expect(")")
-        return ACE(ace_type, flags, mask, sid)
+        if ace_type in OBJECT_ACE_TYPES:
+            return ACE._trusted(ace_type, flags, mask, sid, guids[0], guids[1])
+        return ACE._trusted(ace_type, flags, mask, sid)
 
     def rights(self) -> int:
-        """Abbreviations and numbers up to ';', OR-ed; blanks only in front."""
+        """Abbreviations and numbers up to ';', OR-ed. Blanks may stand in front and between
+        tokens, not last (``GA ;`` fails on Windows, ``RP LCLO  RC`` reads)."""
         text = self.text
         self.blanks()
         mask = 0
@@ -348,41 +379,31 @@ class _Parser:
             m = _RIGHT_RE.match(text, self.pos)
             if m is None:
                 self.fail("a rights abbreviation (GA, GR, FA, KR, RC, ...), a number, or ';'")
-            hexa, octal, decimal, name = m.groups()
+            sign, hexa, octal, decimal, name = m.groups()
             if name is not None:
-                value = _RIGHT_BITS.get(name)
+                value = _RIGHT_BITS.get(name) or _RIGHT_BITS.get(name.upper())
                 if value is None:
                     self.fail(f"a rights abbreviation; {name!r} is not one")
             else:
                 digits, base = (hexa, 16) if hexa else (octal, 8) if decimal is None else (decimal, 10)
-                value = _number(digits or "0", base)
-                if value > 0xFFFFFFFF:
-                    self.fail("an access mask of at most 32 bits")
+                value = _strtoul_value(digits or "0", base, sign == "-")
             mask |= value
             self.pos = m.end()
+            if text.startswith(" ", self.pos):
+                blank = self.pos
+                self.blanks()
+                if text.startswith(";", self.pos):
+                    self.fail("';' right after the rights (blanks may not end them)", blank)
         self.pos += 1
         return mask
 
-    def sid(self) -> SID:
-        """A string SID (``S-1-...``, hex allowed in each part) or a two-letter alias."""
+    def sid(self, end: int | None = None) -> SID:
+        """A string SID (``S-1-...``) or a two-letter alias, within ``text[pos:end]``."""
         text, start = self.text, self.pos
-        m = _SID_RE.match(text, start) if text.startswith("-", start + 1) else None
-        if m:
-            parts = [_number(p[2:], 16) if p[:2] in ("0x", "0X") else _number(p, 10)
-                     for p in m.group()[2:].split("-")]
-            if parts[0] != 1:
-                self.fail("SID revision 1 ('S-1-...')", start + 2)
-            if len(parts) < 2:
-                self.fail("'-' and an identifier authority", m.end())
-            authority, subs = parts[1], parts[2:]
-            if not subs:
-                self.fail("at least one subauthority ('-' and a number)", m.end())
-            if len(subs) > MAX_SUBAUTHORITIES:
-                self.fail(f"at most {MAX_SUBAUTHORITIES} subauthorities", start)
-            if authority >= 1 << 48 or max(subs) > 0xFFFFFFFF:
-                self.fail("a 48-bit authority and 32-bit subauthorities", start)
-            self.pos = m.end()
-            return SID.from_parts(authority, *subs)
+        if end is None:
+            end = len(text)
+        if text.startswith(("S-", "s-"), start):
+            return self.numeric_sid(start, end)
         alias = text[start:start + 2]
         rid = _ALIASES.get(alias.upper()) if len(alias) == 2 else None
         if rid is None:
@@ -394,16 +415,69 @@ class _Parser:
             self.fail(f"a domain SID to resolve the domain-relative alias {alias.upper()!r} (pass domain=)", start)
         return self.domain.child(int(rid[1:]))
 
+    def numeric_sid(self, start: int, end: int) -> SID:
+        """``S-R-I-S1-S2...`` as ConvertStringSidToSid reads it (see the module docstring)."""
+        text = self.text
+        pos = start + 2
+        while pos < end and text[pos] in _CRT_SPACE:
+            pos += 1
+        revision, pos, hex_mode = self.sid_part(pos, end, False, "a SID revision")
+        if revision != 1:
+            self.fail("SID revision 1 ('S-1-...')", start + 2)
+        if not text.startswith("-", pos) or pos >= end:
+            self.fail("'-' and an identifier authority", pos)
+        pos += 1
+        while pos < end and text[pos] in _CRT_SPACE:
+            pos += 1
+        authority, pos, _ = self.sid_part(pos, end, hex_mode, "an identifier authority")
+        subs = []
+        while pos < end and text[pos] == "-":
+            value, pos, _ = self.sid_part(pos + 1, end, hex_mode, "a subauthority")
+            subs.append(min(value, 0xFFFFFFFF))  # wcstoul saturates (Samba: checked on Windows)
+        if not subs:
+            self.fail("at least one subauthority ('-' and a number)", pos)
+        if pos != end:
+            self.fail("the end of the SID (no blank may follow a string SID)", pos)
+        if len(subs) > MAX_SUBAUTHORITIES:
+            self.fail(f"at most {MAX_SUBAUTHORITIES} subauthorities", start)
+        if authority >= 1 << 48:
+            self.fail("a 48-bit identifier authority", start)
+        self.pos = pos
+        return SID._trusted(authority, tuple(subs))
+
+    def sid_part(self, pos: int, end: int, hex_mode: bool, what: str) -> tuple[int, int, bool]:
+        """One number of a string SID: ``0x`` hex, else hex in hex mode, else decimal."""
+        text = self.text
+        prefixed = text.startswith(("0x", "0X"), pos) and pos + 2 < end
+        m = (_HEX_RE if prefixed or hex_mode else _DEC_RE).match(text, pos + 2 if prefixed else pos, end)
+        if m is None:
+            self.fail(what, pos)
+        return _number(m.group(), 16 if prefixed or hex_mode else 10), m.end(), prefixed
+
+
+def _ace_end(text: str, pos: int) -> int:
+    """Where the trustee SID of an ACE must end: at the ACE's ')' (or the text's end)."""
+    close = text.find(")", pos)
+    return len(text) if close < 0 else close
+
+
+def _strtoul_value(digits: str, base: int, negative: bool) -> int:
+    """What wcstoul returns for a run of digits: saturated at ULONG_MAX, then negated modulo
+    2**32 for a minus (Samba's sddl tests, checked on Windows: -9876543210 reads as 1)."""
+    value = min(_number(digits, base), 0xFFFFFFFF)
+    return (-value) & 0xFFFFFFFF if negative else value
+
 
 def _canonical_ace(m: re.Match) -> ACE | None:
     """The ACE _ACE_FAST matched, or None to let the full parser decide."""
     type_, flags_text, rights_text, sid_text = m.groups()
-    ace_type = ACE_TYPES.get(type_)
+    ace_type = _SIMPLE_TYPES.get(type_)
     if ace_type is None or len(flags_text) % 2 or len(rights_text) % 2 and rights_text[:2] != "0x":
         return None
     flags = 0
+    bits = _ACE_FLAG_BITS
     for i in range(0, len(flags_text), 2):
-        bit = _ACE_FLAG_BITS.get(flags_text[i:i + 2])
+        bit = bits.get(flags_text[i:i + 2])
         if bit is None:
             return None
         flags |= bit
@@ -411,26 +485,34 @@ def _canonical_ace(m: re.Match) -> ACE | None:
         mask = int(rights_text, 16)
     else:
         mask = 0
+        bits = _RIGHT_BITS
         for i in range(0, len(rights_text), 2):
-            bit = _RIGHT_BITS.get(rights_text[i:i + 2])
+            bit = bits.get(rights_text[i:i + 2])
             if bit is None:
                 return None
             mask |= bit
     sid = _ALIAS_SIDS.get(sid_text)
     if sid is None:
-        if len(sid_text) == 2 or sid_text.count("-") > MAX_SUBAUTHORITIES + 2:
-            return None  # a domain-relative or unknown alias, or too many parts
-        try:
-            sid = SID(sid_text)
-        except ValueError:
+        if len(sid_text) == 2:
+            return None  # a domain-relative or unknown alias
+        parts = sid_text.split("-")
+        if len(parts) > MAX_SUBAUTHORITIES + 3:
             return None
-    return ACE(ace_type, flags, mask, sid)
+        authority = int(parts[2])
+        subs = tuple(map(int, parts[3:]))
+        if authority >= 1 << 32 or "-0" in sid_text and _LEADING_ZERO.search(sid_text) or max(subs) > 0xFFFFFFFF:
+            return None  # not the canonical spelling: the full parser decides
+        sid = SID._trusted(authority, subs, sid_text)
+    return ACE._trusted(ace_type, flags, mask, sid)
 
 
 def _number(digits: str, base: int) -> int:
     """``int(digits, base)``, capped: a run too long for 48 bits reads as 2**48 (out of range)."""
-    digits = digits.lstrip("0") or "0"
-    return int(digits, base) if len(digits) <= 16 else 1 << 48
+    if len(digits) > 16:
+        digits = digits.lstrip("0") or "0"
+        if len(digits) > 16:
+            return 1 << 48
+    return int(digits, base)
 
 
 # ------------------------------------------------------------------ printing
@@ -468,7 +550,9 @@ def format_ace(ace: ACE, domain: SID | None = None) -> str:
         raise TypeError(f"format_ace() expects ACE, got {type(ace).__name__}")
     flags = "".join(name for name, bit in ACE_FLAGS if ace.flags & bit)
     rights = format_rights(ace.mask, label=ace.type == AceType.SYSTEM_MANDATORY_LABEL_ACE_TYPE)
-    return f"({_ACE_TYPE_STRING[ace.type]};{flags};{rights};;;{format_sid_string(ace.sid, domain)})"
+    og = "" if ace.object_type is None else str(ace.object_type)
+    iog = "" if ace.inherited_object_type is None else str(ace.inherited_object_type)
+    return f"({_ACE_TYPE_STRING[ace.type]};{flags};{rights};{og};{iog};{format_sid_string(ace.sid, domain)})"
 
 
 def format_rights(mask: int, label: bool = False) -> str:
@@ -499,6 +583,6 @@ def security_descriptor_length(sd) -> int:
         return 0 if sid is None else 8 + 4 * len(sid.subauthorities)
 
     def acl_len(acl: ACL | None) -> int:
-        return 0 if acl is None else 8 + sum(8 + sid_len(ace.sid) for ace in acl)
+        return 0 if acl is None else acl.size
 
     return 20 + sid_len(sd.owner) + sid_len(sd.group) + acl_len(sd.dacl) + acl_len(sd.sacl)

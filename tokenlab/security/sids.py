@@ -28,9 +28,21 @@ class SID:
         elif isinstance(text, str):
             parts = _parse_sid_text(text)
         else:
-            raise TypeError(f"SID() expects str, got {type(text).__name__}")
+            raise TypeError(f"SID() expects str (the text parameter, 'S-1-...'), got {type(text).__name__}")
         object.__setattr__(self, "_parts", parts)
         object.__setattr__(self, "text", _format(*parts))
+
+    @classmethod
+    def _trusted(cls, authority: int, subauthorities: tuple[int, ...], text: str | None = None) -> "SID":
+        """A SID from parts already range-checked (the SDDL parser's path); ``text`` is
+        its canonical string when the caller already has it."""
+        sid = object.__new__(cls)
+        object.__setattr__(sid, "_parts", (authority, subauthorities))
+        if text is None:
+            auth = str(authority) if authority < 1 << 32 else f"0x{authority:012X}"
+            text = "S-1-" + auth + "".join(["-" + str(x) for x in subauthorities])
+        object.__setattr__(sid, "text", text)
+        return sid
 
     def __setattr__(self, name, value):
         raise AttributeError("SID is immutable")
@@ -49,6 +61,9 @@ class SID:
 
     @classmethod
     def from_parts(cls, authority: int, *subauthorities: int) -> "SID":
+        for name, value in (("authority", authority), *(("subauthorities", s) for s in subauthorities)):
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise TypeError(f"SID.from_parts() {name} must be int, got {type(value).__name__}")
         return cls(_format(authority, tuple(subauthorities)))
 
     @property
@@ -77,6 +92,8 @@ class SID:
 
     def child(self, rid: int) -> "SID":
         """This SID with ``rid`` appended (a domain SID's account)."""
+        if isinstance(rid, bool) or not isinstance(rid, int):
+            raise TypeError(f"SID.child() rid must be int, got {type(rid).__name__}")
         return SID.from_parts(self._parts[0], *self._parts[1], rid)
 
     @property
@@ -252,6 +269,10 @@ DOMAIN_RELATIVE_ALIASES = frozenset(w.alias for w in _BY_RID.values())
 
 def sid_from_alias(alias: str, domain: SID | None = None) -> SID:
     """``sid_from_alias('ba') == SID('S-1-5-32-544')``; domain-relative aliases need ``domain``."""
+    if not isinstance(alias, str):
+        raise TypeError(f"sid_from_alias() alias must be str, got {type(alias).__name__}")
+    if domain is not None and not isinstance(domain, SID):
+        raise TypeError(f"sid_from_alias() domain must be SID or None, got {type(domain).__name__}")
     entry = _BY_ALIAS.get(alias.upper())
     if entry is None:
         raise ValueError(f"unknown SDDL SID alias {alias!r}")

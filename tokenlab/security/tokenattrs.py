@@ -22,8 +22,10 @@ class LUID:
     value: int
 
     def __post_init__(self):
-        if isinstance(self.value, bool) or not isinstance(self.value, int) or not 0 <= self.value < 1 << 64:
-            raise ValueError(f"LUID must be a 64-bit unsigned int, got {self.value!r}")
+        if isinstance(self.value, bool) or not isinstance(self.value, int):
+            raise TypeError(f"LUID value must be int, got {type(self.value).__name__}")
+        if not 0 <= self.value < 1 << 64:
+            raise ValueError(f"LUID value must be a 64-bit unsigned int, got {self.value!r}")
 
     @property
     def high(self) -> int:
@@ -146,9 +148,16 @@ class SidAndAttributes:
     attributes: GroupAttributes = GROUP_DEFAULT
 
     def __post_init__(self):
-        if not isinstance(self.sid, SID):
+        if isinstance(self.sid, str):
             object.__setattr__(self, "sid", SID(self.sid))
-        object.__setattr__(self, "attributes", GroupAttributes(int(self.attributes)))
+        elif not isinstance(self.sid, SID):
+            raise TypeError(f"SidAndAttributes sid must be SID or str, got {type(self.sid).__name__}")
+        attrs = self.attributes
+        if isinstance(attrs, bool) or not isinstance(attrs, int):
+            raise TypeError(f"SidAndAttributes attributes must be int, got {type(attrs).__name__}")
+        if not 0 <= int(attrs) <= 0xFFFFFFFF:
+            raise ValueError(f"SidAndAttributes attributes must fit in 32 bits, got {int(attrs):#x}")
+        object.__setattr__(self, "attributes", GroupAttributes(int(attrs)))
 
     @property
     def enabled(self) -> bool:
@@ -170,7 +179,7 @@ def groups_of(items: Iterable) -> tuple[SidAndAttributes, ...]:
         elif isinstance(g, (SID, str)):
             out.append(SidAndAttributes(SID(g)))
         elif isinstance(g, tuple) and len(g) == 2:
-            out.append(SidAndAttributes(SID(g[0]), GroupAttributes(int(g[1]))))
+            out.append(SidAndAttributes(g[0] if isinstance(g[0], SID) else SID(g[0]), g[1]))
         else:
             raise TypeError(f"group must be SID, str or (SID, attributes), got {type(g).__name__}")
     return tuple(out)

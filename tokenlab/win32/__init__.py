@@ -8,7 +8,9 @@ that run as some thread live on ``thread.api`` (:class:`~tokenlab.win32.api.Api`
 Files: ``api.py`` (the thin handlers: check argument types, look up each handle with the
 right it needs, call one kernel rule, return), ``structs.py`` (SECURITY_ATTRIBUTES,
 TOKEN_STATISTICS …), ``constants.py`` (the headers' numbers), ``sddl.py`` (the
-converters). No Windows rule lives here: each is a function of ``tokenlab.kernel`` or
+converters), ``acls.py`` (InitializeAcl, AddAccessAllowedAce … SetEntriesInAcl,
+MapGenericMask: they return the new immutable value instead of filling a buffer) and
+``lookup.py`` (LookupPrivilegeValue/Name). No Windows rule lives here: each is a function of ``tokenlab.kernel`` or
 ``tokenlab.security``.
 """
 from __future__ import annotations
@@ -28,6 +30,9 @@ from .sddl import (
     ConvertSidToStringSid, ConvertStringSecurityDescriptorToSecurityDescriptor, ConvertStringSidToSid,
 )
 from .structs import LUID_AND_ATTRIBUTES, PRIVILEGE_SET, SECURITY_ATTRIBUTES, TOKEN_SOURCE, TOKEN_STATISTICS
+from . import acls as _acls, lookup as _lookup
+from .acls import *  # noqa: F401,F403  (InitializeAcl, AddAccessAllowedAce ... SetEntriesInAcl)
+from .lookup import LUID, LookupPrivilegeName, LookupPrivilegeValue
 
 # A kernel thread hands out its facade through this factory: the kernel room cannot
 # import the facade (it sits above it), so the facade registers itself here.
@@ -42,6 +47,7 @@ __all__ = sorted({
     "LUID_AND_ATTRIBUTES", "PRIVILEGE_SET", "SECURITY_ATTRIBUTES", "TOKEN_SOURCE", "TOKEN_STATISTICS",
     "COM_MAPPING", "EVENT_MAPPING", "FILE_MAPPING", "KEY_MAPPING", "PROCESS_MAPPING", "THREAD_MAPPING",
     "TOKEN_MAPPING",
+    *_acls.__all__, *_lookup.__all__,
     *_CONSTANTS,
     *(n for n in vars(_constants) if n.isupper() and not n.startswith("_") and n != "CONSTANTS"),
     *(n for n in vars(_constants) if n.startswith("Token") and isinstance(getattr(_constants, n), int)),

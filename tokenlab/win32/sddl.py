@@ -7,6 +7,7 @@ Python type raises ``TypeError`` naming the type expected.
 """
 from __future__ import annotations
 
+from ..kernel.lsa import DEFAULT_DOMAIN_SID
 from ..security.acl import SDControl
 from ..security.descriptor import SecurityDescriptor as _SecurityDescriptor  # parameters below are named SecurityDescriptor
 from ..security.errors import ErrorCode, SDDLError, SDDLNotModelledError, WinError
@@ -18,8 +19,10 @@ from ..security.sids import SID
 # SDDL and string-SID conversion (sddl.h)
 #
 # Module-level functions: they need no thread or machine. Domain-relative aliases (DA,
-# DU, LA ...) resolve only against the keyword-only ``domain`` (tokenlab's addition); a
-# caller without one behaves like a machine that cannot resolve them, which fails.
+# DU, LA, RS ...) resolve against the keyword-only ``domain`` (tokenlab's addition),
+# which defaults to the default machine's domain (tl.Machine() uses the same SID), both
+# when reading and when printing, as Windows resolves them against its own domain.
+# ``domain=None`` is a machine that cannot resolve them: reading one fails.
 # NotModelledError passes through untouched: Windows would succeed, tokenlab says why not.
 # =====================================================================================
 
@@ -42,7 +45,7 @@ def _sddl_failure(err: SDDLError) -> WinError:
 
 def ConvertStringSecurityDescriptorToSecurityDescriptor(StringSecurityDescriptor: str | None,
                                                         StringSDRevision: int, *,
-                                                        domain: SID | None = None):
+                                                        domain: SID | None = DEFAULT_DOMAIN_SID):
     """Parse SDDL; returns ``(SecurityDescriptor, SecurityDescriptorSize)``.
 
     The descriptor is self-relative (SE_SELF_RELATIVE set), as Windows returns it; the size
@@ -68,7 +71,7 @@ def ConvertStringSecurityDescriptorToSecurityDescriptor(StringSecurityDescriptor
 def ConvertSecurityDescriptorToStringSecurityDescriptor(SecurityDescriptor: _SecurityDescriptor | None,
                                                         RequestedStringSDRevision: int,
                                                         SecurityInformation: int, *,
-                                                        domain: SID | None = None):
+                                                        domain: SID | None = DEFAULT_DOMAIN_SID):
     """Print SDDL; returns ``(StringSecurityDescriptor, StringSecurityDescriptorLen)``.
 
     The length counts characters including the terminating NUL, as Windows reports it.
@@ -85,7 +88,7 @@ def ConvertSecurityDescriptorToStringSecurityDescriptor(SecurityDescriptor: _Sec
     return text, len(text) + 1
 
 
-def ConvertStringSidToSid(StringSid: str | None, *, domain: SID | None = None) -> SID:
+def ConvertStringSidToSid(StringSid: str | None, *, domain: SID | None = DEFAULT_DOMAIN_SID) -> SID:
     """``S-1-5-32-544`` or an alias (``BA``) to a SID; bad text → ERROR_INVALID_SID (1337)."""
     _check_type(StringSid, str, "StringSid", nullable=True)
     if StringSid is None:
