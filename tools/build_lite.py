@@ -265,30 +265,34 @@ def kernel_wheels(kernel_extension_wheel: Path, out: Path) -> dict[str, Path]:
 # ------------------------------------------------------------------ the Pyodide lock
 
 def resolve(roots: list[str], available: dict[str, Path], pins, python: str) -> dict[str, Path]:
-    """Follow the requirements of ``roots`` (as Pyodide sees them) through wheel metadata;
-    fetch each dependency from the lock. {name: wheel}."""
+    """Follow the requirements of ``roots`` (as Pyodide sees them) through wheel metadata,
+    level by level, fetching each level's new dependencies from the lock at once; then check
+    every requirement is met by what was chosen. {name: wheel}."""
     from packaging.requirements import Requirement
 
     env = pyodide_environment(python)
     wheels = dict(available)
-    todo = list(roots)
     chosen: dict[str, Path] = {}
-    while todo:
-        name = canonical(todo.pop())
-        if name in chosen:
-            continue
-        if name not in wheels:
-            wheels.update(fetch_wheels([name], pins))
-        chosen[name] = wheels[name]
-        for spec in wheel_metadata(wheels[name])[2]:
+    frontier = sorted({canonical(r) for r in roots})
+    while frontier:
+        need = [n for n in frontier if n not in wheels]
+        if need:
+            wheels.update(fetch_wheels(need, pins))
+        following = set()
+        for name in frontier:
+            chosen[name] = wheels[name]
+            for spec in wheel_metadata(wheels[name])[2]:
+                req = Requirement(spec)
+                if not req.marker or req.marker.evaluate(env):
+                    following.add(canonical(req.name))
+        frontier = sorted(following - set(chosen))
+    for name, path in chosen.items():
+        for spec in wheel_metadata(path)[2]:
             req = Requirement(spec)
             if req.marker and not req.marker.evaluate(env):
                 continue
-            dep = canonical(req.name)
-            if dep not in chosen:
-                todo.append(dep)
-            have = wheels.get(dep)
-            if have and not req.specifier.contains(_wheel_name(have)[1], prereleases=True):
+            have = chosen[canonical(req.name)]
+            if not req.specifier.contains(_wheel_name(have)[1], prereleases=True):
                 raise SystemExit(f"{name} needs {spec}, the site has {have.name}")
     return chosen
 
@@ -398,6 +402,7 @@ def build(out: Path) -> dict:
     # the build's bookkeeping is no part of the site
     for junk in out.glob(".jupyterlite.doit.db*"):
         junk.unlink()
+    (out / ".nojekyll").write_text("")  # GitHub Pages: publish every file as it is
     size = sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
     took = time.perf_counter() - start
     summary = {"seconds": round(took, 1), "bytes": size, "files": sum(1 for p in out.rglob("*") if p.is_file()),
