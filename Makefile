@@ -38,7 +38,7 @@ help:
 	@echo "make lite   - build the live edition (lite/index.html): JupyterLite, runs in the browser"
 	@echo "make lock   - regenerate binder/requirements.txt (the lock) from pyproject.toml"
 	@echo "make check-binder - replay Binder's install over its base environment (pip check)"
-	@echo "make bench  - run benchmarks/*.py (optional; installs winacl)"
+	@echo "make bench  - run benchmarks/*.py against winacl (optional)"
 	@echo "make clean  - remove .venv and build/test leftovers"
 
 # ---------------------------------------------------------------- set-up
@@ -154,6 +154,7 @@ lite: setup
 
 test-lite: setup-test lite
 	$(VPY) -m pytest -p no:nbval tests/browser/test_lite.py
+
 # ---------------------------------------------------------------- clean
 
 clean:
