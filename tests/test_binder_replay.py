@@ -15,8 +15,8 @@ the package index as the Python packages of the same names and versions (conda-f
 ``jupyterhub-singleuser`` is the ``jupyterhub`` package). What matters for the conflict — a
 base package whose requirement excludes what the lock installs — is kept.
 
-Run by ``make check-binder`` (it downloads the base and the lock into a fresh venv: about a
-minute with pip's cache warm, more on a new machine), not by ``make test``, whose
+Run by ``make check-binder`` (it downloads the base and the lock into a fresh venv, the
+lock with ``--no-cache-dir`` as repo2docker does: 75-110 s here), not by ``make test``, whose
 tests/test_lock.py checks the lock offline.
 """
 from __future__ import annotations
