@@ -1,7 +1,8 @@
 """The repository's set-up files agree with each other.
 
-binder/requirements.txt is the one environment definition (Binder installs it, and so
-does `make setup`), pyproject.toml declares the same packages as the `notebooks` extra,
+binder/requirements.txt is the one environment definition, a lock with hashes (Binder
+installs it, and so does `make setup`; tests/test_lock.py checks it against pyproject.toml),
+it pins every package of pyproject.toml's `notebooks` extra,
 and the README's Binder links are all built from pyproject's Repository URL.
 """
 
@@ -81,14 +82,14 @@ except ImportError:  # pragma: no cover - packaging is normally present
         return True
 
 
-def _requirements_lines() -> list[str]:
-    lines = []
-    path = ROOT / "binder" / "requirements.txt"
-    for raw in path.read_text(encoding="utf-8").splitlines():
-        line = raw.split("#", 1)[0].strip()
-        if line:
-            lines.append(line)
-    return lines
+def _lock_pins() -> dict[str, str]:
+    """{canonical name: version} of binder/requirements.txt, the lock (tools/lock.py)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("lock", ROOT / "tools" / "lock.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod.pins()
 
 
 # --------------------------------------------------------------------------- (a)
@@ -96,36 +97,23 @@ def _requirements_lines() -> list[str]:
 
 def test_requirements_pin_every_notebooks_extra_package():
     extra = _pyproject()["project"]["optional-dependencies"]["notebooks"]
-    pins = {}
-    for line in _requirements_lines():
-        if line.startswith("-"):
-            continue
-        name, _extras, specs = parse_requirement(line)
-        pins[name] = specs
-
+    pins = _lock_pins()
     assert extra, "the notebooks extra is empty"
     for text in extra:
         name, _extras, _specs = parse_requirement(text)
         assert name in pins, f"{name} (notebooks extra) is not in binder/requirements.txt"
-        exact = [v for op, v in pins[name] if op == "=="]
-        assert len(exact) == 1, f"binder/requirements.txt must pin {name} with ==, got {pins[name]}"
-        assert satisfies(exact[0], text), (
-            f"binder/requirements.txt pins {name}=={exact[0]}, "
+        assert satisfies(pins[name], text), (
+            f"binder/requirements.txt pins {name}=={pins[name]}, "
             f"which pyproject's notebooks extra ({text!r}) does not allow"
         )
 
 
-def test_requirements_install_the_package_with_notebooks_extra():
-    editable = []
-    for line in _requirements_lines():
-        m = re.match(r"^(?:-e|--editable)[\s=]+(\S+)$", line)
-        if m:
-            editable.append(m.group(1))
-    targets = [re.match(r"^(.*?)(?:\[([^\]]*)\])?$", e).groups() for e in editable]
-    assert any(
-        path in (".", "./") and "notebooks" in {x.strip() for x in (extras or "").split(",")}
-        for path, extras in targets
-    ), f"binder/requirements.txt must contain '-e .[notebooks]', found editables {editable}"
+def test_the_package_itself_is_installed_after_the_lock_by_binder_and_make():
+    """The lock carries hashes, so it cannot name `-e .` (pip's hash-checking mode refuses an
+    editable install); binder/postBuild and `make setup` install tokenlab after it, alone."""
+    command = "pip install --no-deps --no-build-isolation -e ."
+    assert command in (ROOT / "binder" / "postBuild").read_text(encoding="utf-8")
+    assert command.replace("pip install", "$(PIP) install") in (ROOT / "Makefile").read_text(encoding="utf-8")
 
 
 # --------------------------------------------------------------------------- (b)

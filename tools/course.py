@@ -2,7 +2,8 @@
 
 ``NOTEBOOKS`` lists every notebook with its one-line description, in course order.
 ``binder_url(name)`` builds a notebook's Binder link from the one repository URL setting,
-``[project.urls] Repository`` in pyproject.toml.
+``[project.urls] Repository`` in pyproject.toml; ``lite_url(name)`` its link in the live
+edition (``make lite``, JupyterLite) from where that is published, ``[project.urls] Live``.
 
     python tools/course.py --readme    # rewrite the notebook table in README.md
 """
@@ -44,11 +45,23 @@ def binder_url(name: str) -> str:
     return f"https://mybinder.org/v2/gh/{owner}/{repo}/HEAD?urlpath=lab/tree/notebooks/{name}.ipynb"
 
 
+def live_site() -> str:
+    """Where the live edition (the lite/ folder) is published, ending in '/'."""
+    url = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["urls"]["Live"]
+    return url if url.endswith("/") else url + "/"
+
+
+def lite_url(name: str) -> str:
+    """The notebook opened in JupyterLab in the live edition: runs in the browser, no server."""
+    return f"{live_site()}lab/index.html?path={name}.ipynb"
+
+
 def readme_table() -> str:
-    rows = ["| Notebook | What it teaches | Run it |", "| --- | --- | --- |"]
+    rows = ["| Notebook | What it teaches | Run it | In your browser |", "| --- | --- | --- | --- |"]
     for name, text in NOTEBOOKS:
         rows.append(f"| [{name}](notebooks/{name}.ipynb) | {text} | "
-                    f"[![Binder](https://mybinder.org/badge_logo.svg)]({binder_url(name)}) |")
+                    f"[![Binder](https://mybinder.org/badge_logo.svg)]({binder_url(name)}) | "
+                    f"[live]({lite_url(name)}) |")
     return "\n".join(rows)
 
 

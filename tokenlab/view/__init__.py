@@ -19,12 +19,18 @@ Styles are data (``descriptor.STYLES``, ``objects.STYLES``, ``tokens.STYLES``,
 ``diff.DIFF_STYLES``); node ids are stable names (``thread_1004``, ``slot_1004``,
 ``token_8``, ``handle_1000_12``), so the same model always gives byte-identical DOT source,
 and two moments of it can be compared id by id (:mod:`tokenlab.view.diff`).
+
+:func:`svg` runs Graphviz's ``dot`` program; in the browser (the live edition, Pyodide, where
+there is no program to run) it renders the same DOT with Graphviz compiled to WebAssembly
+(:mod:`tokenlab.view._wasm`), behind the same cache, so notebooks do not change.
 """
 from __future__ import annotations
 
 from functools import lru_cache
 
 import graphviz
+
+from . import _wasm
 
 from .descriptor import STYLES as DESCRIPTOR_STYLES
 from .descriptor import descriptor_graph, descriptor_table
@@ -57,4 +63,10 @@ def clear_cache() -> None:
 
 @lru_cache(maxsize=128)
 def _render_svg(source: str, engine: str) -> str:
+    if _wasm.in_browser():
+        return _wasm.render(source, engine)
     return graphviz.Source(source, engine=engine).pipe(format="svg", encoding="utf-8")
+
+
+if _wasm.in_browser():
+    _wasm.start()  # Graphviz in WebAssembly: loaded once, as the view is imported
