@@ -5,7 +5,8 @@
 # thread is* and *what it may open*: access tokens, handles, security descriptors and
 # impersonation. You call the real Win32 functions by their real names — `LogonUser`,
 # `ImpersonateLoggedOnUser`, `OpenThreadToken`, `RevertToSelf` — and the simulation answers the
-# way Windows does, with the same error codes. Then you can *look*: every process, thread,
+# way Windows does, with the same error codes for what tokenlab models (`docs/model.md` in
+# the repository lists it). Then you can *look*: every process, thread,
 # token and handle can be printed as a table or drawn as a graph, and every access check
 # explains itself.
 #
@@ -40,8 +41,8 @@
 #
 # tokenlab is a **faithful model**, not Windows. It is plain Python: no real token, handle or
 # account is touched, and it runs on Linux, macOS or in a browser tab. Faithful means that
-# the rules it follows are the documented Windows rules (the course's `BEHAVIOR.md` lists each
-# one with its source), so what you learn here still holds on a real machine. Everything is
+# the rules it follows are the documented Windows rules (`docs/model.md` in the repository
+# lists each one with its source, and marks what is tokenlab's own model), so what you learn here still holds on a real machine. Everything is
 # deterministic: the same calls give the same SIDs, handle values and token numbers on every
 # run, which is what lets the notebooks check their own outputs.
 #
@@ -60,7 +61,7 @@
 #   twin that User Account Control makes is not modelled.
 # * **Integrity labels** are given to new objects only when their creator runs below Medium.
 #
-# The details are in the docstrings of `tokenlab/machine.py` and `tokenlab/com.py`.
+# The details are in the docstrings of `tokenlab/kernel/machine.py` and `tokenlab/kernel/com.py`.
 
 # %% [markdown]
 # ## 2 · How the course is laid out

@@ -159,11 +159,11 @@ print("TokenIntegrityLevel:", m.sid_name(api.GetTokenInformation(h_alice, TokenI
 #
 # Two DACLs appear, and they are easy to confuse. The **default DACL** is what the token *gives
 # away* to objects it creates. **Its security descriptor** is what *guards the token itself*:
-# who may open it. In tokenlab's model it comes from the creator, here the service, by the
-# general rule for new objects (notebook 03). On Windows the LSA creates a logon token and gives
-# it its own protective descriptor (SYSTEM and the user full control, Administrators read).
-# tokenlab's choice makes the token behave like a client token a service gets by impersonating
-# over RPC or a named pipe.
+# who may open it. A `LogonUser` token is made by the LSA, which gives it its own descriptor
+# (as tokenlab models it, following what Windows shows): full control to SYSTEM, to the user of
+# the process that called `LogonUser` (here NETWORK SERVICE) and to the logged-on user (alice),
+# read access to Administrators. So both the service and alice may open it. Other tokens — a
+# duplicate, say — get theirs by the general rule for new objects (notebook 03).
 
 # %%
 alice_token = svc.handles.get(h_alice).obj
@@ -182,7 +182,9 @@ SVG(svg(token_graph(alice_token, machine=m)))
 # There are two kinds of token, with the same contents but different jobs:
 #
 # * a **primary token** belongs to a *process*: every thread of the process acts as it unless it
-#   says otherwise. `CreateProcessAsUser` needs one.
+#   says otherwise. `CreateProcessAsUser` is normally given one (since Windows 7 it also
+#   accepts an impersonation token opened with `TOKEN_QUERY|TOKEN_ASSIGN_PRIMARY`; tokenlab
+#   does not model `CreateProcessAsUser` yet).
 # * an **impersonation token** goes into a *thread's* token slot, so that one thread acts as
 #   someone else for a while — a server acting as its client.
 #
@@ -418,9 +420,11 @@ print("the copy's own DACL, asked for TOKEN_DUPLICATE by NETWORK SERVICE:", "gra
 # | `GetCurrentThreadToken()` | -5 | the thread's impersonation token (there must be one) |
 # | `GetCurrentThreadEffectiveToken()` | -6 | the thread token if any, else the process token |
 #
-# The three token pseudo-handles (Windows 8 and later) are **query-only**: they carry
-# `TOKEN_QUERY | TOKEN_QUERY_SOURCE` and nothing else. Reading through them works; duplicating,
-# impersonating or adjusting through them does not. The thread is still impersonating alice:
+# The three token pseudo-handles (Windows 8 and later) are **query-only**: they work where a
+# token is queried (`GetTokenInformation`, `AccessCheck`, `CheckTokenMembership`,
+# `PrivilegeCheck`) and nowhere else. Duplicating, impersonating or adjusting through one fails
+# with `ERROR_INVALID_HANDLE` (6) — not an access check, the handle itself is refused. The
+# thread is still impersonating alice:
 
 # %%
 # NBVAL_CHECK_OUTPUT

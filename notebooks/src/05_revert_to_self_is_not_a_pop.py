@@ -180,8 +180,8 @@ print("thread.effective_token:", revert.machine.describe(thread.effective_token)
 # * `TOKEN_IMPERSONATE` is the right `SetThreadToken` needs on the handle it is given, so that is
 #   the right to ask for;
 # * `OpenAsSelf=TRUE` makes Windows check the open **as the process** rather than as the
-#   impersonated client. The client's identity may not be allowed to open its own token. In
-#   tokenlab's model it is not, as we will see below.
+#   impersonated client. The client's identity may not be allowed to open its own token, as
+#   we will see below.
 #
 # `nested_impersonation("save_restore")` runs the pattern:
 
@@ -202,12 +202,29 @@ ScenarioPlayer(save_restore)
 # taking a reference to the object, not copying it. Step 6 put that object back in the slot,
 # and step 7 closed the extra handle.
 #
-# Why `OpenAsSelf=TRUE`? Try the same open as the impersonated client. **In tokenlab's model**,
-# Token#4's DACL admits NETWORK SERVICE and SYSTEM but not alice, because tokenlab gives a
-# `LogonUser` token a default descriptor from the service that asked for it. On Windows the LSA
-# gives `LogonUser` tokens a descriptor that includes the user, so this particular open would
-# succeed there. It fails on Windows for any token whose DACL leaves the client out, and
-# `OpenAsSelf=TRUE` protects you from that case:
+# That holds for a token *you* put in the slot (`SetThreadToken`, `ImpersonateLoggedOnUser`).
+# A service that impersonates a client over a named pipe, RPC or COM gets a slightly different
+# slot: the kernel marks the client's context **copy-on-open**, and the first `OpenThreadToken`
+# returns a handle to a fresh *copy*, made without an access check, which also replaces the
+# original in the slot. So the first save is a copy — but it is the very token the slot holds
+# from then on, and save-and-restore still puts alice back:
+
+# %%
+# NBVAL_CHECK_OUTPUT
+over_pipe = nested_impersonation("save_restore", via="pipe")
+print(over_pipe.table())
+print()
+print("final user:", over_pipe.final_user)
+save_step = next(st for st in over_pipe if st.name == "OpenThreadToken")
+print()
+print(wrap(save_step.narration))
+
+# %% [markdown]
+# Why `OpenAsSelf=TRUE`? Try the same open as the impersonated client, on a token whose DACL
+# leaves the client out. Here the service duplicates alice's logon token *before* impersonating,
+# so the copy gets NETWORK SERVICE's default DACL (NETWORK SERVICE and SYSTEM, notebook 03), and
+# impersonates the copy. (A `LogonUser` token itself would not show the difference: the LSA's
+# descriptor for it admits both the service and alice.)
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -216,7 +233,8 @@ m.add_user("alice", password="pw")
 svc = m.start_process("svc.exe", user="NETWORK SERVICE")
 api = svc.main_thread.api
 alice_h = api.LogonUser("alice", ".", "pw", LOGON32_LOGON_NETWORK, LOGON32_PROVIDER_DEFAULT)
-api.ImpersonateLoggedOnUser(alice_h)
+alice_copy = api.DuplicateToken(alice_h, SecurityImpersonation)
+api.ImpersonateLoggedOnUser(alice_copy)
 for as_self in (True, False):
     try:
         h = api.OpenThreadToken(api.GetCurrentThread(), TOKEN_IMPERSONATE, as_self)
@@ -329,8 +347,8 @@ print()
 print(wrap(restore.narration))
 
 # %% [markdown]
-# The restore failed with `ERROR_ACCESS_DENIED`: `SetThreadToken` needs `TOKEN_IMPERSONATE` on
-# the handle, and the pseudo-handle is query-only. Because a failed call changes nothing, the
+# The restore failed with `ERROR_INVALID_HANDLE` (6): the token pseudo-handles work only where a
+# token is queried, and `SetThreadToken` refuses them outright. Because a failed call changes nothing, the
 # thread is still bob — and the code, if it ignored the return value, would carry on with
 # alice's request as bob.
 #
@@ -503,13 +521,14 @@ display(SVG(svg(object_graph(lifetime.steps[2].snapshot, lifetime.steps[1].snaps
 display(SVG(svg(object_graph(lifetime.steps[5].snapshot, lifetime.steps[4].snapshot, focus_tid=1004))))
 
 # %% [markdown]
-# Now imagine the slot were a stack, as the customer in the post hoped. Every token pushed and
-# later covered would still need a reference, or a later "pop" could uncover a token that had
-# already been destroyed. With references, a service that impersonated a series of clients
-# without ever reverting would keep every one of those tokens — and the logon sessions behind
-# them — alive, invisibly, for as long as the thread lived. The post gives the destroyed-token
-# problem as one reason Windows keeps just one thread token; the leak is a second cost of the
-# same design.
+# Now imagine the slot were a stack, as the customer in the post hoped. The post gives two
+# reasons against it: a stack would make it awkward to change impersonation in any order other
+# than last-in, first-out; and a token destroyed while still somewhere in the stack would be a
+# problem for a later "pop". This section shows the second one from the other side. To be safe,
+# every covered token would need a reference of its own — and then a service that impersonated
+# a series of clients without ever reverting would keep every one of those tokens, and the logon
+# sessions behind them, alive for as long as the thread lived. That leak is this course's
+# observation, not the post's.
 #
 # With one slot, the rule stays simple: the slot holds exactly one reference, to exactly the
 # token the thread is using. If you want the previous token back, *you* keep it — with a real
@@ -546,7 +565,7 @@ def checks():
           "restoring 'no token' is SetThreadToken(NULL, NULL)")
     p = nested_impersonation("pseudo_handle")
     check(p.steps[3].result == "-5", "GetCurrentThreadToken() is the pseudo-handle -5")
-    check(p.steps[5].error == "ERROR_ACCESS_DENIED (5)", "restoring from the pseudo-handle fails: it is query-only")
+    check(p.steps[5].error == "ERROR_INVALID_HANDLE (6)", "restoring from the pseudo-handle fails: it is query-only")
     check(p.final_user == "TOKENLAB\\bob", "after the failed restore the thread is still bob")
     check([step.result for step in moving if step.name == "GetTokenInformation"]
           == ["SidAndAttributes(SID('S-1-5-21-1004336348-1177238915-682003330-1001'), 0x00000000)",

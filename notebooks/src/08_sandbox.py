@@ -409,8 +409,10 @@ print("afresh as NETWORK SERVICE is refused.")
 # %% [markdown]
 # ### Exercise 6 · Who owns a new object? (notebook 03: security of new objects)
 #
-# The service impersonates alice and, while impersonating, creates an event without a
-# security descriptor (`lpEventAttributes = NULL`). Who is the event's owner?
+# The service impersonates alice and, while impersonating, creates a **named** event,
+# `"AliceReport"`, without a security descriptor (`lpEventAttributes = NULL`). Who is the
+# event's owner? (It has to be named: an unnamed event has no security descriptor at all, so
+# it has no owner to ask about.)
 
 # %%
 E6_CHOICES = ["TOKENLAB\\alice", "NT AUTHORITY\\NETWORK SERVICE", "BUILTIN\\Administrators"]
@@ -421,11 +423,11 @@ def exercise_6():
     api = m.process("svc.exe").main_thread.api
     client = api.LogonUser("alice", ".", "pw", LOGON32_LOGON_NETWORK, LOGON32_PROVIDER_DEFAULT)
     api.ImpersonateLoggedOnUser(client)
-    event = api.CreateEvent(None, True, False, None)
+    event = api.CreateEvent(None, True, False, "AliceReport")
     return m.sid_name(api.GetSecurityInfo(event, SE_KERNEL_OBJECT, OWNER_SECURITY_INFORMATION).owner)
 
 
-Predict("An event created while impersonating alice, with no descriptor given, is owned by…",
+Predict("A named event created while impersonating alice, with no descriptor given, is owned by…",
         E6_CHOICES, exercise_6)
 
 # %% tags=["reveal"]
@@ -434,7 +436,7 @@ m6 = build_machine()
 api6 = m6.process("svc.exe").main_thread.api
 client6 = api6.LogonUser("alice", ".", "pw", LOGON32_LOGON_NETWORK, LOGON32_PROVIDER_DEFAULT)
 api6.ImpersonateLoggedOnUser(client6)
-event6 = api6.CreateEvent(None, True, False, None)
+event6 = api6.CreateEvent(None, True, False, "AliceReport")
 sd6 = api6.GetSecurityInfo(event6, SE_KERNEL_OBJECT, OWNER_SECURITY_INFORMATION | DACL_SECURITY_INFORMATION)
 answers[6] = m6.sid_name(sd6.owner)
 print("owner:", answers[6])
@@ -451,7 +453,7 @@ print("was wearing alice's token, so alice owns the event and her default DACL p
 # impersonating alice, impersonates the duplicate, and COM activation fails with
 # `E_ACCESSDENIED`. Variation: the `DuplicateToken` call is made on a **second thread of the
 # service that is not impersonating**. Does the final `CoCreateInstance` succeed?
-# (COM activation is tokenlab's *model*: see `tokenlab/com.py`.)
+# (COM activation is tokenlab's *model*: see `tokenlab/kernel/com.py`.)
 
 # %%
 E7_CHOICES = ["it succeeds", "E_ACCESSDENIED"]
