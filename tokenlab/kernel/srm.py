@@ -25,6 +25,8 @@ Model simplifications (said here and in the notebooks):
 """
 from __future__ import annotations
 
+import dataclasses
+
 from ..security.access_check import access_check
 from ..security.acl import ACE, ACL, AceType, SDControl
 from ..security.descriptor import SecurityDescriptor
@@ -116,7 +118,7 @@ def map_acl(acl: ACL, mapping: GenericMapping) -> ACL:
     """Generic rights in effective ACEs mapped to the type's specific rights; inherit-only
     ACEs keep theirs (they are for the children)."""
     return ACL([a if a.inherit_only or not a.mask & GENERIC_BITS
-                else ACE(a.type, a.flags, mapping.map(a.mask), a.sid) for a in acl], acl.revision)
+                else dataclasses.replace(a, mask=mapping.map(a.mask)) for a in acl], acl.revision)
 
 
 def may_own(token: Token, sid: SID, *, restore_privilege: bool = True) -> bool:
@@ -162,7 +164,7 @@ def open_check(machine, obj, token: Token, desired: int, *, thread_token: bool =
         granted = obj.mapping.generic_all if mapped & MAXIMUM_ALLOWED else mapped
         granted |= mapped & ~MAXIMUM_ALLOWED
         machine.report(ev.OPEN_BY_DEBUG_PRIVILEGE, user=token.user)
-        return granted, None
+        return implied_rights(obj, granted), None
     if obj.security is None:
         # An object without a descriptor (an unnamed event) is not checked at all
         # (*Windows Security Internals*, ch. 6).
@@ -174,7 +176,7 @@ def open_check(machine, obj, token: Token, desired: int, *, thread_token: bool =
         err = WinError(result.status, f"Opening {obj.label} for {obj.mapping.format(mapped)} was refused.")
         err.access_check = result
         raise err
-    return int(result.granted), result
+    return implied_rights(obj, int(result.granted)), result
 
 
 def open_as_thread(machine, thread, obj, desired: int, why: str | None = None) -> int:
@@ -182,6 +184,23 @@ def open_as_thread(machine, thread, obj, desired: int, why: str | None = None) -
     thread's effective token (its impersonation token, else its process's)."""
     granted, _ = open_check(machine, obj, thread.effective_token, desired,
                             thread_token=thread.token is not None, why=why)
+    return granted
+
+
+# Vista's "limited" rights come with the full ones (docs "Process Security and Access
+# Rights": a handle with PROCESS_QUERY_INFORMATION is automatically granted
+# PROCESS_QUERY_LIMITED_INFORMATION; "Thread Security and Access Rights" likewise).
+_IMPLIED = {
+    "Process": ((0x0400, 0x1000), (0x0200, 0x2000)),  # QUERY_INFORMATION, SET_INFORMATION -> LIMITED
+    "Thread": ((0x0040, 0x0800), (0x0020, 0x0400)),   # QUERY_INFORMATION, SET_INFORMATION -> LIMITED
+}
+
+
+def implied_rights(obj, granted: int) -> int:
+    """``granted`` with the rights Windows adds to it on a handle to ``obj``."""
+    for full, limited in _IMPLIED.get(obj.object_type, ()):
+        if granted & full:
+            granted |= limited
     return granted
 
 
@@ -202,9 +221,17 @@ def set_security(machine, obj, info: int, setter: Token, owner=None, group=None,
     if info & DACL_SECURITY_INFORMATION:
         control = (control | SDControl.SE_DACL_PRESENT) & ~SDControl.SE_DACL_DEFAULTED
         changes["dacl"] = dacl
-    if info & SACL_SECURITY_INFORMATION or (info & LABEL_SECURITY_INFORMATION and obj.object_type != "Token"):
+    if info & SACL_SECURITY_INFORMATION:
         control |= SDControl.SE_SACL_PRESENT
         changes["sacl"] = sacl
+    elif info & LABEL_SECURITY_INFORMATION and obj.object_type != "Token":
+        # Only the label ACEs are replaced; audit ACEs stay (a WRITE_OWNER handle cannot
+        # delete them), and with no SACL before, the SACL is present afterwards, empty if
+        # no label was given (Wine tests on labels in test_kernel_objects_security/GetSecurityInfo).
+        labels = [a for a in (sacl or ()) if a.type == AceType.SYSTEM_MANDATORY_LABEL_ACE_TYPE]
+        kept = [a for a in (sd.sacl or ()) if a.type != AceType.SYSTEM_MANDATORY_LABEL_ACE_TYPE]
+        control |= SDControl.SE_SACL_PRESENT
+        changes["sacl"] = ACL(kept + labels)
     # Setting a token's label succeeds and changes nothing: a token is labelled at its own
     # integrity level (Wine test test_token_label).
     obj.security = SecurityDescriptor(

@@ -15,6 +15,7 @@ from ..kernel.handles import (
 from ..kernel.process import Thread
 from ..kernel.token import Token
 from ..security.descriptor import SecurityDescriptor
+from ..security.rights import check_access_mask
 from ..security.errors import ComError, ErrorCode, WinError
 from ..security.rights import TokenAccess
 from ..security.sids import SID
@@ -26,6 +27,16 @@ def _int(value, name: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise TypeError(f"{name} must be int, got {type(value).__name__}")
     return int(value)
+
+
+def _mask(value, name: str) -> int:
+    """An ACCESS_MASK argument: an int (else TypeError) that fits in 32 bits (else
+    ERROR_INVALID_PARAMETER, where C would have truncated it)."""
+    _int(value, name)
+    try:
+        return check_access_mask(value, name)
+    except ValueError as e:
+        raise WinError(ErrorCode.ERROR_INVALID_PARAMETER, str(e)) from None
 
 
 def _bool(value, name: str) -> bool:
@@ -100,10 +111,11 @@ def win32(fn):
             if tracer is not None:
                 tracer.record(self.thread, name, args, kwargs, error=e)
             raise
+        # A success leaves the last error as it was, as Windows' functions do (Wine test
+        # test_AccessCheck: "SetLastError(0xdeadbeef)" survives a successful AccessCheck),
+        # unless the call sets one on success (ERROR_ALREADY_EXISTS, ERROR_NOT_ALL_ASSIGNED).
         if self._pending_error is not None:
             self.thread.last_error, self._pending_error = self._pending_error, None
-        else:
-            self.thread.last_error = 0
         if tracer is not None:
             tracer.record(self.thread, name, args, kwargs, result=result)
         return result
@@ -181,7 +193,7 @@ class ApiBase:
         return self._lookup(_handle(h, "ThreadHandle"), ("Thread",), required)[0]
 
     def _new_handle(self, obj, granted: int, inherit: bool = False) -> int:
-        return self.process.handles.insert(obj, granted, inherit).value
+        return self.process.handles.insert(obj, srm.implied_rights(obj, granted), inherit).value
 
     def _creator(self) -> Token:
         return self.thread.effective_token

@@ -12,7 +12,7 @@ from ..kernel import pipes
 from ..security.errors import ErrorCode, NotModelledError, WinError
 from ..security.rights import FILE_MAPPING, STANDARD
 from . import constants as C
-from .base import ApiBase, _handle, _int, _sa, win32
+from .base import ApiBase, _handle, _int, _mask, _sa, win32
 
 # The access a server handle gets from CreateNamedPipe's open mode (docs: CreateNamedPipe).
 _OPEN_MODE_ACCESS = (
@@ -101,7 +101,7 @@ class ClientCalls(ApiBase):
         ``dwFlagsAndAttributes`` sets how far the server may impersonate the client
         (default: Impersonation). Files on disk are not modelled (NotModelledError)."""
         name = _name(lpFileName, "lpFileName")
-        desired = _int(dwDesiredAccess, "dwDesiredAccess")
+        desired = _mask(dwDesiredAccess, "dwDesiredAccess")
         _int(dwShareMode, "dwShareMode")
         _, inherit = _sa(lpSecurityAttributes)
         disposition, flags = _int(dwCreationDisposition, "dwCreationDisposition"), _int(dwFlagsAndAttributes,

@@ -85,6 +85,11 @@ TokenLogonSid = 28
 TOKEN_INFORMATION_CLASS_NAMES = {v: k for k, v in list(globals().items())
                                  if k.startswith("Token") and k != "TokenType" and type(v) is int} | {8: "TokenType"}
 
+# TOKEN_ELEVATION_TYPE
+TokenElevationTypeDefault = 1
+TokenElevationTypeFull = 2
+TokenElevationTypeLimited = 3
+
 # CreateRestrictedToken flags
 DISABLE_MAX_PRIVILEGE = 0x1
 SANDBOX_INERT = 0x2

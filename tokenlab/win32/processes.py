@@ -13,7 +13,7 @@ from ..kernel.handles import (
 from ..security.errors import ErrorCode, WinError
 from ..security.rights import MAXIMUM_ALLOWED
 from . import constants as C
-from .base import ApiBase, _bool, _handle, _int, _sa, win32
+from .base import ApiBase, _bool, _handle, _int, _mask, _sa, win32
 
 
 class ProcessCalls(ApiBase):
@@ -72,7 +72,7 @@ class ProcessCalls(ApiBase):
                         dwDesiredAccess, bInheritHandle, dwOptions) -> int:
         """Returns the new handle (lpTargetHandle). Asking for more access than the source
         handle has triggers an access check against the object's descriptor."""
-        desired = _int(dwDesiredAccess, "dwDesiredAccess")
+        desired = _mask(dwDesiredAccess, "dwDesiredAccess")
         inherit = _bool(bInheritHandle, "bInheritHandle")
         options = _int(dwOptions, "dwOptions")
         src_proc, _ = self._lookup(_handle(hSourceProcessHandle, "hSourceProcessHandle"), ("Process",),
@@ -102,7 +102,7 @@ class ProcessCalls(ApiBase):
 
     @win32
     def OpenProcess(self, dwDesiredAccess, bInheritHandle, dwProcessId) -> int:
-        desired = _int(dwDesiredAccess, "dwDesiredAccess")
+        desired = _mask(dwDesiredAccess, "dwDesiredAccess")
         inherit = _bool(bInheritHandle, "bInheritHandle")
         pid = _int(dwProcessId, "dwProcessId")
         proc = next((p for p in self.machine.processes if p.pid == pid and p.alive), None)
@@ -112,7 +112,7 @@ class ProcessCalls(ApiBase):
 
     @win32
     def OpenThread(self, dwDesiredAccess, bInheritHandle, dwThreadId) -> int:
-        desired = _int(dwDesiredAccess, "dwDesiredAccess")
+        desired = _mask(dwDesiredAccess, "dwDesiredAccess")
         inherit = _bool(bInheritHandle, "bInheritHandle")
         tid = _int(dwThreadId, "dwThreadId")
         try:
@@ -141,7 +141,7 @@ class ProcessCalls(ApiBase):
 
     @win32
     def OpenEvent(self, dwDesiredAccess, bInheritHandle, lpName) -> int:
-        desired = _int(dwDesiredAccess, "dwDesiredAccess")
+        desired = _mask(dwDesiredAccess, "dwDesiredAccess")
         inherit = _bool(bInheritHandle, "bInheritHandle")
         if not isinstance(lpName, str):
             raise TypeError(f"lpName must be str, got {type(lpName).__name__}")

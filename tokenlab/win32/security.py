@@ -7,13 +7,13 @@ from ..kernel import events as ev
 from ..kernel import srm
 from ..kernel import token as tokens
 from ..security.access_check import access_check
-from ..security.acl import ACL, NULL_ACL, SDControl
+from ..security.acl import ACL, NULL_ACL, AceType, SDControl
 from ..security.descriptor import SecurityDescriptor
 from ..security.errors import ErrorCode, WinError
 from ..security.rights import ACCESS_SYSTEM_SECURITY, GenericMapping
 from ..security.tokenattrs import PRIVILEGES, TokenType
 from . import constants as C
-from .base import ApiBase, _handle, _int, _sd, _sid, win32
+from .base import ApiBase, _handle, _int, _mask, _sd, _sid, win32
 from .structs import LUID_AND_ATTRIBUTES, PRIVILEGE_SET
 
 # *_PROTECTED (winnt.h SE_DACL_AUTO_INHERITED 0x400, SE_DACL_PROTECTED 0x1000 …).
@@ -38,15 +38,18 @@ class SecurityCalls(ApiBase):
         sacl = None
         if info & C.SACL_SECURITY_INFORMATION and sd.sacl_present:
             sacl = sd.sacl if sd.sacl is not None else NULL_ACL
-        elif info & C.LABEL_SECURITY_INFORMATION and sd.label is not None:
-            sacl = ACL([sd.label])
+        elif info & C.LABEL_SECURITY_INFORMATION and sd.sacl is not None:
+            # every label ACE, not just the first (Wine test test_GetSecurityInfo / labels)
+            labels = [a for a in sd.sacl if a.type == AceType.SYSTEM_MANDATORY_LABEL_ACE_TYPE]
+            sacl = ACL(labels) if labels else None
         keep = _DACL_CONTROL if info & C.DACL_SECURITY_INFORMATION else 0
         keep |= _SACL_CONTROL if info & (C.SACL_SECURITY_INFORMATION | C.LABEL_SECURITY_INFORMATION) else 0
+
         return SecurityDescriptor(
             sd.owner if info & C.OWNER_SECURITY_INFORMATION else None,
             sd.group if info & C.GROUP_SECURITY_INFORMATION else None,
             dacl if info & C.DACL_SECURITY_INFORMATION else None,
-            sacl, sd.control & keep)
+            sacl, (sd.control & keep) | SDControl.SE_SELF_RELATIVE)  # self-relative, as Windows returns it
 
     @win32
     def GetSecurityInfo(self, handle, ObjectType, SecurityInfo) -> SecurityDescriptor:
@@ -92,6 +95,11 @@ class SecurityCalls(ApiBase):
     def SetKernelObjectSecurity(self, Handle, SecurityInformation, SecurityDescriptor_) -> bool:
         info = _int(SecurityInformation, "SecurityInformation")
         sd = _sd(SecurityDescriptor_, "SecurityDescriptor")
+        if (info & C.OWNER_SECURITY_INFORMATION and sd.owner is None) or (
+                info & C.GROUP_SECURITY_INFORMATION and sd.group is None):
+            # Wine test test_kernel_objects_security: the descriptor lacks what info names
+            raise WinError(ErrorCode.ERROR_INVALID_SECURITY_DESCR,
+                           "The descriptor has no owner or group for the information asked to set.")
         dacl = (sd.dacl if sd.dacl is not None else NULL_ACL) if sd.dacl_present else NULL_ACL
         return self._write_security(_handle(Handle, "Handle"), info, sd.owner, sd.group, dacl, sd.sacl)
 
@@ -102,7 +110,7 @@ class SecurityCalls(ApiBase):
         False and ``GetLastError()`` says why. The full explanation is in the trace's step
         when recording (``step.checks``), or from ``tl.access_check`` directly."""
         sd = _sd(pSecurityDescriptor, "pSecurityDescriptor")
-        desired = _int(DesiredAccess, "DesiredAccess")
+        desired = _mask(DesiredAccess, "DesiredAccess")
         if not isinstance(GenericMapping_, GenericMapping):
             raise TypeError(f"GenericMapping must be GenericMapping, got {type(GenericMapping_).__name__}")
         token = self._token(ClientToken, C.TOKEN_QUERY, query=True)
@@ -122,13 +130,21 @@ class SecurityCalls(ApiBase):
             names, control = RequiredPrivileges.Privilege, RequiredPrivileges.Control
         else:
             names, control = RequiredPrivileges, C.PRIVILEGE_SET_ALL_NECESSARY
+        if isinstance(names, (str, bytes)) or not isinstance(names, (tuple, list)):
+            raise TypeError("RequiredPrivileges must be PRIVILEGE_SET or a sequence of privilege names, "
+                            f"got {type(names).__name__}")
         names = [p.name if isinstance(p, LUID_AND_ATTRIBUTES) else p for p in names]
         for n in names:
+            if not isinstance(n, str):
+                raise TypeError(f"a required privilege must be str or LUID_AND_ATTRIBUTES, got {type(n).__name__}")
             if n not in PRIVILEGES:
                 raise WinError(ErrorCode.ERROR_NO_SUCH_PRIVILEGE, repr(n))
         token = self._token(ClientToken, C.TOKEN_QUERY, query=True)
         if token.token_type != TokenType.TokenImpersonation:
             raise WinError(ErrorCode.ERROR_NO_IMPERSONATION_TOKEN)
+        if token.impersonation_level < C.SecurityIdentification:
+            # Wine test test_PrivilegeCheck: an Anonymous-level token
+            raise WinError(ErrorCode.ERROR_BAD_IMPERSONATION_LEVEL)
         held = [token.privilege_enabled(n) for n in names]
         return all(held) if control & C.PRIVILEGE_SET_ALL_NECESSARY else any(held)
 

@@ -18,7 +18,7 @@ from ..security.tokenattrs import (
     LUID, PRIVILEGE_BY_LUID, PRIVILEGES, GroupAttributes, SecurityImpersonationLevel, SidAndAttributes, TokenType,
 )
 from . import constants as C
-from .base import ApiBase, _array, _bool, _handle, _int, _level, _sa, _sid, win32
+from .base import ApiBase, _array, _bool, _handle, _int, _mask, _level, _sa, _sid, win32
 from .structs import LUID_AND_ATTRIBUTES, TOKEN_SOURCE, TOKEN_STATISTICS
 
 _SETTABLE_NOT_MODELLED = frozenset({
@@ -36,7 +36,7 @@ class TokenCalls(ApiBase):
     # ---------------------------------------------------------------- opening tokens
     @win32
     def OpenProcessToken(self, ProcessHandle, DesiredAccess) -> int:
-        desired = _int(DesiredAccess, "DesiredAccess")
+        desired = _mask(DesiredAccess, "DesiredAccess")
         proc, _ = self._lookup(_handle(ProcessHandle, "ProcessHandle"), ("Process",),
                                C.PROCESS_QUERY_LIMITED_INFORMATION)
         return self._new_handle(proc.token, self._open(proc.token, desired))
@@ -46,7 +46,7 @@ class TokenCalls(ApiBase):
         """OpenAsSelf=TRUE checks access with the *process* token; FALSE with the calling
         thread's current token (docs: OpenThreadToken; Wine test test_token_attr). A client's
         context in the slot (named pipe, RPC, COM) is copied first (copy-on-open)."""
-        desired = _int(DesiredAccess, "DesiredAccess")
+        desired = _mask(DesiredAccess, "DesiredAccess")
         as_self = _bool(OpenAsSelf, "OpenAsSelf")
         target = self._thread_arg(ThreadHandle, C.THREAD_QUERY_INFORMATION)
         token = target.token
@@ -90,6 +90,9 @@ class TokenCalls(ApiBase):
         if token_type not in (1, 2):
             raise WinError(ErrorCode.ERROR_INVALID_PARAMETER, f"{token_type} is not a TOKEN_TYPE.")
         source, granted = self._lookup(_handle(h, "ExistingTokenHandle"), ("Token",), C.TOKEN_DUPLICATE)
+        if desired & C.ACCESS_SYSTEM_SECURITY and not self.thread.effective_token.privilege_enabled("SeSecurityPrivilege"):
+            # as every other open that asks for it (docs "SACL Access Right")
+            raise WinError(ErrorCode.ERROR_PRIVILEGE_NOT_HELD, "ACCESS_SYSTEM_SECURITY needs SeSecurityPrivilege.")
         if default_access is not None:
             access = default_access
         elif desired == 0:
@@ -111,7 +114,7 @@ class TokenCalls(ApiBase):
     @win32
     def DuplicateTokenEx(self, hExistingToken, dwDesiredAccess, lpTokenAttributes, ImpersonationLevel,
                          TokenType) -> int:
-        desired = _int(dwDesiredAccess, "dwDesiredAccess")
+        desired = _mask(dwDesiredAccess, "dwDesiredAccess")
         return self._duplicate(hExistingToken, desired, lpTokenAttributes, ImpersonationLevel, TokenType,
                                "DuplicateTokenEx")
 
@@ -219,6 +222,13 @@ class TokenCalls(ApiBase):
             return t.restricted_sids
         if cls == C.TokenSessionId:
             return t.session_id
+        if cls == C.TokenElevationType:
+            # Without UAC's split token (not modelled) an elevated token is "full" and any
+            # other "default" (docs TOKEN_ELEVATION_TYPE).
+            return C.TokenElevationTypeFull if t.elevated else C.TokenElevationTypeDefault
+        if cls == C.TokenLinkedToken:
+            raise NotModelledError("TokenLinkedToken: UAC's split token is not modelled by tokenlab; on Windows a "
+                                   "filtered administrator token is linked to its elevated twin")
         if cls == C.TokenElevation:
             return bool(t.elevated)
         if cls == C.TokenHasRestrictions:
@@ -285,7 +295,8 @@ class TokenCalls(ApiBase):
         t = self._token(TokenHandle, C.TOKEN_ADJUST_PRIVILEGES)
         changed, missing = tokens.adjust_privileges(t, changes, disable_all, self.machine.new_luid)
         previous = [LUID_AND_ATTRIBUTES(LUID(PRIVILEGES[name]), old) for name, old in changed]
-        if missing:
-            self._pending_error = ErrorCode.ERROR_NOT_ALL_ASSIGNED
+        # Unlike most calls it always sets the last error: ERROR_SUCCESS when every privilege
+        # was assigned (docs AdjustTokenPrivileges, "Return value").
+        self._pending_error = ErrorCode.ERROR_NOT_ALL_ASSIGNED if missing else ErrorCode.ERROR_SUCCESS
         return tuple(previous)
 
