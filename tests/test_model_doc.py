@@ -69,8 +69,6 @@ def test_model_choices_are_found():
     assert len(model_choices()) >= 4  # lsa (2), srm (2), tokens.LogonUser …
 
 
-@pytest.mark.xfail(strict=False, reason="learner-facing files still point to the internal rule list; "
-                   "the kernel/notebook owners remove those references (issue 11)")
 def test_nothing_learner_facing_points_to_the_internal_rule_list():
     files = [ROOT / "README.md", *sorted((ROOT / "tokenlab").rglob("*.py")),
              *sorted((ROOT / "notebooks" / "src").rglob("*"))]
