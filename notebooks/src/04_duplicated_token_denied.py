@@ -9,16 +9,11 @@
 #
 # The puzzle comes from Raymond Chen's post on *The Old New Thing*, "How come a duplicated
 # token doesn't behave identically to the original?". This notebook replays it call for call,
-# lets you guess the outcome, and takes it apart. By the end you will be able to:
-#
-# * tell the two sides of a token apart: the **identity it carries** (user, groups,
-#   privileges, default DACL) and the **security descriptor that protects the token object**;
-# * predict the DACL of a new object created without one: the *default DACL* of the
-#   creator's *effective token* at that moment;
-# * say what *copy-on-open* does to a pipe client's token;
-# * fix the story — copy the descriptor, or duplicate while not impersonating — and say what
-#   each costs;
-# * say which parts are Windows' rules and which are **tokenlab's model of COM**.
+# lets you guess the outcome, and takes it apart. You will learn to tell the **identity a
+# token carries** from the **descriptor that protects the token object**, to predict a new
+# object's DACL (the creator's *effective token's default DACL*), what *copy-on-open* does to a
+# pipe client's token, how to fix the story, and which parts are Windows' rules and which are
+# **tokenlab's model of COM**.
 #
 # | Windows term | tokenlab name | example |
 # | --- | --- | --- |
@@ -34,8 +29,7 @@
 # | `E_ACCESSDENIED` (0x80070005) | `tl.ComError` | `err.name == "E_ACCESSDENIED"` |
 # | a recorded run of calls | `tl.Trace`, `tl.record(m)` | `story.table()`, `story.steps[11].narration` |
 #
-# **How to use this notebook:** run the cells from top to bottom (Shift+Enter); the widgets need
-# a live kernel. When a cell asks you to predict, pick your answer *before* pressing Reveal.
+# Run the cells from top to bottom; predict *before* pressing Reveal.
 
 # %%
 import textwrap
@@ -222,8 +216,8 @@ print("Token#10's default DACL: ", after.token(10).default_dacl_sddl)
 print("Token#14's own descriptor:", after.token(14).security_sddl)
 
 # %% [markdown]
-# (`GA`, generic all, is mapped to every token right, spelled `CCDCLCSWRPWPDTLOCRSDRCWDWO`; the
-# `S:(ML;;NW;;;ME)` part labels the token at its own integrity level, Medium.)
+# (`GA` maps to every token right, `CCDCLCSWRPWPDTLOCRSDRCWDWO`; `S:(ML;;NW;;;ME)` labels the
+# token at its own integrity level, Medium.)
 
 # %% [markdown]
 # ## 6 · The LogonUser variant

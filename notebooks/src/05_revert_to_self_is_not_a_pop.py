@@ -48,6 +48,7 @@ import textwrap
 import tokenlab as tl
 from tokenlab.win32 import *
 from tokenlab.scenarios import impersonating, nested_impersonation
+from tokenlab.teaching.c_program import program
 from tokenlab.view import compare_table, object_graph, object_table, svg
 from tokenlab.ui import Compare, Predict, ScenarioPlayer
 from IPython.display import SVG, display
@@ -535,6 +536,35 @@ display(SVG(svg(object_graph(lifetime.steps[5].snapshot, lifetime.steps[4].snaps
 # handle, which you close when you are done.
 
 # %% [markdown]
+# ## Check it on Windows
+#
+# Every scenario in this notebook is also a whole C program you can build and run on Windows:
+# `tokenlab.teaching.c_program.program(trace)` writes the trace's calls in order, each followed
+# by a line that compares what Windows did with what tokenlab recorded. The save-and-restore
+# program over a named pipe begins:
+
+# %%
+# NBVAL_CHECK_OUTPUT
+prog = program(over_pipe)
+print(prog.filename)
+print("\n".join(prog.source.splitlines()[:7]))
+
+# %% [markdown]
+# To poke at the slot by hand, the NtObjectManager PowerShell module has cmdlets for the same
+# steps (a sketch; run it in an elevated PowerShell, with local accounts alice and bob):
+#
+# ```powershell
+# Install-Module NtObjectManager -Scope CurrentUser; Import-Module NtObjectManager
+# $alice = Get-NtToken -Logon -User alice -Password pw -LogonType Network
+# Invoke-NtToken $alice {
+#     $saved = Get-NtToken -Impersonation -OpenAsSelf   # OpenThreadToken(..., TRUE): a real handle
+#     Format-NtToken $saved                              # alice
+#     $pseudo = Get-NtToken -Impersonation -Pseudo       # like GetCurrentThreadToken(): query only
+#     Format-NtSecurityDescriptor -Object $saved         # the token's own DACL
+# }
+# ```
+
+# %% [markdown]
 # ## Checks
 #
 # The cell below asserts what this notebook taught, against the model. If a change to tokenlab
@@ -556,6 +586,10 @@ def checks():
     check(r.final_user == "NT AUTHORITY\\NETWORK SERVICE", "after nested impersonation + RevertToSelf the thread is the service")
     s = nested_impersonation("save_restore")
     check(s.final_user == "TOKENLAB\\alice", "save (OpenThreadToken) + SetThreadToken(saved) restores alice")
+    sp = nested_impersonation("save_restore", via="pipe")
+    sp_save = next(st for st in sp if st.name == "OpenThreadToken")
+    check(sp.final_user == "TOKENLAB\\alice" and "copy-on-open" in sp_save.narration,
+          "over a named pipe the first save returns the copy-on-open copy, and restoring still gives alice")
     check(s.steps[4].call == "OpenThreadToken(GetCurrentThread(), TOKEN_IMPERSONATE, True)",
           "the save opens a real handle with TOKEN_IMPERSONATE and OpenAsSelf=TRUE")
     check(all(h.value != 12 for h in s.steps[-1].snapshot.process(1000).handles), "the saved handle is closed")
