@@ -42,9 +42,9 @@
 # tokenlab is a **faithful model**, not Windows. It is plain Python: no real token, handle or
 # account is touched, and it runs on Linux, macOS or in a browser tab. Faithful means that
 # the rules it follows are the documented Windows rules (`docs/model.md` in the repository
-# lists each one with its source, and marks what is tokenlab's own model), so what you learn here still holds on a real machine. Everything is
-# deterministic: the same calls give the same SIDs, handle values and token numbers on every
-# run, which is what lets the notebooks check their own outputs.
+# lists each one with its source, and marks what is tokenlab's own model), so what you learn
+# here still holds on a real machine. Everything is deterministic: the same calls give the
+# same SIDs, handle values and token numbers on every run, which is what lets the notebooks check their own outputs.
 #
 # A few parts are **models**: deliberate simplifications, said out loud wherever you meet them.
 #
@@ -59,9 +59,10 @@
 #   check.
 # * **No UAC split token.** An administrator's logon gives one elevated token; the filtered
 #   twin that User Account Control makes is not modelled.
-# * **Integrity labels** are given to new objects only when their creator runs below Medium.
+# * **Integrity labels** are given to new objects only when their creator runs below Medium;
+#   tokens are the exception — every token is labelled at its own integrity level.
 #
-# The details are in the docstrings of `tokenlab/kernel/machine.py` and `tokenlab/kernel/com.py`.
+# `docs/model.md` in the repository lists every rule tokenlab follows, with its source.
 
 # %% [markdown]
 # ## 2 · How the course is laid out

@@ -6,7 +6,8 @@
 # own descriptor at the moment it is created, and keeps it. (One exception on Windows: for
 # types such as events, mutexes and sections the object manager skips the descriptor of an
 # *unnamed* object, since nobody can open it by name — only duplicate a handle to it.
-# tokenlab gives every object one, so this notebook names its events.) The creator can
+# tokenlab does the same: an unnamed event has no descriptor at all, even if one is passed
+# in. So this notebook names its events.) The creator can
 # pass one in; whatever the creator leaves out is filled in from a token: the **effective
 # token** of the creating thread, at that moment.
 #
