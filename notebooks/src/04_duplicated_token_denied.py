@@ -123,8 +123,8 @@ print(wrap(last.narration))
 # none is in NETWORK SERVICE's token, so nothing is granted, and `ERROR_ACCESS_DENIED` becomes
 # `E_ACCESSDENIED`. The copy is not refused for *who it says it is*, but for *who may open it*.
 #
-# The post sums this up as a token "that doesn't have access to itself". Taken literally that
-# is not what happens: the duplicate's DACL admits alice, the identity the token carries, and
+# The post sums this up with the phrase "a token that doesn't have access to itself". Taken
+# literally that is not what happens: the duplicate's DACL admits alice, the identity the token carries, and
 # alice could open it. The course reads "itself" as the service holding the token: the
 # duplicate's own DACL does not let the service's process identity open it — and in tokenlab's
 # model of COM, that process identity is who the open is checked as.
@@ -222,11 +222,11 @@ print("Token#14's own descriptor:", after.token(14).security_sddl)
 # %% [markdown]
 # ## 6 · The LogonUser variant
 #
-# Before named pipes existed in tokenlab, the story began with `LogonUser(alice, NETWORK)` and
-# `ImpersonateLoggedOnUser` — and `duplicated_token()` still does. It reproduces the post on
-# Windows too. The original now has the LSA's descriptor: full control for SYSTEM, for the
-# caller (NETWORK SERVICE) and for alice, read for Administrators. The duplicate is made and
-# refused exactly as above:
+# A shorter way to get alice's token is to log her on: `LogonUser(alice, NETWORK)`, then
+# `ImpersonateLoggedOnUser`. `duplicated_token()` tells the story that way, and it reproduces
+# the post on Windows too. There is no copy-on-open here; the original is the LSA's token, with
+# the LSA's descriptor: full control for SYSTEM, for the caller (NETWORK SERVICE) and for alice,
+# read for Administrators. The duplicate is made and refused exactly as above:
 
 # %%
 # NBVAL_CHECK_OUTPUT
