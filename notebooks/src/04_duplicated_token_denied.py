@@ -4,16 +4,14 @@
 # A service runs as NETWORK SERVICE. Its client, alice, connects over a named pipe; the service
 # impersonates her and asks COM to start a local server: that works. Then it makes a copy of
 # the very token it is impersonating, impersonates the copy, and asks again. Same user, same
-# groups, same privileges — and this time the answer is `E_ACCESSDENIED` (in the post, and in
-# tokenlab's model of COM).
+# groups, same privileges: does the second request go through?
 #
 # The puzzle comes from Raymond Chen's post on *The Old New Thing*, "How come a duplicated
 # token doesn't behave identically to the original?". This notebook replays it call for call,
-# lets you guess the outcome, and takes it apart. You will learn to tell the **identity a
-# token carries** from the **descriptor that protects the token object**, to predict a new
-# object's DACL (the creator's *effective token's default DACL*), what *copy-on-open* does to a
-# pipe client's token, how to fix the story, and which parts are Windows' rules and which are
-# **tokenlab's model of COM**.
+# lets you guess the outcome, and takes it apart: the **identity a token carries** against the
+# **descriptor that protects the token object**, where a new object's DACL comes from,
+# *copy-on-open*, the fixes, and which parts are Windows' rules and which are **tokenlab's
+# model of COM**.
 #
 # | Windows term | tokenlab name | example |
 # | --- | --- | --- |
@@ -28,6 +26,8 @@
 # | `CoCreateInstance`, local server | `api.CoCreateInstance` (tokenlab's model of COM) | `api.CoCreateInstance(CLSID_Something, None, CLSCTX_LOCAL_SERVER, IID_IUnknown)` |
 # | `E_ACCESSDENIED` (0x80070005) | `tl.ComError` | `err.name == "E_ACCESSDENIED"` |
 # | a recorded run of calls | `tl.Trace`, `tl.record(m)` | `story.table()`, `story.steps[11].narration` |
+# | alice (a local account) | `TOKENLAB\alice` | S-1-5-21-1004336348-1177238915-682003330-1001; outputs name her |
+# | the group `TOKENLAB\None` | the local group called "None" (RID 513, SDDL `DU`), not Python's `None` | S-1-5-21-1004336348-1177238915-682003330-513 |
 #
 # Run the cells from top to bottom; predict *before* pressing Reveal.
 
@@ -41,6 +41,7 @@ from tokenlab.teaching.c_program import program
 from tokenlab.view import (compare_table, descriptor_graph, descriptor_table, object_graph, object_table,
                            token_graph, token_table, svg)
 from tokenlab.ui import Compare, Predict, ScenarioPlayer
+from tokenlab.security.rights import TokenAccess, format_mask
 from IPython.display import SVG, display
 
 
@@ -52,6 +53,12 @@ def wrap(text: str) -> str:
 def step_named(trace, name, nth=0):
     """The nth recorded call with this name (0: the first, -1: the last)."""
     return [step for step in trace if step.name == name][nth]
+
+
+def dacl_by_name(acl, names):
+    """An ACL as one line per ACE, accounts by name (full SIDs are in the glossary)."""
+    return "\n".join(f"  {'allow' if ace.is_allow else 'deny '}  {names.get(ace.sid.text, ace.sid.text):<36}  "
+                     f"{format_mask(ace.mask, TokenAccess)}" for ace in acl)
 
 
 # %% [markdown]
@@ -91,7 +98,7 @@ for step in story.steps[:-1]:
 # and the C twin names each output after the handle value it received (`h8`, `h12`).
 
 # %% [markdown]
-# ## 2 · Predict: does the second `CoCreateInstance` succeed?
+# ## 2 · Predict: the second `CoCreateInstance`
 #
 # The only change since the first activation is that the slot now holds the *copy* made by
 # `DuplicateToken` (step 9): same user (alice), groups, privileges and impersonation level.
@@ -107,27 +114,13 @@ Predict("The thread impersonates the duplicate and calls CoCreateInstance again.
         ["succeeds", "fails with E_ACCESSDENIED", "fails with ERROR_BAD_IMPERSONATION_LEVEL",
          "fails with ERROR_NO_TOKEN"],
         second_activation,
-        explain="The duplicate is a new token object, and new objects get a new security descriptor.")
-
-# %% tags=["reveal"]
-# NBVAL_CHECK_OUTPUT
-print("The second CoCreateInstance", second_activation())
-print("error:", last.error)
-print()
-print(wrap(last.narration))
+        explain="In tokenlab's model of COM, CoCreateInstance first opens the thread token (now the "
+                "duplicate) with OpenAsSelf=TRUE, so the open is checked as the process, NETWORK SERVICE. "
+                "The duplicate is a new object with a new DACL, and that DACL does not admit NETWORK "
+                "SERVICE: ERROR_ACCESS_DENIED, which COM reports as E_ACCESSDENIED. Section 5 shows the check.")
 
 # %% [markdown]
-# It fails. In tokenlab's model of COM, `CoCreateInstance` first **opens the thread token** —
-# here Token#14, the duplicate — with `OpenAsSelf=TRUE`, so the check runs **as NETWORK
-# SERVICE**, the process. The duplicate's DACL names alice, SYSTEM and alice's logon session;
-# none is in NETWORK SERVICE's token, so nothing is granted, and `ERROR_ACCESS_DENIED` becomes
-# `E_ACCESSDENIED`. The copy is not refused for *who it says it is*, but for *who may open it*.
-#
-# The post sums this up with the phrase "a token that doesn't have access to itself". Taken
-# literally that is not what happens: the duplicate's DACL admits alice, the identity the token carries, and
-# alice could open it. The course reads "itself" as the service holding the token: the
-# duplicate's own DACL does not let the service's process identity open it — and in tokenlab's
-# model of COM, that process identity is who the open is checked as.
+# *Reveal your answer before you read on: the sections below take the outcome apart.*
 
 # %% [markdown]
 # ## 3 · Step through it
@@ -183,8 +176,26 @@ print(token_table(after.token(14), after.token(10), snapshot=after))
 # %% [markdown]
 # ## 5 · The access check that said no
 #
-# Each step keeps the access checks it made (`step.checks`): what was checked, as whom
-# (`.checker`), the descriptor (`.sd`) and the result. White ACEs did not apply.
+# The outcome of section 2 (reveal it there first):
+
+# %%
+# NBVAL_CHECK_OUTPUT
+print("The second CoCreateInstance", second_activation())
+print("error:", last.error)
+
+# %% [markdown]
+# In tokenlab's model of COM, `CoCreateInstance` first **opens the thread token** — here
+# Token#14, the duplicate — with `OpenAsSelf=TRUE`, so the check runs **as NETWORK SERVICE**,
+# the process. Nothing in the duplicate's DACL applies to NETWORK SERVICE, so nothing is granted,
+# and `ERROR_ACCESS_DENIED` becomes `E_ACCESSDENIED`. The copy is refused not for *who it says
+# it is*, but for *who may open it*.
+#
+# The post calls it "a token that doesn't have access to itself". Taken literally that is not
+# what happens: the DACL admits alice, the identity the token carries. The course reads
+# "itself" as the service holding the token, the identity the open is checked as.
+#
+# Each step keeps its access checks (`step.checks`): what was checked, as whom (`.checker`),
+# the descriptor (`.sd`) and the result. White ACEs did not apply.
 
 # %%
 denied = last.checks[0]
@@ -212,12 +223,13 @@ print("step 6, same open:", granted.what, "as", granted.checker, "->", granted.r
 
 # %%
 # NBVAL_CHECK_OUTPUT
-print("Token#10's default DACL: ", after.token(10).default_dacl_sddl)
-print("Token#14's own descriptor:", after.token(14).security_sddl)
+print("Token#10's default DACL:")
+print(dacl_by_name(after.token(10).default_dacl, NAMES))
+print("Token#14's own DACL:")
+print(dacl_by_name(after.token(14).security.dacl, NAMES))
 
 # %% [markdown]
-# (`GA` maps to every token right, `CCDCLCSWRPWPDTLOCRSDRCWDWO`; `S:(ML;;NW;;;ME)` labels the
-# token at its own integrity level, Medium.)
+# (`GENERIC_ALL` maps to every token right, `TOKEN_ALL_ACCESS`.)
 
 # %% [markdown]
 # ## 6 · The LogonUser variant
@@ -234,8 +246,10 @@ logon = duplicated_token()
 print(logon.table())
 lsnap = step_named(logon, "DuplicateToken").snapshot
 print()
-print("the LogonUser token (the LSA's descriptor):", lsnap.token(4).security_sddl)
-print("its duplicate:                             ", lsnap.token(8).security_sddl)
+print("the LogonUser token (the LSA's descriptor):")
+print(dacl_by_name(lsnap.token(4).security.dacl, NAMES))
+print("its duplicate:")
+print(dacl_by_name(lsnap.token(8).security.dacl, NAMES))
 
 # %% [markdown]
 # ## 7 · What is tokenlab's model of COM — flip it
@@ -291,11 +305,9 @@ for run in (as_process, as_thread):
             print(f"  step {step.index}: open {check.what} as {check.checker}: {check.result.status.name}")
 
 # %% [markdown]
-# With `OpenAsSelf=FALSE` the open is checked **as alice**, and **both activations succeed**:
-# the LSA's descriptor admits alice, and so does the duplicate's. That outcome rests only on
-# Windows' rules for the two DACLs; which identity COM checks as is the model-only part. So the
-# lesson holds either way: **whoever opens a token is checked against that token's own DACL**,
-# and duplicating the token changed that DACL.
+# With `OpenAsSelf=FALSE` the open is checked **as alice**, and both activations succeed: both
+# DACLs admit alice. Which identity COM checks as is the model-only part; the lesson holds
+# either way: **whoever opens a token is checked against that token's own DACL**.
 
 # %% [markdown]
 # ## 8 · The fix from the post: copy the descriptor too
@@ -308,13 +320,12 @@ for run in (as_process, as_thread):
 # %%
 # NBVAL_CHECK_OUTPUT
 fixed = duplicated_token(fixed=True, via="pipe")
-print("\n".join(fixed.table().splitlines()[6:]))
-print()
-for step in fixed.steps[9:11]:
-    print(f"/* {step.index} */ {step.c_call}")
+for step in fixed.steps[6:]:
+    print(f"{step.index:>2}  {step.name:<24} -> {'ok' if step.ok else step.error}")
 fixed_snap, fixed_tok = fixed.steps[-1].snapshot, fixed.machine.thread(1004).token.object_id
 print()
-print(f"the fixed duplicate, Token#{fixed_tok}:", fixed_snap.token(fixed_tok).security_sddl)
+print(f"the fixed duplicate, Token#{fixed_tok}, has the original's DACL:")
+print(dacl_by_name(fixed_snap.token(fixed_tok).security.dacl, NAMES))
 
 # %% [markdown]
 # The two runs side by side (the slider walks aligned rows; each side has its own graph), and the
@@ -329,17 +340,12 @@ print(compare_table(story, fixed))
 
 
 # %% [markdown]
-# ## 9 · Two more ways out
+# ## 9 · Another thread makes the copy
 #
-# The descriptor comes from the effective token *at the moment of creation*, so the other fixes
-# change that moment or that token.
-#
-# ### Duplicate while not impersonating
-#
-# `duplicated_token(worker_thread=True, via="pipe")` lets a second thread of `svc.exe` make the
-# duplicate. Impersonation belongs to a thread, so the new thread acts as NETWORK SERVICE;
-# handles belong to the process, so it may use handle 8. The first thread then impersonates the
-# copy, as before.
+# The descriptor comes from the effective token *at the moment of creation*. So what if the copy
+# is made somewhere else? `duplicated_token(worker_thread=True, via="pipe")` lets a second thread
+# of `svc.exe`, one that is not impersonating, make the duplicate (handles belong to the process,
+# so it may use handle 8). Thread 1004 then impersonates the copy, as before.
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -359,23 +365,26 @@ Predict("A thread that is not impersonating made the duplicate; thread 1004 impe
         "CoCreateInstance. What happens?",
         ["succeeds", "fails with E_ACCESSDENIED"],
         worker_activation,
-        explain="Which thread creates the duplicate decides which default DACL it gets.")
-
-# %% tags=["reveal"]
-# NBVAL_CHECK_OUTPUT
-print("The second CoCreateInstance", worker_activation())
-print()
-print(wrap(step_named(worker, "DuplicateToken").narration))
-print()
-print(wrap(w_last.checks[0].narrative))
+        explain="Impersonation belongs to a thread: the worker acts as NETWORK SERVICE, so the duplicate "
+                "gets NETWORK SERVICE's default DACL, which admits NETWORK SERVICE, and COM's token open "
+                "succeeds.")
 
 # %% [markdown]
-# The worker acted as NETWORK SERVICE, so the duplicate's DACL admits NETWORK SERVICE, and the
-# token open made in tokenlab's model of COM succeeds. A second thread is not needed: the same thread can call `RevertToSelf()`, then
-# `DuplicateToken`, then `ImpersonateLoggedOnUser(dup)` (the handle stays valid; the checks
-# below run this too). Or widen the token's default DACL first with
-# `SetTokenInformation(..., TokenDefaultDacl, ...)` — it works, but it is the bluntest fix: the
-# wider default applies to *every* object later created while impersonating that token.
+# *Reveal first.* The outcome, and the duplicate's DACL:
+
+# %%
+# NBVAL_CHECK_OUTPUT
+print("The second CoCreateInstance", worker_activation())
+w_snap, w_tok = w_last.snapshot, worker.machine.thread(1004).token.object_id
+print(f"the worker's duplicate, Token#{w_tok}:")
+print(dacl_by_name(w_snap.token(w_tok).security.dacl, dict(w_snap.names)))
+
+# %% [markdown]
+# A second thread is not needed: the same thread can call `RevertToSelf()`, then
+# `DuplicateToken`, then `ImpersonateLoggedOnUser(dup)` (the checks below run this). Or widen
+# the token's default DACL first with `SetTokenInformation(..., TokenDefaultDacl, ...)`; that
+# works too, but the wider default applies to *every* object later created while
+# impersonating that token.
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -393,7 +402,8 @@ with tl.record(m, "default DACL widened") as widened:
     dup = api.DuplicateToken(token, SecurityImpersonation)
     api.ImpersonateLoggedOnUser(dup)
     attempt(api.CoCreateInstance, CLSID_Something, None, CLSCTX_LOCAL_SERVER, IID_IUnknown)
-print(widened.table())
+for step in widened:
+    print(f"{step.index:>2}  {step.name:<24} -> {'ok' if step.ok else step.error}")
 
 # %% [markdown]
 # Of the three, copying the descriptor is the most exact: the copy gets the original's DACL,
