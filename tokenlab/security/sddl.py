@@ -299,42 +299,44 @@ class _Parser:
                     flags |= _ACL_FLAG_BITS[word][0 if dacl else 1]
             self.pos = m.end()
         self.blanks()
-        aces, size, revision = [], 8, ACL_REVISION  # ACL header
-        append, fast_match, cache, pos = aces.append, _ACE_FAST.match, _ACE_CACHE, self.pos
+        aces, revision = [], ACL_REVISION
+        append, fast_match, cache, domain, pos = aces.append, _ACE_FAST.match, _ACE_CACHE, self.domain, self.pos
+        if null and text.startswith("(", pos):
+            self.fail("no ACEs after NO_ACCESS_CONTROL (a NULL ACL has no entries)")
         while text.startswith("(", pos):
-            if null:
-                self.fail("no ACEs after NO_ACCESS_CONTROL (a NULL ACL has no entries)")
             # self.ace(), inlined: the canonical spelling goes straight to _canonical_ace.
             fast = fast_match(text, pos)
-            ace = None
             if fast:
                 key = fast.group()
                 ace = cache.get(key)
                 if ace is None:
-                    ace = _canonical_ace(fast, self.domain)
+                    ace = _canonical_ace(fast, domain)
                     # Only spellings whose meaning needs no domain reach the cache.
                     if ace is not None and (len(trustee := fast.group(4)) > 2 or trustee in _ALIAS_SIDS):
                         if len(cache) >= _ACE_CACHE_SIZE:
                             cache.clear()
                         cache[key] = ace
-            if ace is None:
-                self.pos = pos
-                ace = self.any_ace()
-                pos = self.pos
-            else:
-                pos = fast.end()
+                if ace is not None:
+                    append(ace)
+                    pos = fast.end()
+                    while text.startswith(" ", pos):
+                        pos += 1
+                    continue
+            self.pos = pos
+            ace = self.any_ace()
+            pos = self.pos
             append(ace)
             if ace.type in OBJECT_ACE_TYPES:
                 revision = ACL_REVISION_DS  # object ACEs need ACL_REVISION_DS
-                size += ace.size
-            else:
-                size += 16 + 4 * len(ace.sid._parts[1])
             while text.startswith(" ", pos):
                 pos += 1
         self.pos = pos
         if self.pos < len(text) and text[self.pos:self.pos + 2] not in _SECTION_TAGS:
             self.fail("ACL flags (P, AR, AI), NO_ACCESS_CONTROL, '(' to start an ACE, or the next section")
-        if size > 0xFFFF:
+        # AclSize: an ACE takes at most 8 bytes per character of its text (the worst is a
+        # domain-relative alias: "(A;;;;;DU)" is 10 characters for up to 76 bytes), so an
+        # ACL spelled in at most 8190 characters always fits in 16 bits (8 + 8 * 8190 < 65536).
+        if 8 + 8 * (pos - start) > 0xFFFF and 8 + sum(a.size for a in aces) > 0xFFFF:
             self.fail("an ACL that fits in 65535 bytes (AclSize is 16 bits)", start)
         return flags, NULL_ACL if null else ACL._trusted(tuple(aces), revision)
 
