@@ -290,15 +290,17 @@ class _Parser:
         """ACL flags, then ACEs, then blanks; returns the control bits and an ACL or NULL_ACL."""
         text, start = self.text, self.pos
         flags, null = 0, False
-        m = _ACL_FLAGS_RE.match(text, start)
-        if m.end() > start:
+        m = None if text.startswith("(", start) else _ACL_FLAGS_RE.match(text, start)
+        if m is not None and m.end() > start:
             for word in _ACL_FLAG_WORDS.findall(m.group()):
                 if word == NULL_ACL_STRING:
                     null = True
                 else:
                     flags |= _ACL_FLAG_BITS[word][0 if dacl else 1]
             self.pos = m.end()
-        self.blanks()
+            self.blanks()
+        elif m is not None:
+            self.blanks()
         aces, revision = [], ACL_REVISION
         append, fast_match, cache, domain, pos = aces.append, _ACE_FAST.match, _ACE_CACHE, self.domain, self.pos
         if null and text.startswith("(", pos):
