@@ -568,3 +568,142 @@ def test_CreateRestrictedToken():  # Wine test_CreateRestrictedToken
     assert not attrs & C.SE_GROUP_ENABLED  # todo_wine
     assert api.GetTokenInformation(r_token, C.TokenType) == C.TokenImpersonation
     assert api.GetTokenInformation(r_token, C.TokenImpersonationLevel) == C.SecurityImpersonation
+
+
+# ------------------------------------------------------------------ test_GetSecurityInfo (process parts)
+
+def test_GetSecurityInfo_process_owner_and_group():  # Wine test_GetSecurityInfo
+    m, api = world()
+    user = api.GetTokenInformation(api.OpenProcessToken(api.GetCurrentProcess(), C.TOKEN_READ), C.TokenUser).sid
+    domain_users = user.domain.child(513)  # CreateWellKnownSid(WinAccountDomainUsersSid, domain of the user)
+    sd = api.GetSecurityInfo(api.GetCurrentProcess(), C.SE_KERNEL_OBJECT,
+                             C.OWNER_SECURITY_INFORMATION | C.GROUP_SECURITY_INFORMATION)
+    assert sd.owner in (ADMINS, user)
+    assert sd.group == domain_users
+
+
+def _process_dacl(api):
+    sd = api.GetSecurityInfo(api.GetCurrentProcess(), C.SE_KERNEL_OBJECT, C.DACL_SECURITY_INFORMATION)
+    assert sd.dacl_present and sd.dacl is not None and len(sd.dacl) != 0
+    return sd.dacl
+
+
+def test_GetSecurityInfo_process_dacl_admins_ace():  # Wine test_GetSecurityInfo
+    # Wine's bots run as an administrator; so does this process.
+    m, api = world("admin")
+    admins = [a for a in _process_dacl(api) if a.sid == ADMINS]
+    assert admins, "Builtin Admins ACE not found"
+    assert admins[0].flags == 0 and admins[0].mask == C.PROCESS_ALL_ACCESS
+
+
+@divergence("the DACL of an administrator's process has a Domain Users ACE with flags "
+            "INHERIT_ONLY_ACE|CONTAINER_INHERIT_ACE and mask GENERIC_READ",
+            "tokenlab/kernel/lsa.py (the logon token's default DACL) or tokenlab/kernel/srm.py:assign_security")
+def test_GetSecurityInfo_process_dacl_domain_users_ace():  # Wine test_GetSecurityInfo
+    m, api = world("admin")
+    user = api.GetTokenInformation(api.OpenProcessToken(api.GetCurrentProcess(), C.TOKEN_READ), C.TokenUser).sid
+    found = [a for a in _process_dacl(api) if a.sid == user.domain.child(513)]
+    assert found, "Domain Users ACE not found"
+    assert found[0].flags == C.INHERIT_ONLY_ACE | C.CONTAINER_INHERIT_ACE
+    assert found[0].mask == C.GENERIC_READ
+
+
+# ------------------------------------------------------------------ test_default_dacl_owner_sid
+
+def test_default_dacl_owner_sid():  # Wine test_default_dacl_owner_sid
+    m, api = world()
+    sd = InitializeSecurityDescriptor(SECURITY_DESCRIPTOR_REVISION)
+    handle = api.CreateEvent(SECURITY_ATTRIBUTES(sd), True, True, "test_event")
+    got = api.GetKernelObjectSecurity(handle, C.OWNER_SECURITY_INFORMATION | C.DACL_SECURITY_INFORMATION)
+    assert got.owner is not None and not got.control & C.SE_OWNER_DEFAULTED
+    assert got.dacl_present and got.dacl is not None and not got.control & C.SE_DACL_DEFAULTED
+    assert any(a.sid == got.owner for a in got.dacl), "owner sid not found in dacl"
+
+
+# ------------------------------------------------------------------ test_AdjustTokenPrivileges
+
+def test_AdjustTokenPrivileges():  # Wine test_AdjustTokenPrivileges
+    m, api = world()
+    token = api.OpenProcessToken(api.GetCurrentProcess(), C.TOKEN_ADJUST_PRIVILEGES)
+    luid = LookupPrivilegeValue(None, "SeBackupPrivilege")
+    assert api.AdjustTokenPrivileges(token, False, [(luid, C.SE_PRIVILEGE_ENABLED)]) is not None  # ret TRUE
+    assert api.AdjustTokenPrivileges(token, False, [(luid, 0)]) is not None  # revert
+
+
+# ------------------------------------------------------------------ test_pseudo_tokens
+
+def test_pseudo_tokens():  # Wine test_pseudo_tokens
+    m, api = world()
+    token = api.OpenProcessToken(api.GetCurrentProcess(), C.TOKEN_QUERY)
+    statistics1 = api.GetTokenInformation(token, C.TokenStatistics)
+    api.CloseHandle(token)
+    assert api.GetTokenInformation(api.GetCurrentProcessToken(), C.TokenStatistics) == statistics1
+    assert api.GetTokenInformation(api.GetCurrentThreadEffectiveToken(), C.TokenStatistics) == statistics1
+    fails(C.ERROR_NO_TOKEN, api.OpenThreadToken, api.GetCurrentThread(), C.TOKEN_QUERY, True)
+    fails(C.ERROR_NO_TOKEN, api.GetTokenInformation, api.GetCurrentThreadToken(), C.TokenStatistics)  # todo_wine
+
+
+# ------------------------------------------------------------------ test_token_label
+
+def test_token_label():  # Wine test_token_label
+    m, api = world()
+    token = api.OpenProcessToken(api.GetCurrentProcess(), C.READ_CONTROL | C.WRITE_OWNER)
+    sd = api.GetKernelObjectSecurity(token, C.LABEL_SECURITY_INFORMATION)
+    assert sd.owner is None and not sd.control & C.SE_OWNER_DEFAULTED
+    assert sd.group is None and not sd.control & C.SE_GROUP_DEFAULTED
+    assert sd.sacl_present and sd.sacl is not None and not sd.control & C.SE_SACL_DEFAULTED
+    assert len(sd.sacl) == 1
+    ace = sd.sacl[0]
+    assert ace.type == AceType.SYSTEM_MANDATORY_LABEL_ACE_TYPE and ace.flags == 0 and ace.size
+    assert ace.mask == C.SYSTEM_MANDATORY_LABEL_NO_WRITE_UP
+    assert ace.sid in (MEDIUM, HIGH)
+    assert not sd.dacl_present  # todo_wine
+
+
+@divergence("a token's label read with LABEL_SECURITY_INFORMATION has control "
+            "SE_SELF_RELATIVE|SE_SACL_AUTO_INHERITED|SE_SACL_PRESENT",
+            "tokenlab/kernel/srm.py:assign_security (a token's SACL is auto-inherited)")
+def test_token_label_control():  # Wine test_token_label (todo_wine)
+    m, api = world()
+    token = api.OpenProcessToken(api.GetCurrentProcess(), C.READ_CONTROL | C.WRITE_OWNER)
+    sd = api.GetKernelObjectSecurity(token, C.LABEL_SECURITY_INFORMATION)
+    assert sd.control == C.SE_SELF_RELATIVE | C.SE_SACL_AUTO_INHERITED | C.SE_SACL_PRESENT
+
+
+# ------------------------------------------------------------------ test_token_security_descriptor
+
+def test_token_security_descriptor():  # Wine test_token_security_descriptor
+    m, api = world()
+    token = api.OpenProcessToken(api.GetCurrentProcess(), C.MAXIMUM_ALLOWED)
+    sd = SecurityDescriptor(dacl=ACL([ACE.allow(SERVICE, C.GENERIC_ALL, C.NO_PROPAGATE_INHERIT_ACE)]))
+    token2 = api.DuplicateTokenEx(token, C.MAXIMUM_ALLOWED, SECURITY_ATTRIBUTES(sd), C.SecurityImpersonation,
+                                  C.TokenImpersonation)
+    sd2 = api.GetKernelObjectSecurity(token2, C.DACL_SECURITY_INFORMATION)
+    assert sd2.dacl_present and sd2.dacl is not None and not sd2.control & C.SE_DACL_DEFAULTED
+    assert len(sd2.dacl) == 1
+    ace = sd2.dacl[0]
+    assert ace.type == AceType.ACCESS_ALLOWED_ACE_TYPE and ace.sid == SERVICE
+    assert ace.flags == C.NO_PROPAGATE_INHERIT_ACE
+    # Duplicate token without security attributes: tokens do not inherit the descriptor
+    token3 = api.DuplicateTokenEx(token2, C.MAXIMUM_ALLOWED, None, C.SecurityImpersonation, C.TokenImpersonation)
+    sd3 = api.GetKernelObjectSecurity(token3, C.DACL_SECURITY_INFORMATION)
+    assert sd3.dacl_present  # todo_wine
+    assert sd3.dacl is not None and not sd3.control & C.SE_DACL_DEFAULTED
+    assert not any(a.type == AceType.ACCESS_ALLOWED_ACE_TYPE and a.sid == SERVICE for a in sd3.dacl)
+    # the process token's own DACL, then a changed one and a low label set on it
+    own = api.GetKernelObjectSecurity(token, C.DACL_SECURITY_INFORMATION)
+    assert own.dacl_present and own.dacl is not None and not own.control & C.SE_DACL_DEFAULTED
+    acl_child = SetEntriesInAcl(1, [EXPLICIT_ACCESS(C.GENERIC_ALL, GRANT_ACCESS, C.NO_PROPAGATE_INHERIT_ACE,
+                                                    TRUSTEE(SERVICE, TrusteeType=TRUSTEE_IS_WELL_KNOWN_GROUP))],
+                                own.dacl)
+    assert api.SetKernelObjectSecurity(token, C.DACL_SECURITY_INFORMATION, SecurityDescriptor(dacl=acl_child))
+    label = SecurityDescriptor(sacl=ACL([ACE.label(LOW, C.SYSTEM_MANDATORY_LABEL_NO_WRITE_UP)]))
+    assert api.SetKernelObjectSecurity(token, C.LABEL_SECURITY_INFORMATION, label)
+
+
+@not_modelled("a child started with CreateProcess gets a copy of the parent's token with a new default "
+              "DACL (no ACE from the parent token's DACL) and the parent's integrity label, not the "
+              "low label set on the parent token")
+def test_child_token_sd():  # Wine test_token_security_descriptor -> test_child_token_sd
+    m, api = world()
+    api.CreateProcess(None, "winetest.exe tests/security.c test_token_sd", None, None, False, 0, None, None, None)
