@@ -707,3 +707,143 @@ def test_token_security_descriptor():  # Wine test_token_security_descriptor
 def test_child_token_sd():  # Wine test_token_security_descriptor -> test_child_token_sd
     m, api = world()
     api.CreateProcess(None, "winetest.exe tests/security.c test_token_sd", None, None, False, 0, None, None, None)
+
+
+# ------------------------------------------------------------------ pipe.c: test_impersonation
+
+PIPE_NAME = "\\\\.\\pipe\\winetestpipe"
+
+
+def _privilege_state(api, token) -> tuple[int, bool]:
+    """(get_privilege_count, are_all_privileges_disabled) of pipe.c."""
+    count = api.GetTokenInformation(token, C.TokenStatistics).PrivilegeCount
+    privileges = api.GetTokenInformation(token, C.TokenPrivileges)
+    return count, not any(p.Attributes & C.SE_PRIVILEGE_ENABLED for p in privileges)
+
+
+def _impersonate_named_pipe_client(client_token: bool, security_flags: int, revert: bool):
+    """pipe.c test_ImpersonateNamedPipeClient with named_pipe_client_func, their calls
+    interleaved in the order the two threads make them. Returns what the server's test_func
+    sees at call 0 and call 1: (privilege count, all privileges disabled)."""
+    m, server = world()
+    seen = []
+    pipe = server.CreateNamedPipe(PIPE_NAME, C.PIPE_ACCESS_DUPLEX, C.PIPE_TYPE_BYTE | C.PIPE_READMODE_BYTE
+                                  | C.PIPE_WAIT, 1, 100, 100, 0, None)
+    thread, tid = server.CreateThread(None, 0, None, None, 0)
+    client = m.thread(tid).api
+    token = None
+    if client_token:  # make_impersonation_token
+        process_token = server.OpenProcessToken(server.GetCurrentProcess(), C.TOKEN_DUPLICATE)
+        token = server.DuplicateTokenEx(process_token, C.TOKEN_IMPERSONATE | C.TOKEN_ADJUST_PRIVILEGES
+                                        | C.TOKEN_QUERY, None, C.SecurityImpersonation, C.TokenImpersonation)
+    fails(C.ERROR_CANNOT_IMPERSONATE, server.ImpersonateNamedPipeClient, pipe)
+    # client: take its token, or disable the process token's privileges
+    if token is not None:
+        if revert:
+            client.AdjustTokenPrivileges(token, True, [])
+        assert client.SetThreadToken(None, token)
+    else:
+        process_token = client.OpenProcessToken(client.GetCurrentProcess(), C.TOKEN_QUERY | C.TOKEN_ADJUST_PRIVILEGES)
+        privileges = client.GetTokenInformation(process_token, C.TokenPrivileges)
+        client.AdjustTokenPrivileges(process_token, True, [])
+    end = client.CreateFile(PIPE_NAME, C.GENERIC_READ | C.GENERIC_WRITE, 0, None, C.OPEN_EXISTING, security_flags, None)
+    client.WriteFile(end, b"Test\0", 5, None)
+    # server
+    assert server.ConnectNamedPipe(pipe, None) or server.GetLastError() == C.ERROR_PIPE_CONNECTED
+    server.ReadFile(pipe, 256, None)
+    assert server.ImpersonateNamedPipeClient(pipe)
+    h = server.OpenThreadToken(server.GetCurrentThread(), C.TOKEN_QUERY, False)
+    seen.append(_privilege_state(server, h))
+    assert server.GetTokenInformation(h, C.TokenImpersonationLevel) == C.SecurityImpersonation
+    server.CloseHandle(h)
+    server.RevertToSelf()
+    server.WriteFile(pipe, b"\0", 1, None)
+    # client
+    client.ReadFile(end, 1, None)
+    if token is not None:
+        if revert:
+            assert client.RevertToSelf()
+        else:
+            client.AdjustTokenPrivileges(token, True, [])
+    else:
+        process_token = client.OpenProcessToken(client.GetCurrentProcess(), C.TOKEN_ADJUST_PRIVILEGES)
+        client.AdjustTokenPrivileges(process_token, False, privileges)
+    client.WriteFile(end, b"Test\0", 5, None)
+    # server
+    server.ReadFile(pipe, 256, None)
+    assert server.ImpersonateNamedPipeClient(pipe)
+    h = server.OpenThreadToken(server.GetCurrentThread(), C.TOKEN_QUERY, False)
+    seen.append(_privilege_state(server, h))
+    server.CloseHandle(h)
+    server.RevertToSelf()
+    server.WriteFile(pipe, b"\0", 1, None)
+    # client
+    client.ReadFile(end, 1, None)
+    client.CloseHandle(end)
+    # server, after WaitForSingleObject(hThread)
+    assert server.ImpersonateNamedPipeClient(pipe)
+    server.RevertToSelf()
+    return seen
+
+
+DYNAMIC = ("without SQOS a named-pipe client's context is tracked dynamically and holds only its enabled "
+           "privileges (EffectiveOnly), so the server sees the client's token as it is at each call")
+
+
+@not_modelled(DYNAMIC)
+def test_impersonation_no_sqos_no_token():  # pipe.c test_impersonation -> test_no_sqos_no_token
+    (count0, _), (count1, disabled1) = _impersonate_named_pipe_client(False, 0, False)
+    assert count0 == 0  # todo_wine
+    assert count1 > 0 and not disabled1
+
+
+@not_modelled(DYNAMIC)
+def test_impersonation_no_sqos():  # pipe.c test_impersonation -> test_no_sqos
+    (_, disabled0), (_, disabled1) = _impersonate_named_pipe_client(True, 0, False)
+    assert not disabled0
+    assert disabled1  # todo_wine
+
+
+def test_impersonation_static_context():  # pipe.c test_impersonation -> test_static_context
+    (_, disabled0), (_, disabled1) = _impersonate_named_pipe_client(
+        True, C.SECURITY_SQOS_PRESENT | C.SECURITY_IMPERSONATION, False)
+    assert not disabled0  # a copy of the process token
+    assert not disabled1  # the client's later change does not reach it
+
+
+@not_modelled("SECURITY_CONTEXT_TRACKING makes the server see the client's token as it is at each call")
+def test_impersonation_dynamic_context():  # pipe.c test_impersonation -> test_dynamic_context
+    (_, disabled0), (_, disabled1) = _impersonate_named_pipe_client(
+        True, C.SECURITY_SQOS_PRESENT | C.SECURITY_CONTEXT_TRACKING | C.SECURITY_IMPERSONATION, False)
+    assert not disabled0
+    assert disabled1  # todo_wine
+
+
+@not_modelled("SECURITY_CONTEXT_TRACKING makes the server see the client's token as it is at each call")
+def test_impersonation_dynamic_context_no_token():  # pipe.c test_impersonation -> test_dynamic_context_no_token
+    (_, disabled0), (_, disabled1) = _impersonate_named_pipe_client(
+        False, C.SECURITY_SQOS_PRESENT | C.SECURITY_CONTEXT_TRACKING | C.SECURITY_IMPERSONATION, False)
+    assert disabled0
+    assert not disabled1
+
+
+@not_modelled(DYNAMIC)
+def test_impersonation_no_sqos_revert():  # pipe.c test_impersonation -> test_no_sqos_revert
+    (count0, _), (count1, disabled1) = _impersonate_named_pipe_client(True, 0, True)
+    assert count0 == 0  # todo_wine
+    assert count1 > 0 and not disabled1
+
+
+def test_impersonation_static_context_revert():  # pipe.c test_impersonation -> test_static_context_revert
+    (_, disabled0), (_, disabled1) = _impersonate_named_pipe_client(
+        True, C.SECURITY_SQOS_PRESENT | C.SECURITY_IMPERSONATION, True)
+    assert disabled0  # todo_wine: the client's token as it was at CreateFile
+    assert disabled1  # todo_wine: the client's RevertToSelf does not reach it
+
+
+@not_modelled("SECURITY_CONTEXT_TRACKING makes the server see the client's token as it is at each call")
+def test_impersonation_dynamic_context_revert():  # pipe.c test_impersonation -> test_dynamic_context_revert
+    (_, disabled0), (_, disabled1) = _impersonate_named_pipe_client(
+        True, C.SECURITY_SQOS_PRESENT | C.SECURITY_CONTEXT_TRACKING | C.SECURITY_IMPERSONATION, True)
+    assert disabled0  # todo_wine
+    assert not disabled1  # now the process token
