@@ -28,6 +28,7 @@ import tokenlab as tl
 from tokenlab.security.acl import ACE, ACL, AceFlags, AceType
 from tokenlab.security.descriptor import SecurityDescriptor
 from tokenlab.security.sids import SID
+from tokenlab.security.tokenattrs import SidAndAttributes
 from tokenlab.win32 import *  # noqa: F403
 from tokenlab.win32 import constants as C
 
@@ -847,3 +848,142 @@ def test_impersonation_dynamic_context_revert():  # pipe.c test_impersonation ->
         True, C.SECURITY_SQOS_PRESENT | C.SECURITY_CONTEXT_TRACKING | C.SECURITY_IMPERSONATION, True)
     assert disabled0  # todo_wine
     assert not disabled1  # now the process token
+
+
+# ------------------------------------------------------------------ test_duplicate_token
+# (security.c at wine-mirror/wine commit 96ddbcc0536731e24e7244ed770096af48bc2fc2, as are
+# test_duplicate_handle_access and test_create_process_token below)
+
+def _change_notify_attributes(api, token) -> int:
+    luid = LookupPrivilegeValue(None, "SeChangeNotifyPrivilege")
+    found = [p for p in api.GetTokenInformation(token, C.TokenPrivileges) if p.Luid == luid]
+    assert found, "Privilege should exist"
+    return int(found[0].Attributes)
+
+
+def test_duplicate_token():  # Wine test_duplicate_token
+    m, api = world()
+    orig_access = C.TOKEN_QUERY | C.TOKEN_DUPLICATE | C.TOKEN_ADJUST_DEFAULT | C.TOKEN_ADJUST_PRIVILEGES
+    token = api.OpenProcessToken(api.GetCurrentProcess(), orig_access)
+    # disable a privilege, to see that the duplicates keep the change
+    api.AdjustTokenPrivileges(token, False, [("SeChangeNotifyPrivilege", 0)])
+
+    token2 = api.DuplicateToken(token, C.SecurityAnonymous)
+    assert access(api, token2) == C.TOKEN_QUERY | C.TOKEN_IMPERSONATE
+    assert api.GetTokenInformation(token2, C.TokenImpersonationLevel) == C.SecurityAnonymous
+    assert _change_notify_attributes(api, token2) == C.SE_GROUP_MANDATORY  # todo_wine: enabled by default only
+
+    token2 = api.DuplicateTokenEx(token, 0, None, C.SecurityAnonymous, C.TokenPrimary)
+    assert access(api, token2) == orig_access
+    fails(C.ERROR_INVALID_PARAMETER, api.GetTokenInformation, token2, C.TokenImpersonationLevel)
+    assert _change_notify_attributes(api, token2) == C.SE_GROUP_MANDATORY  # todo_wine
+
+    token2 = api.DuplicateTokenEx(token, C.MAXIMUM_ALLOWED, None, C.SecurityAnonymous, C.TokenPrimary)
+    assert access(api, token2) == C.TOKEN_ALL_ACCESS
+    token2 = api.DuplicateTokenEx(token, C.TOKEN_QUERY_SOURCE, None, C.SecurityAnonymous, C.TokenPrimary)
+    assert access(api, token2) == C.TOKEN_QUERY_SOURCE
+
+    token2 = api.DuplicateTokenEx(token, 0, None, C.SecurityIdentification, C.TokenImpersonation)
+    assert access(api, token2) == orig_access
+    assert api.GetTokenInformation(token2, C.TokenImpersonationLevel) == C.SecurityIdentification
+    assert _change_notify_attributes(api, token2) == C.SE_GROUP_MANDATORY  # todo_wine
+    # NtDuplicateToken (native API, EffectiveOnly, SQOS in OBJECT_ATTRIBUTES) is not part of the facade.
+    api.AdjustTokenPrivileges(token, False, [("SeChangeNotifyPrivilege", C.SE_PRIVILEGE_ENABLED)])
+
+
+# ------------------------------------------------------------------ test_duplicate_handle_access
+
+LOCAL = SID("S-1-2-0")
+
+
+def _duplicate_handle_world():
+    """DuplicateHandle() validates access against the calling thread's token and the target
+    process's token, not the calling process's token (the comment in Wine's test)."""
+    m, api = world()
+    token = api.OpenProcessToken(api.GetCurrentProcess(), C.TOKEN_DUPLICATE | C.TOKEN_QUERY | C.TOKEN_ASSIGN_PRIMARY)
+    sd = SecurityDescriptor(dacl=ACL([ACE.allow(EVERYONE, C.SYNCHRONIZE), ACE.allow(LOCAL, C.EVENT_MODIFY_STATE)]))
+    restricted = api.CreateRestrictedToken(token, 0, [SidAndAttributes(LOCAL, 0)])
+    impersonation = api.DuplicateTokenEx(restricted, C.TOKEN_IMPERSONATE, None, C.SecurityImpersonation,
+                                         C.TokenImpersonation)
+    all_event = api.CreateEvent(SECURITY_ATTRIBUTES(sd), True, True, "test_dup")
+    sync_event = api.OpenEvent(C.SYNCHRONIZE, False, "test_dup")
+    return m, api, restricted, impersonation, all_event, sync_event
+
+
+def test_duplicate_handle_access():  # Wine test_duplicate_handle_access
+    m, api, restricted, impersonation, all_event, sync_event = _duplicate_handle_world()
+    me = api.GetCurrentProcess()
+    api.CloseHandle(api.OpenEvent(C.SYNCHRONIZE, False, "test_dup"))
+    api.CloseHandle(api.OpenEvent(C.EVENT_MODIFY_STATE, False, "test_dup"))
+    api.CloseHandle(api.DuplicateHandle(me, all_event, me, C.EVENT_MODIFY_STATE, False, 0))
+    api.CloseHandle(api.DuplicateHandle(me, sync_event, me, C.EVENT_MODIFY_STATE, False, 0))
+    assert api.SetThreadToken(None, impersonation)
+    # duplicate_handle_access_thread: a new thread does not impersonate
+    _, tid = api.CreateThread(None, 0, None, None, 0)
+    other = m.thread(tid).api
+    other.CloseHandle(other.OpenEvent(C.SYNCHRONIZE, False, "test_dup"))
+    other.CloseHandle(other.OpenEvent(C.EVENT_MODIFY_STATE, False, "test_dup"))
+    other.CloseHandle(other.DuplicateHandle(me, sync_event, me, C.EVENT_MODIFY_STATE, False, 0))
+    # the impersonating thread
+    api.CloseHandle(api.OpenEvent(C.SYNCHRONIZE, False, "test_dup"))
+    fails(C.ERROR_ACCESS_DENIED, api.OpenEvent, C.EVENT_MODIFY_STATE, False, "test_dup")
+    api.CloseHandle(api.DuplicateHandle(me, all_event, me, C.EVENT_MODIFY_STATE, False, 0))
+    fails(C.ERROR_ACCESS_DENIED, api.DuplicateHandle, me, sync_event, me, C.EVENT_MODIFY_STATE, False, 0)
+    assert api.RevertToSelf()
+
+
+def _restricted_child(m, api, restricted):
+    """CreateProcessAsUser(restricted, ...), not modelled: the machine starts the child
+    with that primary token instead."""
+    child = m.start_process("winetest.exe", token=api.process.handles.get(restricted).obj)
+    return child, api.OpenProcess(C.PROCESS_ALL_ACCESS, False, child.pid)
+
+
+@divergence("DuplicateHandle checks the access asked for against the *target* process's token "
+            "(a restricted child cannot receive EVENT_MODIFY_STATE on an event that grants it only "
+            "to LOCAL)", "tokenlab/win32/processes.py:ProcessCalls.DuplicateHandle")
+def test_duplicate_handle_access_into_a_restricted_process():  # Wine test_duplicate_handle_access
+    m, api, restricted, impersonation, all_event, sync_event = _duplicate_handle_world()
+    me = api.GetCurrentProcess()
+    child, process = _restricted_child(m, api, restricted)
+    api.DuplicateHandle(me, all_event, process, C.EVENT_MODIFY_STATE, False, 0)
+    fails(C.ERROR_ACCESS_DENIED, api.DuplicateHandle, me, sync_event, process, C.EVENT_MODIFY_STATE, False, 0)
+
+
+def test_duplicate_handle_access_child():  # Wine test_duplicate_handle_access_child
+    m, api, restricted, impersonation, all_event, sync_event = _duplicate_handle_world()
+    child, _ = _restricted_child(m, api, restricted)
+    capi = child.main_thread.api
+    me = capi.GetCurrentProcess()
+    process = capi.OpenProcess(C.PROCESS_DUP_HANDLE, False, api.GetCurrentProcessId())
+    capi.CloseHandle(capi.OpenEvent(C.SYNCHRONIZE, False, "test_dup"))
+    fails(C.ERROR_ACCESS_DENIED, capi.OpenEvent, C.EVENT_MODIFY_STATE, False, "test_dup")
+    fails(C.ERROR_ACCESS_DENIED, capi.DuplicateHandle, process, sync_event, me, C.EVENT_MODIFY_STATE, False, 0)
+    token = capi.DuplicateHandle(process, impersonation, me, 0, False, C.DUPLICATE_SAME_ACCESS)
+    assert capi.SetThreadToken(None, token)
+    fails(C.ERROR_ACCESS_DENIED, capi.DuplicateHandle, process, sync_event, process, C.EVENT_MODIFY_STATE, False, 0)
+    fails(C.ERROR_ACCESS_DENIED, capi.DuplicateHandle, process, sync_event, me, C.EVENT_MODIFY_STATE, False, 0)
+    assert capi.RevertToSelf()
+
+
+@divergence("a caller that is not impersonating can DuplicateHandle between two other processes "
+            "with the access the *target* process's token would get (the restricted child's own "
+            "token is not consulted)", "tokenlab/win32/processes.py:ProcessCalls.DuplicateHandle")
+def test_duplicate_handle_access_child_between_parent_handles():  # Wine test_duplicate_handle_access_child
+    m, api, restricted, impersonation, all_event, sync_event = _duplicate_handle_world()
+    child, _ = _restricted_child(m, api, restricted)
+    capi = child.main_thread.api
+    process = capi.OpenProcess(C.PROCESS_DUP_HANDLE, False, api.GetCurrentProcessId())
+    capi.DuplicateHandle(process, sync_event, process, C.EVENT_MODIFY_STATE, False, 0)
+
+
+# ------------------------------------------------------------------ test_create_process_token
+
+@not_modelled("CreateProcessAsUser starts a child with the given primary token (it needs "
+              "TOKEN_QUERY|TOKEN_ASSIGN_PRIMARY|TOKEN_DUPLICATE, else ERROR_ACCESS_DENIED; the token "
+              "pseudo-handles fail with ERROR_INVALID_HANDLE), and a child with a restricted token is "
+              "denied EVENT_MODIFY_STATE granted only to LOCAL")
+def test_create_process_token():  # Wine test_create_process_token (+ _child)
+    m, api = world()
+    api.CreateProcessAsUser(None, None, "winetest.exe security restricted 0", None, None, False, 0, None, None,
+                            None)
