@@ -374,3 +374,17 @@ def test_types_are_checked():
         format_sddl("D:")
     with pytest.raises(TypeError, match="domain must be SID"):
         parse_sddl("O:DA", domain="S-1-5-21-1-2-3")
+
+
+@pytest.mark.parametrize("ace", ["(A;;;;;DU)", "(A;;GA;;;S-1-5-21-1-2-3-4-5-6-7-8-9-10-11-12-13-14)",
+                                 "( A;;GA;;;DU)"])
+def test_acl_size_limit_is_checked_on_every_path(ace):
+    """AclSize is 16 bits: the largest ACL that fits reads, one more ACE fails with
+    ERROR_INVALID_ACL at the ACL's start (fast path, numeric SIDs and the full parser)."""
+    domain = SID("S-1-5-21-1-2-3-4-5-6-7-8-9-10-11-12-13")
+    size = parse_sddl("D:" + ace, domain).dacl.size - 8
+    fits = (0xFFFF - 8) // size
+    assert parse_sddl("D:" + ace * fits, domain).dacl.size == 8 + fits * size
+    with pytest.raises(SDDLError) as info:
+        parse_sddl("D:" + ace * (fits + 1), domain)
+    assert info.value.position == 2 and info.value.winerror == 1336

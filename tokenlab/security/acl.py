@@ -85,6 +85,7 @@ class AceFlags(HexFlag):
 
 
 _ACE_FLAGS = tuple(AceFlags(i) for i in range(256))  # ACE flags are one byte: one member each
+_new, _setattr = object.__new__, object.__setattr__  # the trusted constructors' fast path
 
 
 class SDControl(HexFlag):
@@ -150,15 +151,12 @@ class ACE:
     @classmethod
     def _trusted(cls, type_: AceType, flags: int, mask: int, sid: SID,
                  object_type: uuid.UUID | None = None, inherited_object_type: uuid.UUID | None = None) -> "ACE":
-        """An ACE from parts already checked (the SDDL parser's path): no validation."""
-        ace = object.__new__(cls)
-        setattr_ = object.__setattr__
-        setattr_(ace, "type", type_)
-        setattr_(ace, "flags", _ACE_FLAGS[flags])
-        setattr_(ace, "mask", mask)
-        setattr_(ace, "sid", sid)
-        setattr_(ace, "object_type", object_type)
-        setattr_(ace, "inherited_object_type", inherited_object_type)
+        """An ACE from parts already checked (the SDDL parser's path): no validation.
+
+        The instance dict is set in one step instead of six frozen-dataclass setattrs."""
+        ace = _new(cls)
+        _setattr(ace, "__dict__", {"type": type_, "flags": _ACE_FLAGS[flags], "mask": mask, "sid": sid,
+                                   "object_type": object_type, "inherited_object_type": inherited_object_type})
         return ace
 
     @property
@@ -245,9 +243,8 @@ class ACL:
 
     @classmethod
     def _trusted(cls, aces: tuple, revision: int = ACL_REVISION) -> "ACL":
-        acl = object.__new__(cls)
-        object.__setattr__(acl, "aces", aces)
-        object.__setattr__(acl, "revision", revision)
+        acl = _new(cls)
+        _setattr(acl, "__dict__", {"aces": aces, "revision": revision})
         return acl
 
     @property

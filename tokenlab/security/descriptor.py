@@ -14,6 +14,9 @@ from .sids import SID
 
 __all__ = ["SecurityDescriptor", "parse_sddl", "format_sddl"]
 
+_new, _setattr = object.__new__, object.__setattr__
+_CONTROL: dict[int, SDControl] = {}  # SDControl members by value (at most 2**16 flag values)
+
 
 @dataclass(frozen=True)
 class SecurityDescriptor:
@@ -50,6 +53,25 @@ class SecurityDescriptor:
             if v is not None and not isinstance(v, SID):
                 raise TypeError(f"SecurityDescriptor {attr} must be SID or None, got {type(v).__name__}")
         object.__setattr__(self, "control", control)
+
+    @classmethod
+    def _trusted(cls, owner: SID | None, group: SID | None, dacl, sacl, control: int) -> "SecurityDescriptor":
+        """What ``cls(owner, group, dacl, sacl, control)`` builds, from parts the SDDL parser
+        already checked (SIDs or None, ACL/NULL_ACL/None, a 16-bit int): no validation."""
+        if dacl is not None:
+            control |= 0x0004  # SE_DACL_PRESENT
+            if dacl is NULL_ACL:
+                dacl = None
+        if sacl is not None:
+            control |= 0x0010  # SE_SACL_PRESENT
+            if sacl is NULL_ACL:
+                sacl = None
+        flags = _CONTROL.get(control)
+        if flags is None:
+            flags = _CONTROL[control] = SDControl(control)
+        sd = _new(cls)
+        _setattr(sd, "__dict__", {"owner": owner, "group": group, "dacl": dacl, "sacl": sacl, "control": flags})
+        return sd
 
     @property
     def dacl_present(self) -> bool:
@@ -124,8 +146,7 @@ def parse_sddl(text: str, domain: SID | None = None) -> SecurityDescriptor:
     """
     if not isinstance(text, str):
         raise TypeError(f"parse_sddl() expects str, got {type(text).__name__}")
-    owner, group, dacl, sacl, control = sddl.parse_descriptor(text, domain)
-    return SecurityDescriptor(owner, group, dacl, sacl, control)
+    return SecurityDescriptor._trusted(*sddl._descriptor_parts(text, domain))
 
 
 def format_sddl(sd: SecurityDescriptor, domain: SID | None = None, info: int = sddl.ALL_SECTIONS) -> str:

@@ -148,6 +148,9 @@ _ACL_FLAG_BITS = {name: (int(dacl_bit), int(sacl_bit)) for name, dacl_bit, sacl_
 _ALIASES = {w.alias: w.sid for w in WELL_KNOWN if w.alias}  # "DA" -> "-512" is domain-relative
 _ALIAS_SIDS = {alias: SID(sid) for alias, sid in _ALIASES.items() if not sid.startswith("-")}
 _SECTION_TAGS = ("O:", "G:", "D:", "S:")
+# Every ACE-flags string as Windows prints it (low bit first, "OICIID" ...): a fixed table
+# of 256 spellings, so the canonical form is one lookup; any other order is read bit by bit.
+_PRINTED_FLAGS = {"".join(name for name, bit in ACE_FLAGS if i & bit): i for i in range(1, 256)}
 
 # What ConvertStringSecurityDescriptorToSecurityDescriptor reports, by where the text is bad.
 _BAD_SECTION = int(ErrorCode.ERROR_INVALID_PARAMETER)
@@ -168,7 +171,9 @@ _ACL_FLAG_WORDS = re.compile("|".join([NULL_ACL_STRING, *_ACL_FLAG_BITS]))
 _ACL_FLAGS_RE = re.compile(f"(?:{_ACL_FLAG_WORDS.pattern})*")
 # The spelling Windows prints ("(A;OICI;FA;;;SY)") is read by this one regex and table
 # lookups; anything else (blanks, octal, GUIDs, errors) goes to _Parser.any_ace.
-_ACE_FAST = re.compile(r"\(([A-Z]{1,2});([A-Z]*);(0x[0-9a-f]{1,8}|[A-Z]*);;;([A-Z]{2}|S-1-[0-9]{1,14}(?:-[0-9]{1,9})+)\)")
+_ACE_FAST = re.compile(r"\(([A-Z]{1,2});([A-Z]*);(0x[0-9a-f]{1,8}|[A-Z]*);;;([A-Z]{2}|S-1-[0-9]{1,14}(?:-[0-9]{1,10})+)\)")
+# A string SID as Windows prints it, modulo leading zeros and range (see _canonical_sid).
+_SID_FAST = re.compile(r"S-1-[0-9]{1,14}(?:-[0-9]{1,10})+")
 
 
 _ACE_CACHE: dict[str, ACE] = {}
@@ -179,6 +184,12 @@ _ACE_CACHE_SIZE = 4096
 def parse_descriptor(text: str, domain: SID | None = None) -> tuple:
     """The parts of the descriptor an SDDL string describes: ``(owner, group, dacl, sacl,
     control)``, with ``NULL_ACL`` for a NULL ACL (``descriptor.parse_sddl`` builds the value)."""
+    owner, group, dacl, sacl, control = _Parser(text, domain).descriptor()
+    return owner, group, dacl, sacl, SDControl(control)
+
+
+def _descriptor_parts(text: str, domain: SID | None) -> tuple:
+    """``parse_descriptor`` with the control bits as a plain int (descriptor.parse_sddl's path)."""
     return _Parser(text, domain).descriptor()
 
 
@@ -259,43 +270,75 @@ class _Parser:
                 end = len(text) if colon < 0 else colon - 1
                 while end > self.pos and text[end - 1] == " ":
                     end -= 1
-                parts[tag] = self.sid(end)
+                # Fast path: the whole field is an alias or a SID as Windows prints it.
+                field = text[self.pos:end]
+                sid = _ALIAS_SIDS.get(field) if len(field) == 2 else (
+                    _canonical_sid(field) if _SID_FAST.fullmatch(field) else None)
+                if sid is None:
+                    sid = self.sid(end)
+                else:
+                    self.pos = end
+                parts[tag] = sid
                 self.blanks()
             else:
                 self.code = _BAD_ACL
                 flags, parts[tag] = self.acl(dacl=tag == "D:")
                 control |= flags
-        return parts.get("O:"), parts.get("G:"), parts.get("D:"), parts.get("S:"), SDControl(control)
+        return parts.get("O:"), parts.get("G:"), parts.get("D:"), parts.get("S:"), control
 
     def acl(self, dacl: bool) -> tuple[int, ACL | object]:
         """ACL flags, then ACEs, then blanks; returns the control bits and an ACL or NULL_ACL."""
         text, start = self.text, self.pos
         flags, null = 0, False
-        m = _ACL_FLAGS_RE.match(text, start)
-        if m.end() > start:
+        m = None if text.startswith("(", start) else _ACL_FLAGS_RE.match(text, start)
+        if m is not None and m.end() > start:
             for word in _ACL_FLAG_WORDS.findall(m.group()):
                 if word == NULL_ACL_STRING:
                     null = True
                 else:
                     flags |= _ACL_FLAG_BITS[word][0 if dacl else 1]
             self.pos = m.end()
-        self.blanks()
-        aces, size, revision = [], 8, ACL_REVISION  # ACL header
-        while text.startswith("(", self.pos):
-            if null:
-                self.fail("no ACEs after NO_ACCESS_CONTROL (a NULL ACL has no entries)")
-            ace = self.ace()
-            aces.append(ace)
+            self.blanks()
+        elif m is not None:
+            self.blanks()
+        aces, revision = [], ACL_REVISION
+        append, fast_match, cache, domain, pos = aces.append, _ACE_FAST.match, _ACE_CACHE, self.domain, self.pos
+        if null and text.startswith("(", pos):
+            self.fail("no ACEs after NO_ACCESS_CONTROL (a NULL ACL has no entries)")
+        while text.startswith("(", pos):
+            # self.ace(), inlined: the canonical spelling goes straight to _canonical_ace.
+            fast = fast_match(text, pos)
+            if fast:
+                key = fast.group()
+                ace = cache.get(key)
+                if ace is None:
+                    ace = _canonical_ace(fast, domain)
+                    # Only spellings whose meaning needs no domain reach the cache.
+                    if ace is not None and (len(trustee := fast.group(4)) > 2 or trustee in _ALIAS_SIDS):
+                        if len(cache) >= _ACE_CACHE_SIZE:
+                            cache.clear()
+                        cache[key] = ace
+                if ace is not None:
+                    append(ace)
+                    pos = fast.end()
+                    while text.startswith(" ", pos):
+                        pos += 1
+                    continue
+            self.pos = pos
+            ace = self.any_ace()
+            pos = self.pos
+            append(ace)
             if ace.type in OBJECT_ACE_TYPES:
                 revision = ACL_REVISION_DS  # object ACEs need ACL_REVISION_DS
-                size += ace.size
-            else:
-                size += 16 + 4 * len(ace.sid._parts[1])
-            if text.startswith(" ", self.pos):
-                self.blanks()
+            while text.startswith(" ", pos):
+                pos += 1
+        self.pos = pos
         if self.pos < len(text) and text[self.pos:self.pos + 2] not in _SECTION_TAGS:
             self.fail("ACL flags (P, AR, AI), NO_ACCESS_CONTROL, '(' to start an ACE, or the next section")
-        if size > 0xFFFF:
+        # AclSize: an ACE takes at most 8 bytes per character of its text (the worst is a
+        # domain-relative alias: "(A;;;;;DU)" is 10 characters for up to 76 bytes), so an
+        # ACL spelled in at most 8190 characters always fits in 16 bits (8 + 8 * 8190 < 65536).
+        if 8 + 8 * (pos - start) > 0xFFFF and 8 + sum(a.size for a in aces) > 0xFFFF:
             self.fail("an ACL that fits in 65535 bytes (AclSize is 16 bits)", start)
         return flags, NULL_ACL if null else ACL._trusted(tuple(aces), revision)
 
@@ -304,7 +347,7 @@ class _Parser:
         if fast:
             # ACEs are immutable values and real descriptors repeat the same few, so a
             # canonical spelling is parsed once. Only spellings whose meaning needs no
-            # domain reach the cache (_canonical_ace declines domain-relative aliases).
+            # domain reach the cache (without a domain _canonical_ace declines DU, LA ...
             key = fast.group()
             ace = _ACE_CACHE.get(key)
             if ace is None:
@@ -468,42 +511,66 @@ def _strtoul_value(digits: str, base: int, negative: bool) -> int:
     return (-value) & 0xFFFFFFFF if negative else value
 
 
-def _canonical_ace(m: re.Match) -> ACE | None:
-    """The ACE _ACE_FAST matched, or None to let the full parser decide."""
+def _canonical_ace(m: re.Match, domain: SID | None = None) -> ACE | None:
+    """The ACE _ACE_FAST matched, or None to let the full parser decide. A domain-relative
+    alias (DU, LA ...) is resolved against ``domain``; such an ACE must not be cached."""
     type_, flags_text, rights_text, sid_text = m.groups()
     ace_type = _SIMPLE_TYPES.get(type_)
-    if ace_type is None or len(flags_text) % 2 or len(rights_text) % 2 and rights_text[:2] != "0x":
+    if ace_type is None:
         return None
-    flags = 0
-    bits = _ACE_FLAG_BITS
-    for i in range(0, len(flags_text), 2):
-        bit = bits.get(flags_text[i:i + 2])
-        if bit is None:
-            return None
-        flags |= bit
+    if not flags_text:
+        flags = 0
+    else:
+        flags = _PRINTED_FLAGS.get(flags_text)
+        if flags is None:  # flags in another order, or not flags at all
+            if len(flags_text) % 2:
+                return None
+            flags = 0
+            bits = _ACE_FLAG_BITS
+            for i in range(0, len(flags_text), 2):
+                bit = bits.get(flags_text[i:i + 2])
+                if bit is None:
+                    return None
+                flags |= bit
     if rights_text[:2] == "0x":
         mask = int(rights_text, 16)
     else:
-        mask = 0
-        bits = _RIGHT_BITS
-        for i in range(0, len(rights_text), 2):
-            bit = bits.get(rights_text[i:i + 2])
-            if bit is None:
+        mask = _RIGHT_BITS.get(rights_text)  # one abbreviation (FA, GA, ...)
+        if mask is None:
+            if len(rights_text) % 2:
                 return None
-            mask |= bit
+            mask = 0
+            bits = _RIGHT_BITS
+            for i in range(0, len(rights_text), 2):
+                bit = bits.get(rights_text[i:i + 2])
+                if bit is None:
+                    return None
+                mask |= bit
     sid = _ALIAS_SIDS.get(sid_text)
     if sid is None:
         if len(sid_text) == 2:
-            return None  # a domain-relative or unknown alias
-        parts = sid_text.split("-")
-        if len(parts) > MAX_SUBAUTHORITIES + 3:
-            return None
-        authority = int(parts[2])
-        subs = tuple(map(int, parts[3:]))
-        if authority >= 1 << 32 or "-0" in sid_text and _LEADING_ZERO.search(sid_text) or max(subs) > 0xFFFFFFFF:
-            return None  # not the canonical spelling: the full parser decides
-        sid = SID._trusted(authority, subs, sid_text)
+            rid = _ALIASES.get(sid_text)
+            if rid is None or domain is None:
+                return None  # an unknown alias, or a domain-relative one without a domain
+            sid = domain.child(int(rid[1:]))  # rid is "-512": domain-relative
+        else:
+            sid = _canonical_sid(sid_text)
+            if sid is None:
+                return None
     return ACE._trusted(ace_type, flags, mask, sid)
+
+
+def _canonical_sid(text: str) -> SID | None:
+    """The SID a _SID_FAST spelling names, if that spelling is exactly the SID's own text
+    (decimal, no leading zeros, in range); else None and the full parser decides."""
+    parts = text.split("-")
+    if len(parts) > MAX_SUBAUTHORITIES + 3:
+        return None
+    authority = int(parts[2])
+    subs = tuple(map(int, parts[3:]))
+    if authority >= 1 << 32 or "-0" in text and _LEADING_ZERO.search(text) or max(subs) > 0xFFFFFFFF:
+        return None
+    return SID._trusted(authority, subs, text)
 
 
 def _number(digits: str, base: int) -> int:

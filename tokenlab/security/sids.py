@@ -94,7 +94,10 @@ class SID:
         """This SID with ``rid`` appended (a domain SID's account)."""
         if isinstance(rid, bool) or not isinstance(rid, int):
             raise TypeError(f"SID.child() rid must be int, got {type(rid).__name__}")
-        return SID.from_parts(self._parts[0], *self._parts[1], rid)
+        authority, subs = self._parts
+        if len(subs) < MAX_SUBAUTHORITIES and 0 <= rid <= 0xFFFFFFFF:  # self is valid: so is the child
+            return SID._trusted(authority, subs + (rid,), f"{self.text}-{rid}")
+        return SID.from_parts(authority, *subs, rid)
 
     @property
     def name(self) -> str | None:
