@@ -4,23 +4,14 @@
 # A service running as NETWORK SERVICE impersonates its client, alice. In the middle of her
 # request it needs to act, briefly, as someone else — bob — so it calls `SetThreadToken` with
 # bob's token. When that part is done it calls `RevertToSelf`, expecting to be alice again.
-# It is not: the thread is now NETWORK SERVICE, the service itself, and the rest of alice's
-# request runs with the service's rights.
+# Who is the thread for the rest of alice's request?
 #
 # The question comes from Raymond Chen's post on *The Old New Thing*, "Why doesn't
 # RevertToSelf undo the most recent SetThreadToken?". This notebook replays it, then builds the
-# correct pattern, its variants and its traps, one recorded run at a time. By the end you will
-# be able to:
-#
-# * draw a thread's impersonation state as **one slot**, and say what `ImpersonateLoggedOnUser`,
-#   `SetThreadToken` and `RevertToSelf` each do to it;
-# * predict who a thread is after a nested impersonation ends with `RevertToSelf`;
-# * save and restore the thread token correctly, including when the thread was **not**
-#   impersonating (`ERROR_NO_TOKEN`);
-# * explain why "saving" `GetCurrentThreadToken()` saves nothing;
-# * use a small context manager that gets all of this right;
-# * explain why a token stays alive after its handle is closed while a thread still uses it —
-#   and why that makes a *stack* of tokens a bad idea.
+# correct save-and-restore pattern, its variants and its traps, one recorded run at a time:
+# what `ImpersonateLoggedOnUser`, `SetThreadToken` and `RevertToSelf` do to a thread, how to
+# save and restore its token (also when it was not impersonating), a tempting shortcut, a
+# context manager that gets it right, and how long a token in use lives.
 #
 # | Windows term | tokenlab name | example |
 # | --- | --- | --- |
@@ -35,11 +26,10 @@
 # | `CloseHandle`; object references | `api.CloseHandle(h)`; `TokenState.refs` in a snapshot | `snap.token(4).refs` |
 # | "who am I?" | `GetTokenInformation(..., TokenUser)` | `trace.final_user` |
 # | a recorded run of calls | `tl.Trace` (`nested_impersonation(...)`), `tl.record(m)` | `trace.table()`, `trace.steps[4].narration` |
+# | alice, bob (local accounts) | `TOKENLAB\alice`, `TOKENLAB\bob` | S-1-5-21-1004336348-1177238915-682003330-1001 and -1002 |
 #
-# **How to use this notebook:** run the cells from top to bottom (Shift+Enter). The widgets
-# (step-through players, predictions, the side-by-side comparison) need a live kernel, so run
-# the cells rather than just reading them. When a cell asks you to predict, pick your answer
-# *before* pressing Reveal or running the next cell.
+# Run the cells from top to bottom (the widgets need a live kernel); pick your answer to a
+# prediction *before* pressing Reveal.
 
 # %%
 import inspect
@@ -76,8 +66,6 @@ def show_c(trace, steps=None):
 # * `ImpersonateLoggedOnUser(h)` and `SetThreadToken(NULL, h)` put a token in the slot,
 #   **replacing** whatever was there;
 # * `RevertToSelf()` and `SetThreadToken(NULL, NULL)` **empty** the slot.
-#
-# That is all there is. Nothing remembers what the slot held before.
 #
 # `nested_impersonation(pattern)` builds a fresh machine — `svc.exe` running as NETWORK
 # SERVICE, local accounts alice and bob — runs one pattern of calls and returns the recorded
@@ -118,23 +106,13 @@ Predict("After ImpersonateLoggedOnUser(alice), SetThreadToken(NULL, bob) and Rev
         "who is thread 1004?",
         ["TOKENLAB\\alice", "TOKENLAB\\bob", "NT AUTHORITY\\NETWORK SERVICE"],
         lambda: nested_impersonation("revert").final_user,
-        explain="RevertToSelf empties the slot; the slot held bob's token and nothing else.")
-
-# %% tags=["reveal"]
-# NBVAL_CHECK_OUTPUT
-print("After RevertToSelf the thread is", nested_impersonation("revert").final_user)
-print()
-print(wrap(revert.steps[4].narration))
+        explain="SetThreadToken(NULL, bob) replaced alice's token in the slot; RevertToSelf emptied it, "
+                "so the thread falls through to the process token. RevertToSelf ends the "
+                "impersonation; it never meant 'go back one step'.")
 
 # %% [markdown]
-# `SetThreadToken(NULL, bob)` *replaced* alice's token; it did not stack bob's on top of it. So
-# when `RevertToSelf` emptied the slot there was nothing of alice's left to come back to, and
-# the thread fell through to the process's own token: NETWORK SERVICE.
-#
-# As the post says, `RevertToSelf` does what its documentation says — it *ends* the
-# impersonation. It never meant "go back one step".
-#
-# Step through the whole run. Watch the token slot at steps 2, 3 and 4:
+# *Reveal your answer first.* Then step through the whole run and watch the token slot at steps
+# 2, 3 and 4:
 
 # %%
 ScenarioPlayer(revert)
@@ -150,13 +128,16 @@ show_c(revert)
 
 # %% [markdown]
 # The slot just before and just after `RevertToSelf` (`~` marks what changed, `was:` what it
-# was):
+# was). `SetThreadToken` had *replaced* alice's token rather than stacking bob's on it, so
+# nothing of alice's was left to come back to: the thread fell through to the process token.
 
 # %%
 display(SVG(svg(object_graph(revert.steps[4].snapshot, revert.steps[3].snapshot, focus_tid=1004))))
 
 # %%
 # NBVAL_CHECK_OUTPUT
+print("After RevertToSelf the thread is", nested_impersonation("revert").final_user)
+print()
 print(object_table(revert.steps[4].snapshot, revert.steps[3].snapshot))
 thread = revert.machine.thread(1004)
 print()
@@ -181,8 +162,7 @@ print("thread.effective_token:", revert.machine.describe(thread.effective_token)
 # * `TOKEN_IMPERSONATE` is the right `SetThreadToken` needs on the handle it is given, so that is
 #   the right to ask for;
 # * `OpenAsSelf=TRUE` makes Windows check the open **as the process** rather than as the
-#   impersonated client. The client's identity may not be allowed to open its own token, as
-#   we will see below.
+#   impersonated client, who may not be allowed to open the token (shown below).
 #
 # `nested_impersonation("save_restore")` runs the pattern:
 
@@ -203,12 +183,9 @@ ScenarioPlayer(save_restore)
 # taking a reference to the object, not copying it. Step 6 put that object back in the slot,
 # and step 7 closed the extra handle.
 #
-# That holds for a token *you* put in the slot (`SetThreadToken`, `ImpersonateLoggedOnUser`).
-# A service that impersonates a client over a named pipe, RPC or COM gets a slightly different
-# slot: the kernel marks the client's context **copy-on-open**, and the first `OpenThreadToken`
-# returns a handle to a fresh *copy*, made without an access check, which also replaces the
-# original in the slot. So the first save is a copy — but it is the very token the slot holds
-# from then on, and save-and-restore still puts alice back:
+# Over a named pipe the client's token is **copy-on-open** ([04, section 4](04_duplicated_token_denied.ipynb)):
+# the first save returns a copy that also replaces the original in the slot, so restoring it
+# still puts alice back:
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -221,11 +198,9 @@ print()
 print(wrap(save_step.narration))
 
 # %% [markdown]
-# Why `OpenAsSelf=TRUE`? Try the same open as the impersonated client, on a token whose DACL
-# leaves the client out. Here the service duplicates alice's logon token *before* impersonating,
-# so the copy gets NETWORK SERVICE's default DACL (NETWORK SERVICE and SYSTEM, notebook 03), and
-# impersonates the copy. (A `LogonUser` token itself would not show the difference: the LSA's
-# descriptor for it admits both the service and alice.)
+# Why `OpenAsSelf=TRUE`? Here the service duplicates alice's logon token *before*
+# impersonating, so the copy's DACL admits only NETWORK SERVICE and SYSTEM (notebook 03), and
+# impersonates the copy. (The `LogonUser` token itself admits both the service and alice.)
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -256,8 +231,7 @@ Compare(nested_impersonation("revert"), nested_impersonation("save_restore"))
 print(compare_table(nested_impersonation("revert"), nested_impersonation("save_restore")))
 
 # %% [markdown]
-# The same pattern as a C function you could drop into a service (error handling kept, since
-# here it *is* the point):
+# The same pattern as a C function (error handling kept: here it *is* the point):
 #
 # ```c
 # /* Run work() as hNested, then give the thread back exactly the token it had before. */
@@ -285,13 +259,10 @@ print(compare_table(nested_impersonation("revert"), nested_impersonation("save_r
 # %% [markdown]
 # ## 4 · When there was nothing to save
 #
-# The same helper may be called on a thread that is *not* impersonating. Then the slot is empty,
-# and `OpenThreadToken` has nothing to open: it fails with `ERROR_NO_TOKEN` (1008). That failure
-# is information, not an error to report: it says "restore to *no* token". Restoring is then
-# `SetThreadToken(NULL, NULL)` — which here does the same as `RevertToSelf()`.
-#
-# Only `ERROR_NO_TOKEN` means that. Any other failure (access denied, say) means the code does
-# not know what the slot held, and should stop rather than guess.
+# On a thread that is *not* impersonating the slot is empty, and `OpenThreadToken` fails with
+# `ERROR_NO_TOKEN` (1008). That failure is information: "restore to *no* token", that is
+# `SetThreadToken(NULL, NULL)`. Any other failure means the code does not know what the slot
+# held, and should stop rather than guess.
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -308,22 +279,16 @@ show_c(not_impersonating, not_impersonating.steps[3:6])
 ScenarioPlayer(not_impersonating)
 
 # %% [markdown]
-# The thread began as NETWORK SERVICE, was bob for a while, and is NETWORK SERVICE again: exactly
-# what it had before.
+# The thread began as NETWORK SERVICE, was bob for a while, and is NETWORK SERVICE again.
 
 # %% [markdown]
 # ## 5 · The pseudo-handle trap
 #
-# Windows has a function that *looks* like the perfect way to save the thread token:
-# `GetCurrentThreadToken()`. It is cheap, it cannot fail, and it needs no `CloseHandle`. But it
-# returns a **pseudo-handle**: the constant `-5`, which is in no handle table and means "the
-# current thread's token, *whatever it is when this handle is used*". Its siblings are
-# `GetCurrentProcess()` (-1), `GetCurrentThread()` (-2), `GetCurrentProcessToken()` (-4) and
-# `GetCurrentThreadEffectiveToken()` (-6). The token pseudo-handles grant query access only.
-# ([02_tokens](02_tokens.ipynb) introduces them.)
-#
-# `nested_impersonation("pseudo_handle")` "saves" `GetCurrentThreadToken()`, switches to bob,
-# and "restores" the saved value:
+# `GetCurrentThreadToken()` *looks* like a cheaper way to save the thread token: it cannot fail
+# and needs no `CloseHandle`. It returns the **pseudo-handle** `-5`
+# ([02_tokens](02_tokens.ipynb) introduces pseudo-handles).
+# `nested_impersonation("pseudo_handle")` "saves" it, switches to bob, and "restores" the saved
+# value:
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -338,24 +303,22 @@ Predict("After saved = GetCurrentThreadToken(), SetThreadToken(NULL, bob) and Se
         "who is thread 1004?",
         ["TOKENLAB\\alice", "TOKENLAB\\bob", "NT AUTHORITY\\NETWORK SERVICE"],
         lambda: nested_impersonation("pseudo_handle").final_user,
-        explain="A pseudo-handle is not a saved value: it is re-evaluated every time it is used.")
+        explain="The restore fails with ERROR_INVALID_HANDLE: token pseudo-handles work only where a "
+                "token is queried, and SetThreadToken refuses them. A failed call changes nothing, so "
+                "the thread is still bob.")
 
-# %% tags=["reveal"]
+# %% [markdown]
+# *Reveal first.* The restore, as recorded:
+
+# %%
 # NBVAL_CHECK_OUTPUT
 print("After the 'restore' the thread is", nested_impersonation("pseudo_handle").final_user)
 print("the restore:", restore.call, "->", restore.error)
-print()
-print(wrap(restore.narration))
 
 # %% [markdown]
-# The restore failed with `ERROR_INVALID_HANDLE` (6): the token pseudo-handles work only where a
-# token is queried, and `SetThreadToken` refuses them outright. Because a failed call changes nothing, the
-# thread is still bob — and the code, if it ignored the return value, would carry on with
-# alice's request as bob.
-#
-# It would be no better if the call had worked. At the moment of the restore, "the current
-# thread token" *is* bob's, so the call would have put bob's token in place of bob's token.
-# Query the same pseudo-handle before and after the switch and watch its meaning move:
+# Code that ignored the return value would carry on with alice's request as bob. It would be no
+# better if the call had worked: `-5` means "the current thread's token *when the handle is
+# used*", and at the restore that is bob's. Watch its meaning move:
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -372,8 +335,6 @@ with tl.record(m, "what -5 names") as moving:
     print("saved =", saved, "now names", m.sid_name(api.GetTokenInformation(saved, TokenUser).sid))
     api.SetThreadToken(None, bob_h)
     print("saved =", saved, "now names", m.sid_name(api.GetTokenInformation(saved, TokenUser).sid))
-print()
-print(moving.table())
 print()
 print("handles in svc.exe:", [h.value for h in moving.steps[-1].snapshot.process(svc.pid).handles])
 
@@ -451,12 +412,8 @@ print("handles left in svc.exe:", [h.value for h in tl.snapshot(m).process(svc.p
 # %% [markdown]
 # ## 7 · Closing a handle the thread still uses
 #
-# One more thing follows from the slot being a real place. A kernel object lives as long as
-# *something* refers to it: a handle in some process's handle table, or an internal reference —
-# a process's primary token, a thread's token slot. `CloseHandle` removes one handle. It does not
-# destroy the object if something else still holds it.
-#
-# Record a logon, an impersonation, and a `CloseHandle` of the only handle to the token:
+# The slot is a real place. What happens to a token when a thread impersonates it and the only
+# handle to it is closed? Record a logon, an impersonation, and that `CloseHandle`:
 
 # %%
 def close_while_in_use():
@@ -482,20 +439,18 @@ Predict("The thread impersonates alice's token, then closes the only handle to i
         "GetTokenInformation(GetCurrentThreadEffectiveToken(), TokenUser). What comes back?",
         ["TOKENLAB\\alice", "NT AUTHORITY\\NETWORK SERVICE", "an error: the token is gone"],
         lambda: close_while_in_use()[1],
-        explain="The slot holds a reference of its own.")
-
-# %% tags=["reveal"]
-# NBVAL_CHECK_OUTPUT
-print("After CloseHandle, the thread is still", user_after_close)
-print()
-print(lifetime.table())
+        explain="A kernel object lives as long as something refers to it: a handle, or an internal "
+                "reference such as a thread's token slot. CloseHandle removed the handle; the slot "
+                "still holds the token.")
 
 # %% [markdown]
-# Who holds Token#4 after each call? Each snapshot lists the references to each token
-# (`TokenState.refs`):
+# *Reveal first.* Who holds Token#4 after each call? Each snapshot lists the references to each
+# token (`TokenState.refs`):
 
 # %%
 # NBVAL_CHECK_OUTPUT
+print("After CloseHandle, the thread is", user_after_close)
+print()
 for step in lifetime:
     token = step.snapshot.token(4)
     held = ", ".join(f"{what} x{n}" for what, n in token.refs) if token else "gone"
@@ -522,26 +477,20 @@ display(SVG(svg(object_graph(lifetime.steps[2].snapshot, lifetime.steps[1].snaps
 display(SVG(svg(object_graph(lifetime.steps[5].snapshot, lifetime.steps[4].snapshot, focus_tid=1004))))
 
 # %% [markdown]
-# Now imagine the slot were a stack, as the customer in the post hoped. The post gives two
-# reasons against it: a stack would make it awkward to change impersonation in any order other
-# than last-in, first-out; and a token destroyed while still somewhere in the stack would be a
-# problem for a later "pop". This section shows the second one from the other side. To be safe,
-# every covered token would need a reference of its own — and then a service that impersonated
-# a series of clients without ever reverting would keep every one of those tokens, and the logon
-# sessions behind them, alive for as long as the thread lived. That leak is this course's
-# observation, not the post's.
-#
-# With one slot, the rule stays simple: the slot holds exactly one reference, to exactly the
-# token the thread is using. If you want the previous token back, *you* keep it — with a real
-# handle, which you close when you are done.
+# Now imagine the slot were a stack, as the customer in the post hoped. The post's reasons
+# against it: changing impersonation in any order but last-in, first-out would be awkward, and
+# a token destroyed while still in the stack would break a later "pop". Giving every covered
+# token a reference of its own would fix that, but then a service that impersonated client
+# after client without reverting would keep all those tokens alive as long as the thread lived
+# (the course's observation, not the post's). With one slot, the slot holds one reference, to
+# the token in use; to get the previous one back, *you* keep a real handle, and close it after.
 
 # %% [markdown]
 # ## Check it on Windows
 #
-# Every scenario in this notebook is also a whole C program you can build and run on Windows:
-# `tokenlab.teaching.c_program.program(trace)` writes the trace's calls in order, each followed
-# by a line that compares what Windows did with what tokenlab recorded. The save-and-restore
-# program over a named pipe begins:
+# `tokenlab.teaching.c_program.program(trace)` writes a trace as a C program to run on Windows
+# (as in [04, section 10](04_duplicated_token_denied.ipynb)). The save-and-restore program over
+# a named pipe begins:
 
 # %%
 # NBVAL_CHECK_OUTPUT
