@@ -26,7 +26,7 @@ from .com import ComRegistry
 from .lsa import DEFAULT_DOMAIN_SID, LOGON32_LOGON_INTERACTIVE, Account, Lsa
 
 from .objects import KernelObject, reap as reap_objects
-from .process import Event, Process, Thread
+from .process import Process, Thread
 from .token import Token
 
 __all__ = ["Machine", "DEFAULT_DOMAIN_SID"]
@@ -194,18 +194,6 @@ class Machine:
                 if t.tid == tid:
                     return t
         raise KeyError(f"no thread {tid!r}")
-
-    def create_event(self, creator: Token, sd: SecurityDescriptor | None, manual_reset: bool,
-                     initial: bool, name: str | None) -> Event:
-        ev = Event(manual_reset, initial, name=name)
-        # An unnamed event gets no security descriptor at all, even with one passed in:
-        # events do not require security, and only a name makes the object manager assign
-        # one (*Windows Internals*, ch. 8, object manager; docs "Securable Objects").
-        ev.security = srm.assign_security(self, creator, sd, ev.mapping) if name is not None else None
-        self.register(ev)
-        if name is not None:
-            self.namespace[name] = ev
-        return ev
 
     def find_named(self, name: str) -> KernelObject | None:
         obj = self.namespace.get(name)

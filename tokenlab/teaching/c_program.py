@@ -71,6 +71,7 @@ _LITERALS = {
     "readBuffer": "static BYTE readBuffer[4096];",
     "cbWritten": "static DWORD cbWritten;",
     "clientPid": "static ULONG clientPid;",
+    "previousCount": "static LONG previousCount;",
 }
 
 # Set-up a call needs before it (not a tokenlab step): buffers the twin passes by name.

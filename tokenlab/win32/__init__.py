@@ -18,7 +18,8 @@ from __future__ import annotations
 from ..kernel.com import CLSID_Something, IID_IUnknown
 from ..kernel.process import Thread as _Thread
 from ..security.rights import (
-    COM_MAPPING, EVENT_MAPPING, FILE_MAPPING, KEY_MAPPING, PROCESS_MAPPING, THREAD_MAPPING, TOKEN_MAPPING,
+    COM_MAPPING, EVENT_MAPPING, FILE_MAPPING, KEY_MAPPING, MUTANT_MAPPING, PROCESS_MAPPING, SEMAPHORE_MAPPING,
+    THREAD_MAPPING, TOKEN_MAPPING,
 )
 from ..security.rights import GenericMapping as GENERIC_MAPPING
 from . import constants as _constants
@@ -45,8 +46,8 @@ __all__ = sorted({
     "ConvertStringSidToSid", "ConvertSidToStringSid",
     "CLSID_Something", "IID_IUnknown", "GENERIC_MAPPING",
     "LUID_AND_ATTRIBUTES", "PRIVILEGE_SET", "SECURITY_ATTRIBUTES", "TOKEN_SOURCE", "TOKEN_STATISTICS",
-    "COM_MAPPING", "EVENT_MAPPING", "FILE_MAPPING", "KEY_MAPPING", "PROCESS_MAPPING", "THREAD_MAPPING",
-    "TOKEN_MAPPING",
+    "COM_MAPPING", "EVENT_MAPPING", "FILE_MAPPING", "KEY_MAPPING", "MUTANT_MAPPING", "PROCESS_MAPPING",
+    "SEMAPHORE_MAPPING", "THREAD_MAPPING", "TOKEN_MAPPING",
     *_acls.__all__, *_lookup.__all__,
     *_CONSTANTS,
     *(n for n in vars(_constants) if n.isupper() and not n.startswith("_") and n != "CONSTANTS"),

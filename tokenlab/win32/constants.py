@@ -7,7 +7,8 @@ from __future__ import annotations
 from ..security.acl import AceFlags, AceType, SDControl
 from ..security.errors import ErrorCode, HResult
 from ..security.rights import (
-    ComAccess, EventAccess, FileAccess, KeyAccess, MandatoryLabelPolicy, ProcessAccess, ThreadAccess, TokenAccess,
+    ComAccess, EventAccess, FileAccess, KeyAccess, MandatoryLabelPolicy, MutantAccess, ProcessAccess,
+    SemaphoreAccess, ThreadAccess, TokenAccess,
 )
 from ..security.tokenattrs import (
     GroupAttributes, MandatoryPolicy, PrivilegeAttributes, SecurityImpersonationLevel,
@@ -15,7 +16,7 @@ from ..security.tokenattrs import (
 from ..security.tokenattrs import TokenType as _TokenKind
 
 # Masks, levels, attributes and error codes: every member becomes a module constant.
-_ENUMS = (TokenAccess, ProcessAccess, ThreadAccess, EventAccess, FileAccess, KeyAccess, ComAccess,
+_ENUMS = (TokenAccess, ProcessAccess, ThreadAccess, EventAccess, MutantAccess, SemaphoreAccess, FileAccess, KeyAccess, ComAccess,
           MandatoryLabelPolicy, AceType, AceFlags, SDControl, GroupAttributes, PrivilegeAttributes,
           MandatoryPolicy, SecurityImpersonationLevel, _TokenKind, ErrorCode, HResult)
 CONSTANTS: dict[str, int] = {}
@@ -128,6 +129,11 @@ SECURITY_ANONYMOUS = 0 << 16
 SECURITY_IDENTIFICATION = 1 << 16
 SECURITY_IMPERSONATION = 2 << 16
 SECURITY_DELEGATION = 3 << 16
+
+# CreateEventEx and CreateMutexEx flags (synchapi.h)
+CREATE_EVENT_MANUAL_RESET = 0x1
+CREATE_EVENT_INITIAL_SET = 0x2
+CREATE_MUTEX_INITIAL_OWNER = 0x1
 
 # PrivilegeCheck
 PRIVILEGE_SET_ALL_NECESSARY = 1
