@@ -23,6 +23,7 @@ from ..security.sids import SID
 from ..security.tokenattrs import LUID, TokenType
 from . import events, srm
 from .com import ComRegistry
+from .files import Volume
 from .lsa import DEFAULT_DOMAIN_SID, LOGON32_LOGON_INTERACTIVE, Account, Lsa
 
 from .objects import KernelObject, reap as reap_objects
@@ -51,6 +52,7 @@ class Machine:
         self.touched: set[KernelObject] = set()  # objects changed since a reader last took this set
         self.namespace: dict[str, KernelObject] = {}  # named objects (events)
         self.pipes: dict[str, list] = {}  # named pipes: path -> instances (kernel.pipes)
+        self.volume = Volume(self)  # the one volume, C:\ (kernel.files)
         self._next_object_id = 1
         self._next_luid = 0x10000
         self._next_client_id = 1000  # pids and tids share one counter, multiples of 4

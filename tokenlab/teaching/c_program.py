@@ -77,6 +77,7 @@ _LITERALS = {
 # Set-up a call needs before it (not a tokenlab step): buffers the twin passes by name.
 _SETUP = {
     "GetKernelObjectSecurity": ["pSD = (PSECURITY_DESCRIPTOR)sdBuffer;", "cbSD = sizeof sdBuffer;"],
+    "GetFileSecurity": ["pSD = (PSECURITY_DESCRIPTOR)sdBuffer;", "cbSD = sizeof sdBuffer;"],
     "AccessCheck": ["cbPrivileges = sizeof privileges;"],
 }
 

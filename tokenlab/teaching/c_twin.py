@@ -95,6 +95,9 @@ C_SIGNATURES: dict[str, tuple[str, str, str]] = {
     "ReadFile": ("BOOL", "ReadFile", "{0}, readBuffer, {1}, &cbRead, {2}"),
     "ImpersonateNamedPipeClient": ("BOOL", "ImpersonateNamedPipeClient", "{0}"),
     "GetNamedPipeClientProcessId": ("BOOL", "GetNamedPipeClientProcessId", "{0}, &clientPid"),
+    "CreateDirectory": ("BOOL", "CreateDirectoryW", "{0}, {1}"),
+    "GetFileSecurity": ("BOOL", "GetFileSecurityW", "{0}, {1}, pSD, cbSD, &cbNeeded"),
+    "SetFileSecurity": ("BOOL", "SetFileSecurityW", "{0}, {1}, {2}"),
 }
 
 # Twins that are C++ (REFCLSID/REFIID as references); a program using one is compiled as C++.

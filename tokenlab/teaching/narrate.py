@@ -107,6 +107,12 @@ def sentence(r, names: dict[str, str]) -> str:
         return (f"The new {r['object_type']} object gets its own security descriptor; with no DACL given, its "
                 f"DACL is the default DACL of the creating thread's effective token ({name(r['creator_user'])}), "
                 f"which allows {', '.join(allowed) or 'nobody'}.")
+    if rule == ev.NEW_OBJECT_INHERITED_DACL:
+        allowed = ", ".join(name(sid) for sid in r["allowed"]) or "nobody"
+        return (f"The new {r['object_type']} gets no DACL of its own: it inherits {r['aces']} ACE(s) from its "
+                f"parent directory {r['parent']}'s inheritable ACEs (each flagged INHERITED_ACE, generic rights "
+                f"and CREATOR OWNER mapped in the effective ones), which allow {allowed}; the creator's default "
+                "DACL is not used.")
     if rule == ev.NEW_OBJECT_EXPLICIT_DACL:
         return f"The new {r['object_type']} object's DACL is the one passed in its SECURITY_ATTRIBUTES, not a default."
     if rule == ev.OPEN_BY_DEBUG_PRIVILEGE:

@@ -8,7 +8,7 @@ CoImpersonateClient and CoRevertToSelf. The rules are in :mod:`tokenlab.kernel.p
 """
 from __future__ import annotations
 
-from ..kernel import pipes
+from ..kernel import files, pipes
 from ..security.errors import ErrorCode, NotModelledError, WinError
 from ..security.rights import FILE_MAPPING, STANDARD
 from . import constants as C
@@ -95,22 +95,26 @@ class ClientCalls(ApiBase):
     @win32
     def CreateFile(self, lpFileName, dwDesiredAccess, dwShareMode, lpSecurityAttributes, dwCreationDisposition,
                    dwFlagsAndAttributes, hTemplateFile) -> int:
-        """A client's end of a named pipe (``\\\\.\\pipe\\name``), checked against the pipe's
-        descriptor with the calling thread's effective token; ``SECURITY_SQOS_PRESENT |
-        SECURITY_IDENTIFICATION`` (… _ANONYMOUS, _IMPERSONATION, _DELEGATION) in
-        ``dwFlagsAndAttributes`` sets how far the server may impersonate the client
-        (default: Impersonation). Files on disk are not modelled (NotModelledError)."""
+        """A file on tokenlab's volume (``C:\\dir\\file.txt``, see tokenlab.kernel.files) or a
+        client's end of a named pipe (``\\\\.\\pipe\\name``), checked against its
+        descriptor with the calling thread's effective token. For a pipe,
+        ``SECURITY_SQOS_PRESENT | SECURITY_IDENTIFICATION`` (… _ANONYMOUS, _IMPERSONATION,
+        _DELEGATION) in ``dwFlagsAndAttributes`` sets how far the server may impersonate the
+        client (default: Impersonation). CREATE_ALWAYS and OPEN_ALWAYS set the last error to
+        ERROR_ALREADY_EXISTS when the file existed, else to 0 (docs CreateFile)."""
         name = _name(lpFileName, "lpFileName")
         desired = _mask(dwDesiredAccess, "dwDesiredAccess")
         _int(dwShareMode, "dwShareMode")
-        _, inherit = _sa(lpSecurityAttributes)
+        sd, inherit = _sa(lpSecurityAttributes)
         disposition, flags = _int(dwCreationDisposition, "dwCreationDisposition"), _int(dwFlagsAndAttributes,
                                                                                         "dwFlagsAndAttributes")
         if hTemplateFile is not None:
             _handle(hTemplateFile, "hTemplateFile")
         if not name.lower().startswith(pipes.PIPE_PREFIX):
-            raise NotModelledError("CreateFile on files is not modelled by tokenlab yet; named pipes "
-                                   "(\\\\.\\pipe\\name) are")
+            node, granted, existed = files.create_file(self.machine, self.thread, name, desired, disposition, flags, sd)
+            if disposition in (C.CREATE_ALWAYS, C.OPEN_ALWAYS):
+                self._pending_error = ErrorCode.ERROR_ALREADY_EXISTS if existed else ErrorCode.ERROR_SUCCESS
+            return self._new_handle(files.opened(self.machine, node), granted, inherit)
         if disposition != C.OPEN_EXISTING:
             raise WinError(ErrorCode.ERROR_INVALID_PARAMETER, "A named pipe is opened with OPEN_EXISTING.")
         end, granted = pipes.connect(self.machine, self.thread, name, desired, flags)
