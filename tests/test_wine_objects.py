@@ -215,3 +215,254 @@ def test_snapshots_show_mutexes_and_semaphores_in_handle_tables():
     assert after == full_snapshot(m) and after != before
     kinds = [h.object_type for h in after.process(api.process.pid).handles]
     assert "Mutant" in kinds and "Semaphore" in kinds
+
+
+# ====================================================================== files and directories
+from tokenlab.kernel import srm  # noqa: E402
+from tokenlab.security.acl import AceFlags  # noqa: E402
+from tokenlab.security.rights import FILE_MAPPING  # noqa: E402
+from tokenlab.security.sids import BUILTIN_ADMINISTRATORS, CREATOR_GROUP, CREATOR_OWNER, EVERYONE  # noqa: E402
+
+OI, CI, NP, IO, ID = (AceFlags.OBJECT_INHERIT_ACE, AceFlags.CONTAINER_INHERIT_ACE, AceFlags.NO_PROPAGATE_INHERIT_ACE,
+                      AceFlags.INHERIT_ONLY_ACE, AceFlags.INHERITED_ACE)
+OD = C.OWNER_SECURITY_INFORMATION | C.DACL_SECURITY_INFORMATION
+
+
+def user_sid(api):
+    return api.process.token.user
+
+
+def test_create_directory_inheritance_as_wine_checks_it_on_windows():
+    # source: Wine test security.c test_CreateDirectoryA + test_inherited_dacl (run on Windows)
+    m, api = world()
+    me = user_sid(api)
+    dacl = ACL([ACE.allow(me, C.GENERIC_ALL, OI | CI), ACE.allow(BUILTIN_ADMINISTRATORS, C.GENERIC_ALL, OI | CI)])
+    sa = SECURITY_ATTRIBUTES(lpSecurityDescriptor=SecurityDescriptor(dacl=dacl), bInheritHandle=True)
+    assert api.CreateDirectory("C:\\Please Remove Me", sa) is True
+    got = api.GetFileSecurity("C:\\Please Remove Me", OD)
+    assert got.owner == me
+    # the directory's own ACEs: as given, flags kept, GENERIC_ALL mapped to 0x1f01ff
+    assert [(a.sid, int(a.flags), a.mask) for a in got.dacl] == [(me, OI | CI, 0x1F01FF),
+                                                                  (BUILTIN_ADMINISTRATORS, OI | CI, 0x1F01FF)]
+    # a file created in it without a descriptor inherits both: INHERITED_ACE, 0x1f01ff
+    h = api.CreateFile("C:\\Please Remove Me/tmpfile", C.GENERIC_WRITE, C.FILE_SHARE_READ, None, C.CREATE_NEW, 0, None)
+    got = api.GetFileSecurity("C:\\Please Remove Me\\tmpfile", OD)
+    assert [(a.sid, int(a.flags), a.mask) for a in got.dacl] == [(me, ID, 0x1F01FF), (BUILTIN_ADMINISTRATORS, ID, 0x1F01FF)]
+    api.CloseHandle(h)
+    # "When a security descriptor is set, then inheritance doesn't take effect": an explicit
+    # empty DACL stays empty (read through the handle, SE_FILE_OBJECT)
+    empty = SECURITY_ATTRIBUTES(lpSecurityDescriptor=SecurityDescriptor(dacl=ACL([])), bInheritHandle=True)
+    h = api.CreateFile("C:\\Please Remove Me\\tmpfile2", C.GENERIC_WRITE, C.FILE_SHARE_READ, empty, C.CREATE_NEW, 0,
+                       None)
+    got = api.GetSecurityInfo(h, C.SE_FILE_OBJECT, OD)
+    assert got.dacl is not None and len(got.dacl) == 0
+    assert api.GetFileSecurity("C:\\Please Remove Me\\tmpfile2", OD).dacl == ACL([])  # the owner may still read it
+    fails(C.ERROR_INVALID_PARAMETER, api.GetSecurityInfo, h, C.SE_REGISTRY_KEY, OD)
+    fails(C.ERROR_INVALID_HANDLE, api.GetSecurityInfo, h, C.SE_KERNEL_OBJECT, OD)  # a file is SE_FILE_OBJECT
+
+
+def test_inheritance_rules_table():
+    # docs "ACE Inheritance Rules" (the table, and generic rights / CREATOR OWNER); [MS-DTYP] 2.5.3.4.2
+    owner, group = tl.SID("S-1-5-21-1-2-3-1001"), tl.SID("S-1-5-21-1-2-3-513")
+    fa = 0x1F01FF
+    parent = ACL([
+        ACE.allow(EVERYONE, fa, OI),              # OI only
+        ACE.allow(EVERYONE, 0x1, CI),             # CI only
+        ACE.allow(EVERYONE, 0x2, OI | CI),        # both
+        ACE.allow(EVERYONE, 0x4, OI | CI | NP),   # both, no propagation
+        ACE.allow(EVERYONE, 0x8, OI | NP),        # OI only, no propagation
+        ACE.allow(EVERYONE, 0x10, 0),             # not inheritable
+        ACE.allow(CREATOR_OWNER, C.GENERIC_ALL, OI | CI | IO),
+        ACE.allow(CREATOR_GROUP, C.GENERIC_READ, CI),
+    ])
+    as_file = srm.inherit_acl(parent, False, owner, group, FILE_MAPPING)
+    assert [(a.sid, int(a.flags), a.mask) for a in as_file] == [
+        (EVERYONE, ID, fa), (EVERYONE, ID, 0x2), (EVERYONE, ID, 0x4), (EVERYONE, ID, 0x8),
+        (owner, ID, fa),  # CREATOR OWNER becomes the owner, GENERIC_ALL is mapped, IO cleared
+    ]
+    as_dir = srm.inherit_acl(parent, True, owner, group, FILE_MAPPING)
+    assert [(a.sid, int(a.flags), a.mask) for a in as_dir] == [
+        (EVERYONE, OI | IO | ID, fa),      # OI only: inherit-only on a container
+        (EVERYONE, CI | ID, 0x1),          # CI only: effective and inheritable
+        (EVERYONE, OI | CI | ID, 0x2),
+        (EVERYONE, ID, 0x4),               # NP: effective, propagation stops
+        # OI|NP: nothing for a container
+        (owner, ID, fa),                   # effective copy, generic information mapped
+        (CREATOR_OWNER, OI | CI | IO | ID, C.GENERIC_ALL),  # inherit-only copy, unchanged
+        (group, ID, FILE_MAPPING.map(C.GENERIC_READ)),
+        (CREATOR_GROUP, CI | IO | ID, C.GENERIC_READ),
+    ]
+
+
+def test_root_model_users_make_folders_not_files_and_own_what_they_make():
+    # model: tokenlab's C:\ (kernel/files.py); docs "File Security and Access Rights"
+    # (FILE_ADD_FILE, FILE_ADD_SUBDIRECTORY on the directory); docs "ACE Inheritance Rules"
+    m, api = world()
+    me = user_sid(api)
+    root = api.GetFileSecurity("C:\\", OD | C.GROUP_SECURITY_INFORMATION)
+    assert root.to_sddl() == ("O:SYG:SYD:PAI(A;OICI;FA;;;SY)(A;OICI;FA;;;BA)(A;OICI;0x1200a9;;;BU)(A;CI;LC;;;BU)"
+                              "(A;OICIIO;GA;;;CO)")
+    fails(C.ERROR_ACCESS_DENIED, api.CreateFile, "C:\\x.txt", C.GENERIC_WRITE, 0, None, C.CREATE_NEW, 0, None)
+    assert m.volume.root.children == {}  # a refused create changes nothing
+    api.CreateDirectory("C:\\Work", None)
+    work = api.GetFileSecurity("C:\\work", OD)  # names are case-insensitive
+    assert work.owner == me
+    assert work.control & tl.SDControl.SE_DACL_AUTO_INHERITED
+    text = work.to_sddl(m.domain_sid)
+    assert text.endswith("(A;OICIID;0x1200a9;;;BU)(A;CIID;LC;;;BU)(A;ID;FA;;;" + me.text + ")(A;OICIIOID;GA;;;CO)")
+    api.CloseHandle(api.CreateFile("C:\\Work\\notes.txt", C.GENERIC_WRITE, 0, None, C.CREATE_NEW, 0, None))
+    notes = api.GetFileSecurity("C:\\Work\\notes.txt", C.DACL_SECURITY_INFORMATION)
+    assert notes.to_sddl(m.domain_sid) == ("D:AI(A;ID;FA;;;SY)(A;ID;FA;;;BA)(A;ID;0x1200a9;;;BU)(A;ID;FA;;;"
+                                           + me.text + ")")
+    # bob (a user) reads alice's file but cannot write it, nor add files to her folder
+    bob = m.start_process("b.exe", user="bob").main_thread.api
+    bob.CloseHandle(bob.CreateFile("C:\\Work\\notes.txt", C.GENERIC_READ, 0, None, C.OPEN_EXISTING, 0, None))
+    fails(C.ERROR_ACCESS_DENIED, bob.CreateFile, "C:\\Work\\notes.txt", C.GENERIC_WRITE, 0, None, C.OPEN_EXISTING, 0,
+          None)
+    fails(C.ERROR_ACCESS_DENIED, bob.CreateFile, "C:\\Work\\bob.txt", C.GENERIC_WRITE, 0, None, C.CREATE_NEW, 0, None)
+    bob.CreateDirectory("C:\\Work\\bobs", None)  # Users may create folders (CI, inherited)
+
+
+def test_no_propagate_stops_after_one_generation_and_no_inheritable_aces_means_the_default_dacl():
+    # docs "ACE Inheritance Rules" (NO_PROPAGATE_INHERIT_ACE); docs "DACL for a New Object"
+    m, api = world()
+    me = user_sid(api)
+    dacl = ACL([ACE.allow(me, 0x1F01FF, OI | CI | NP), ACE.allow(EVERYONE, C.FILE_GENERIC_READ, OI | CI | NP)])
+    api.CreateDirectory("C:\\np", SECURITY_ATTRIBUTES(lpSecurityDescriptor=SecurityDescriptor(dacl=dacl)))
+    api.CreateDirectory("C:\\np\\child", None)
+    child = api.GetFileSecurity("C:\\np\\child", C.DACL_SECURITY_INFORMATION)
+    assert [(a.sid, int(a.flags)) for a in child.dacl] == [(me, ID), (EVERYONE, ID)]
+    assert not child.control & tl.SDControl.SE_DACL_AUTO_INHERITED  # the parent's DACL is not auto-inherited
+    # the child passes nothing on: a grandchild gets its creator's default DACL
+    api.CreateDirectory("C:\\np\\child\\grandchild", None)
+    grand = api.GetFileSecurity("C:\\np\\child\\grandchild", C.DACL_SECURITY_INFORMATION)
+    assert grand.dacl == srm.map_acl(api.process.token.default_dacl, FILE_MAPPING)  # generic rights mapped
+    assert not any(a.flags & ID for a in grand.dacl)
+
+
+def test_creation_dispositions():
+    # docs CreateFile (dwCreationDisposition: ERROR_FILE_EXISTS, ERROR_ALREADY_EXISTS, last error 0);
+    # winfsp's winfstest 05_CreateFile_Truncation.t (checked against NTFS: TRUNCATE_EXISTING with
+    # GENERIC_READ is ERROR_INVALID_PARAMETER)
+    m, api = world()
+    api.CreateDirectory("C:\\d", None)
+    path = "C:\\d\\f.txt"
+    fails(C.ERROR_FILE_NOT_FOUND, api.CreateFile, path, C.GENERIC_READ, 0, None, C.OPEN_EXISTING, 0, None)
+    fails(C.ERROR_FILE_NOT_FOUND, api.CreateFile, path, C.GENERIC_WRITE, 0, None, C.TRUNCATE_EXISTING, 0, None)
+    fails(C.ERROR_PATH_NOT_FOUND, api.CreateFile, "C:\\nowhere\\f.txt", C.GENERIC_WRITE, 0, None, C.CREATE_NEW, 0, None)
+    api.thread.last_error = 0xDEADBEEF
+    h = api.CreateFile(path, C.GENERIC_WRITE, 0, None, C.CREATE_ALWAYS, 0, None)
+    assert api.GetLastError() == 0
+    node = api.process.handles.get(h).obj
+    node.data = bytearray(b"42")
+    assert api.process.handles.get(h).granted == C.FILE_GENERIC_WRITE
+    fails(C.ERROR_FILE_EXISTS, api.CreateFile, path, C.GENERIC_WRITE, 0, None, C.CREATE_NEW, 0, None)
+    api.CreateFile(path, C.GENERIC_WRITE, 0, None, C.OPEN_ALWAYS, 0, None)
+    assert api.GetLastError() == C.ERROR_ALREADY_EXISTS and node.data == b"42"
+    api.CreateFile(path, C.GENERIC_WRITE, 0, None, C.OPEN_EXISTING, 0, None)
+    assert node.data == b"42"
+    fails(C.ERROR_INVALID_PARAMETER, api.CreateFile, path, C.GENERIC_READ, 0, None, C.TRUNCATE_EXISTING, 0, None)
+    api.CreateFile(path, C.GENERIC_WRITE, 0, None, C.TRUNCATE_EXISTING, 0, None)
+    assert node.data == b""
+    node.data = bytearray(b"42")
+    api.CreateFile(path, C.GENERIC_WRITE, 0, None, C.CREATE_ALWAYS, 0, None)
+    assert api.GetLastError() == C.ERROR_ALREADY_EXISTS and node.data == b""
+    api.CreateFile("C:\\d\\g.txt", C.GENERIC_READ, 0, None, C.OPEN_ALWAYS, 0, None)
+    assert api.GetLastError() == 0
+    for bad in (0, 6):
+        fails(C.ERROR_INVALID_PARAMETER, api.CreateFile, path, C.GENERIC_READ, 0, None, bad, 0, None)
+    # directories: only with FILE_FLAG_BACKUP_SEMANTICS (docs CreateFile, "Directories")
+    fails(C.ERROR_ACCESS_DENIED, api.CreateFile, "C:\\d", C.GENERIC_READ, 0, None, C.OPEN_EXISTING, 0, None)
+    hd = api.CreateFile("C:\\d", C.GENERIC_READ, 0, None, C.OPEN_EXISTING, C.FILE_FLAG_BACKUP_SEMANTICS, None)
+    assert api.process.handles.get(hd).obj.directory
+    fails(C.ERROR_ALREADY_EXISTS, api.CreateDirectory, "C:\\d", None)
+    fails(C.ERROR_PATH_NOT_FOUND, api.CreateDirectory, "C:\\no\\such", None)
+    fails(C.ERROR_PATH_NOT_FOUND, api.CreateDirectory, "C:\\d\\f.txt\\sub", None)  # a file on the way
+    fails(C.ERROR_INVALID_NAME, api.CreateFile, "C:\\d\\a?b", C.GENERIC_READ, 0, None, C.CREATE_NEW, 0, None)
+    fails(C.ERROR_PATH_NOT_FOUND, api.CreateFile, "D:\\x", C.GENERIC_READ, 0, None, C.CREATE_NEW, 0, None)
+    with pytest.raises(tl.NotModelledError):
+        api.CreateFile("relative.txt", C.GENERIC_READ, 0, None, C.CREATE_NEW, 0, None)
+    with pytest.raises(tl.NotModelledError):
+        api.CreateFile(path, C.GENERIC_READ, 0, None, C.OPEN_EXISTING, C.FILE_FLAG_DELETE_ON_CLOSE, None)
+    with pytest.raises(TypeError, match="lpPathName"):
+        api.CreateDirectory(b"C:\\x", None)
+    with pytest.raises(TypeError, match="RequestedInformation"):
+        api.GetFileSecurity(path, "all")
+
+
+def test_set_file_security_needs_write_dac_and_does_not_propagate():
+    # docs SetFileSecurity (WRITE_DAC for the DACL; WRITE_OWNER for the owner); Wine test
+    # test_GetNamedSecurityInfoA ("NtSetSecurityObject doesn't inherit DACL entries")
+    m, api = world()
+    me = user_sid(api)
+    api.CreateDirectory("C:\\s", None)
+    api.CloseHandle(api.CreateFile("C:\\s\\f", C.GENERIC_WRITE, 0, None, C.CREATE_NEW, 0, None))
+    new = SecurityDescriptor(dacl=ACL([ACE.allow(me, 0x1F01FF, OI | CI), ACE.allow(EVERYONE, C.FILE_GENERIC_READ,
+                                                                                    OI | CI)]))
+    assert api.SetFileSecurity("C:\\s", C.DACL_SECURITY_INFORMATION, new) is True
+    assert api.GetFileSecurity("C:\\s", C.DACL_SECURITY_INFORMATION).dacl == new.dacl
+    assert not any(a.sid == EVERYONE for a in api.GetFileSecurity("C:\\s\\f", C.DACL_SECURITY_INFORMATION).dacl)
+    bob = m.start_process("b.exe", user="bob").main_thread.api
+    fails(C.ERROR_ACCESS_DENIED, bob.SetFileSecurity, "C:\\s", C.DACL_SECURITY_INFORMATION, new)
+    fails(C.ERROR_PRIVILEGE_NOT_HELD, bob.GetFileSecurity, "C:\\s\\f", C.SACL_SECURITY_INFORMATION)
+    fails(C.ERROR_INVALID_SECURITY_DESCR, api.SetFileSecurity, "C:\\s", C.OWNER_SECURITY_INFORMATION, new)
+    fails(C.ERROR_FILE_NOT_FOUND, api.GetFileSecurity, "C:\\s\\missing", C.DACL_SECURITY_INFORMATION)
+    # a new file there now inherits Everyone's read
+    api.CloseHandle(api.CreateFile("C:\\s\\g", C.GENERIC_WRITE, 0, None, C.CREATE_NEW, 0, None))
+    g = api.GetFileSecurity("C:\\s\\g", C.DACL_SECURITY_INFORMATION).dacl
+    assert [(a.sid, int(a.flags)) for a in g] == [(me, ID), (EVERYONE, ID)]
+
+
+def test_file_creation_is_narrated_and_has_c_twins():
+    m, api = world()
+    with tl.record(m) as tr:
+        api.CreateDirectory("C:\\Work", None)
+        api.CreateFile("C:\\Work\\a.txt", C.GENERIC_WRITE, 0, None, C.CREATE_NEW, 0, None)
+        api.GetFileSecurity("C:\\Work\\a.txt", C.DACL_SECURITY_INFORMATION)
+        api.CreateMutex(None, True, "m")
+    steps = {s.name: s for s in tr.steps}
+    assert "inherits 6 ACE(s) from its parent directory C:\\'s inheritable ACEs" in steps["CreateDirectory"].narration
+    assert "The new file gets no DACL of its own: it inherits 4 ACE(s)" in steps["CreateFile"].narration
+    assert steps["CreateDirectory"].c_call == 'CreateDirectoryW(L"C:\\\\Work", NULL);'
+    assert steps["CreateMutex"].c_call == 'HANDLE h8 = CreateMutexW(NULL, TRUE, L"m");'
+
+
+def test_files_take_no_object_id_until_opened_and_snapshots_agree():
+    m, api = world()
+    before = set(m.objects)
+    api.CreateDirectory("C:\\lazy", None)
+    assert set(m.objects) == before  # no handle, no object id: existing runs keep their ids
+    h = api.CreateFile("C:\\lazy\\x", C.GENERIC_WRITE, 0, None, C.CREATE_NEW, 0, None)
+    api.CloseHandle(h)
+    assert m.reap() == 0  # a file lives on the volume after its last handle closes
+    api.CreateFile("C:\\lazy\\x", C.GENERIC_READ, 0, None, C.OPEN_EXISTING, 0, None)
+    assert snapshot(m) == full_snapshot(m)
+
+
+def test_c_twins_of_the_new_calls_compile_with_mingw(tmp_path):
+    import shutil
+    import subprocess
+
+    from tokenlab.teaching.c_program import program
+    if shutil.which("x86_64-w64-mingw32-gcc") is None:
+        pytest.skip("mingw-w64 is not installed")
+    m, api = world()
+    with tl.record(m, title="objects calls") as tr:
+        h = api.CreateMutex(None, True, "m")
+        api.OpenMutex(C.SYNCHRONIZE, False, "m")
+        api.ReleaseMutex(h)
+        s = api.CreateSemaphore(None, 0, 2, "s")
+        api.OpenSemaphore(C.SEMAPHORE_MODIFY_STATE, False, "s")
+        api.ReleaseSemaphore(s, 1)
+        api.CreateEventEx(None, "e", C.CREATE_EVENT_MANUAL_RESET, C.EVENT_ALL_ACCESS)
+        api.CreateDirectory("C:\\tokenlab-demo", None)
+        f = api.CreateFile("C:\\tokenlab-demo\\a.txt", C.GENERIC_WRITE, 0, None, C.CREATE_ALWAYS, 0, None)
+        sd = api.GetFileSecurity("C:\\tokenlab-demo\\a.txt", C.DACL_SECURITY_INFORMATION)
+        api.SetFileSecurity("C:\\tokenlab-demo\\a.txt", C.DACL_SECURITY_INFORMATION, sd)
+        api.GetSecurityInfo(f, C.SE_FILE_OBJECT, C.DACL_SECURITY_INFORMATION)
+    prog = program(tr)
+    path = tmp_path / prog.filename
+    path.write_text(prog.source)
+    done = subprocess.run(["x86_64-w64-mingw32-gcc", "-Wall", "-Wno-unused-variable", "-Wno-unused-but-set-variable",
+                           "-fsyntax-only", str(path)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
