@@ -427,15 +427,35 @@ def test_file_creation_is_narrated_and_has_c_twins():
     assert steps["CreateMutex"].c_call == 'HANDLE h8 = CreateMutexW(NULL, TRUE, L"m");'
 
 
-def test_files_take_no_object_id_until_opened_and_snapshots_agree():
+def test_the_root_takes_no_object_id_until_opened_and_snapshots_agree():
     m, api = world()
     before = set(m.objects)
-    api.CreateDirectory("C:\\lazy", None)
-    assert set(m.objects) == before  # no handle, no object id: existing runs keep their ids
-    h = api.CreateFile("C:\\lazy\\x", C.GENERIC_WRITE, 0, None, C.CREATE_NEW, 0, None)
+    api.CreateDirectory("C:\\ids", None)
+    new = set(m.objects) - before
+    assert len(new) == 1 and m.objects[new.pop()].name == "C:\\ids"  # the root stays unnumbered
+    h = api.CreateFile("C:\\ids\\x", C.GENERIC_WRITE, 0, None, C.CREATE_NEW, 0, None)
     api.CloseHandle(h)
     assert m.reap() == 0  # a file lives on the volume after its last handle closes
-    api.CreateFile("C:\\lazy\\x", C.GENERIC_READ, 0, None, C.OPEN_EXISTING, 0, None)
+    snap = snapshot(m)
+    assert snap == full_snapshot(m)
+    assert [(o.object_type, o.name, o.detail) for o in snap.objects] == [("File", "C:\\ids", "directory"),
+                                                                         ("File", "C:\\ids\\x", "file, 0 byte(s)")]
+
+
+def test_snapshots_and_narration_follow_mutex_and_semaphore_state():
+    m, api = world()
+    with tl.record(m) as tr:
+        h = api.CreateMutex(None, True, "m")
+        api.ReleaseMutex(h)
+        s = api.CreateSemaphore(None, 0, 2, None)
+        api.ReleaseSemaphore(s, 2)
+        api.CloseHandle(h)
+    steps = tr.steps
+    assert "New Mutex 'm' (owned by thread" in steps[0].narration
+    assert "Mutex 'm' is now not owned (was owned by thread" in steps[1].narration
+    assert "unnamed semaphore gets none" in steps[2].narration
+    assert "is now count 2 of 2 (was count 0 of 2)" in steps[3].narration
+    assert "Mutex 'm' lost its last reference and is gone." in steps[4].narration
     assert snapshot(m) == full_snapshot(m)
 
 

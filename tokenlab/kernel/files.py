@@ -2,7 +2,8 @@
 
 A file or directory is a kernel object of type "File" with file access rights
 (FILE_MAPPING) and its own descriptor, living on the volume until deleted (tokenlab
-models no deletion), so closing its last handle does not end it. The rules, each once:
+models no deletion), so closing its last handle does not end it. The root takes an
+object id only when first opened, so machines that never use the volume keep their ids. The rules, each once:
 
 * :func:`resolve` — a path: ``C:\\dir\\file.txt`` (``/`` works as ``\\``), case-insensitive
   as NTFS is by default; a missing directory on the way is ERROR_PATH_NOT_FOUND, a bad
@@ -144,6 +145,7 @@ def _new_node(machine, thread, directory: FileNode, leaf: str, explicit, contain
                                          FILE_MAPPING, directory.path)
     path = directory.path.rstrip("\\") + "\\" + leaf
     node = FileNode(path, directory, container, security=security)
+    machine.register(node)
     directory.children[leaf.lower()] = node
     directory.touch()
     return node
@@ -199,8 +201,9 @@ def create_directory(machine, thread, path: str, explicit: SecurityDescriptor | 
 
 
 def opened(machine, node: FileNode) -> FileNode:
-    """A node about to get a handle: registered with the machine on its first handle (so
-    files nobody opened take no object id)."""
+    """A node about to get a handle. Files and directories are registered with the machine
+    when they are made; the root only when first opened, so a machine that never touches
+    the volume numbers its objects as before."""
     if node.object_id is None:
         machine.register(node)
     return node
