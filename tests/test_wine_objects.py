@@ -486,3 +486,13 @@ def test_c_twins_of_the_new_calls_compile_with_mingw(tmp_path):
     done = subprocess.run(["x86_64-w64-mingw32-gcc", "-Wall", "-Wno-unused-variable", "-Wno-unused-but-set-variable",
                            "-fsyntax-only", str(path)], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
+
+
+def test_reading_and_writing_file_data_is_explicitly_not_modelled():
+    m, api = world()
+    api.CreateDirectory("C:\\d", None)
+    h = api.CreateFile("C:\\d\\f", C.GENERIC_WRITE | C.GENERIC_READ, 0, None, C.CREATE_NEW, 0, None)
+    with pytest.raises(tl.NotModelledError):
+        api.WriteFile(h, b"x", 1, None)
+    with pytest.raises(tl.NotModelledError):
+        api.ReadFile(h, 1, None)

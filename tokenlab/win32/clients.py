@@ -38,6 +38,14 @@ def _bytes(value, param: str) -> bytes:
 class ClientCalls(ApiBase):
     """Named pipes and COM's server side."""
 
+    def _data_end(self, h, required: int):
+        """The pipe end ReadFile/WriteFile moves bytes through; a file's data is not modelled."""
+        entry = self.process.handles.get(h) if isinstance(h, int) else None
+        if entry is not None and entry.obj.object_type == "File":
+            raise NotModelledError("ReadFile/WriteFile on files are not modelled by tokenlab (file data is not); "
+                                   "named pipes are")
+        return self._pipe(h, required, "hFile")
+
     def _pipe(self, h, required: int, param: str = "hNamedPipe", *, server: bool | None = None):
         end, _ = self._lookup(_handle(h, param), ("NamedPipe",), required)
         if server is not None and end.server != server:
@@ -129,7 +137,7 @@ class ClientCalls(ApiBase):
             raise NotModelledError("overlapped I/O is not modelled by tokenlab")
         if not 0 <= count <= len(data):
             raise WinError(ErrorCode.ERROR_INVALID_PARAMETER, "nNumberOfBytesToWrite is larger than lpBuffer.")
-        return pipes.write(self._pipe(hFile, C.FILE_WRITE_DATA, "hFile"), data[:count])
+        return pipes.write(self._data_end(hFile, C.FILE_WRITE_DATA), data[:count])
 
     @win32
     def ReadFile(self, hFile, nNumberOfBytesToRead, lpOverlapped) -> bytes:
@@ -137,7 +145,7 @@ class ClientCalls(ApiBase):
         count = _int(nNumberOfBytesToRead, "nNumberOfBytesToRead")
         if lpOverlapped is not None:
             raise NotModelledError("overlapped I/O is not modelled by tokenlab")
-        return pipes.read(self.machine, self._pipe(hFile, C.FILE_READ_DATA, "hFile"), count)
+        return pipes.read(self.machine, self._data_end(hFile, C.FILE_READ_DATA), count)
 
     @win32
     def ImpersonateNamedPipeClient(self, hNamedPipe) -> bool:
