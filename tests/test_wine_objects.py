@@ -390,6 +390,22 @@ def test_creation_dispositions():
         api.GetFileSecurity(path, "all")
 
 
+def test_opening_an_existing_file_ignores_the_descriptor_passed():
+    # docs CreateFile (CREATE_ALWAYS: "If the specified file exists ... does not set the security
+    # descriptor that the SECURITY_ATTRIBUTES structure specifies")
+    m, api = world()
+    api.CreateDirectory("C:\\d", None)
+    api.CreateFile("C:\\d\\f", C.GENERIC_WRITE, 0, None, C.CREATE_NEW, 0, None)
+    before = api.GetFileSecurity("C:\\d\\f", OD)
+    empty = SECURITY_ATTRIBUTES(lpSecurityDescriptor=SecurityDescriptor(dacl=ACL([])))
+    for disposition in (C.CREATE_ALWAYS, C.OPEN_ALWAYS, C.OPEN_EXISTING):
+        api.CreateFile("C:\\d\\f", C.GENERIC_WRITE, 0, empty, disposition, C.FILE_ATTRIBUTE_NORMAL, None)
+    assert api.GetFileSecurity("C:\\d\\f", OD) == before
+    with tl.record(m) as tr:
+        api.CreateFile("C:\\d", C.GENERIC_READ, 0, None, C.OPEN_EXISTING, C.FILE_FLAG_BACKUP_SEMANTICS, None)
+    assert "OPEN_EXISTING, FILE_FLAG_BACKUP_SEMANTICS, NULL);" in tr.steps[0].c_call
+
+
 def test_set_file_security_needs_write_dac_and_does_not_propagate():
     # docs SetFileSecurity (WRITE_DAC for the DACL; WRITE_OWNER for the owner); Wine test
     # test_GetNamedSecurityInfoA ("NtSetSecurityObject doesn't inherit DACL entries")

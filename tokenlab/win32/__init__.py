@@ -6,7 +6,8 @@ and COM's sample class, so a notebook cell reads like the C it teaches. The func
 that run as some thread live on ``thread.api`` (:class:`~tokenlab.win32.api.Api`).
 
 Files: ``api.py`` (the thin handlers: check argument types, look up each handle with the
-right it needs, call one kernel rule, return), ``structs.py`` (SECURITY_ATTRIBUTES,
+right it needs, call one kernel rule, return; they live in ``processes.py``, ``sync.py``,
+``tokens.py``, ``security.py``, ``clients.py``, ``files.py``), ``structs.py`` (SECURITY_ATTRIBUTES,
 TOKEN_STATISTICS …), ``constants.py`` (the headers' numbers), ``sddl.py`` (the
 converters), ``acls.py`` (InitializeAcl, AddAccessAllowedAce … SetEntriesInAcl,
 MapGenericMask: they return the new immutable value instead of filling a buffer) and
