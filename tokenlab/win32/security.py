@@ -1,5 +1,7 @@
-"""Facade calls about security descriptors and checks: Get/SetSecurityInfo,
-Get/SetKernelObjectSecurity, AccessCheck, PrivilegeCheck, CheckTokenMembership.
+"""Facade calls about security descriptors and checks: Get/SetSecurityInfo (SE_KERNEL_OBJECT
+and SE_FILE_OBJECT), Get/SetKernelObjectSecurity, AccessCheck, PrivilegeCheck,
+CheckTokenMembership. ``read_access``, ``write_access`` and ``security_parts`` are shared
+with GetFileSecurity/SetFileSecurity (``files.py``).
 """
 from __future__ import annotations
 
