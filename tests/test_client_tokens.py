@@ -325,10 +325,12 @@ def test_pipe_calls_check_python_types():
         client.WriteFile(end, "text", 4, None)
 
 
-def test_files_and_dynamic_tracking_are_explicitly_not_modelled():
+def test_relative_paths_and_dynamic_tracking_are_explicitly_not_modelled():
     from tokenlab import NotModelledError
     m, svc, client = world()
     with pytest.raises(NotModelledError):
+        client.CreateFile("x.txt", RW, 0, None, C.OPEN_EXISTING, 0, None)
+    with fails(C.ERROR_FILE_NOT_FOUND):  # files on C:\ are modelled (tests/test_wine_objects.py)
         client.CreateFile("C:\\x.txt", RW, 0, None, C.OPEN_EXISTING, 0, None)
     svc.CreateNamedPipe(PIPE, C.PIPE_ACCESS_DUPLEX, 0, 1, 512, 512, 0, OPEN_TO_USERS)
     with pytest.raises(NotModelledError):

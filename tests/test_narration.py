@@ -193,6 +193,8 @@ C_ARITY = {
     "CoRevertToSelf": 0,
     "ImpersonateLoggedOnUser": 1, "ImpersonateSelf": 1, "RevertToSelf": 0, "CloseHandle": 1,
     "OpenProcess": 3, "OpenThread": 3,
+    "CreateEventExW": 4, "CreateMutexW": 3, "OpenMutexW": 3, "ReleaseMutex": 1, "CreateSemaphoreW": 4,
+    "OpenSemaphoreW": 3, "ReleaseSemaphore": 3, "CreateDirectoryW": 2, "GetFileSecurityW": 5, "SetFileSecurityW": 3,
 }
 
 

@@ -26,6 +26,8 @@ PIPE_FIRST_READ = "pipe.first_read"  # path
 # Security of new objects (srm.assign_security).
 NEW_OBJECT_DEFAULT_DACL = "new_object.default_dacl"    # object_type, creator_user: SID, allowed: tuple[SID]
 NEW_OBJECT_EXPLICIT_DACL = "new_object.explicit_dacl"  # object_type
+NEW_OBJECT_INHERITED_DACL = "new_object.inherited_dacl"  # object_type, parent: str, container: bool,
+#                                                          aces: int, allowed: tuple[SID] (srm.assign_child_security)
 # Opens (srm.open_check).
 OPEN_BY_DEBUG_PRIVILEGE = "open.debug_privilege"  # user: SID
 ACCESS_CHECKED = "access.checked"  # what: str | TokenRef, checker: SID, sd, result, why: a WHY_* code

@@ -23,10 +23,11 @@ from ..security.sids import SID
 from ..security.tokenattrs import LUID, TokenType
 from . import events, srm
 from .com import ComRegistry
+from .files import Volume
 from .lsa import DEFAULT_DOMAIN_SID, LOGON32_LOGON_INTERACTIVE, Account, Lsa
 
 from .objects import KernelObject, reap as reap_objects
-from .process import Event, Process, Thread
+from .process import Process, Thread
 from .token import Token
 
 __all__ = ["Machine", "DEFAULT_DOMAIN_SID"]
@@ -51,6 +52,7 @@ class Machine:
         self.touched: set[KernelObject] = set()  # objects changed since a reader last took this set
         self.namespace: dict[str, KernelObject] = {}  # named objects (events)
         self.pipes: dict[str, list] = {}  # named pipes: path -> instances (kernel.pipes)
+        self.volume = Volume(self)  # the one volume, C:\ (kernel.files)
         self._next_object_id = 1
         self._next_luid = 0x10000
         self._next_client_id = 1000  # pids and tids share one counter, multiples of 4
@@ -194,18 +196,6 @@ class Machine:
                 if t.tid == tid:
                     return t
         raise KeyError(f"no thread {tid!r}")
-
-    def create_event(self, creator: Token, sd: SecurityDescriptor | None, manual_reset: bool,
-                     initial: bool, name: str | None) -> Event:
-        ev = Event(manual_reset, initial, name=name)
-        # An unnamed event gets no security descriptor at all, even with one passed in:
-        # events do not require security, and only a name makes the object manager assign
-        # one (*Windows Internals*, ch. 8, object manager; docs "Securable Objects").
-        ev.security = srm.assign_security(self, creator, sd, ev.mapping) if name is not None else None
-        self.register(ev)
-        if name is not None:
-            self.namespace[name] = ev
-        return ev
 
     def find_named(self, name: str) -> KernelObject | None:
         obj = self.namespace.get(name)

@@ -10,6 +10,8 @@ Each rule is one function that every caller uses (the facade, COM, the machine):
 * :func:`set_security` — replacing parts of an object's descriptor.
 * :func:`check_slot_token`, :func:`can_impersonate`, :func:`impersonate` — the thread's
   one token slot and tokenlab's model of the SeImpersonatePrivilege rule.
+* :func:`inherit_acl`, :func:`assign_child_security` — what a new file or directory
+  inherits from its parent directory (docs "ACE Inheritance Rules"; [MS-DTYP] 2.5.3.4).
 
 Model simplifications (said here and in the notebooks):
 
@@ -28,11 +30,13 @@ from __future__ import annotations
 import dataclasses
 
 from ..security.access_check import access_check
-from ..security.acl import ACE, ACL, AceType, SDControl
+from ..security.acl import ACE, ACL, AceFlags, AceType, SDControl
 from ..security.descriptor import SecurityDescriptor
 from ..security.errors import ErrorCode, WinError
 from ..security.rights import GENERIC_BITS, MAXIMUM_ALLOWED, STANDARD, TOKEN_MAPPING, GenericMapping
-from ..security.sids import BUILTIN_ADMINISTRATORS, LOCAL_SYSTEM, MEDIUM_INTEGRITY, RESTRICTED, SID, integrity_rid
+from ..security.sids import (
+    BUILTIN_ADMINISTRATORS, CREATOR_GROUP, CREATOR_OWNER, LOCAL_SYSTEM, MEDIUM_INTEGRITY, RESTRICTED, SID, integrity_rid,
+)
 from ..security.tokenattrs import GroupAttributes, SecurityImpersonationLevel, TokenType
 from . import events as ev
 from . import token as tokens
@@ -336,3 +340,84 @@ def thread_token_to_open(machine, thread) -> Token:
                    allowed=tuple(dict.fromkeys(allowed)))
     thread.set_token(copy, copy_on_open=False, quiet=True)
     return copy
+
+
+# ---------------------------------------------------------------------- inheritance (files, directories)
+_OI, _CI = AceFlags.OBJECT_INHERIT_ACE, AceFlags.CONTAINER_INHERIT_ACE
+_NP, _IO, _ID = AceFlags.NO_PROPAGATE_INHERIT_ACE, AceFlags.INHERIT_ONLY_ACE, AceFlags.INHERITED_ACE
+_AUDIT_FLAGS = AceFlags.SUCCESSFUL_ACCESS_ACE_FLAG | AceFlags.FAILED_ACCESS_ACE_FLAG
+
+
+def inherit_acl(parent: ACL, container: bool, owner: SID, group: SID, mapping: GenericMapping) -> ACL:
+    """The ACEs a new child inherits from its parent's ``parent`` ACL, in the parent's order.
+
+    The rules of docs "ACE Inheritance Rules" and [MS-DTYP] 2.5.3.4.2
+    (ComputeInheritedACLFromParent), every inherited ACE flagged INHERITED_ACE:
+
+    * a non-container child (a file) gets each OBJECT_INHERIT ACE as an *effective* ACE:
+      no inheritance flags;
+    * a container child (a directory) gets each CONTAINER_INHERIT ACE as an effective ACE
+      that keeps OI/CI (inheritable further) — unless NO_PROPAGATE_INHERIT is set, which
+      stops propagation here (effective only); INHERIT_ONLY is cleared;
+    * a container gets an OBJECT_INHERIT-only ACE as an *inherit-only* ACE (for the files
+      it will hold), unless NO_PROPAGATE_INHERIT is set (then nothing);
+    * in an effective ACE, generic rights are mapped to the type's specific rights and
+      CREATOR OWNER / CREATOR GROUP become the new object's owner / group; an inherit-only
+      ACE keeps them for the next generation. So an ACE that is both effective on a container
+      and inheritable, and holds generic rights or a CREATOR SID, is inherited as *two* ACEs:
+      an effective-only one with the generic information mapped, and an inherit-only one
+      with it unchanged (docs "ACE Inheritance Rules").
+    """
+    out: list[ACE] = []
+
+    def effective(ace: ACE, flags) -> ACE:
+        sid = owner if ace.sid == CREATOR_OWNER else group if ace.sid == CREATOR_GROUP else ace.sid
+        return dataclasses.replace(ace, flags=flags, sid=sid, mask=mapping.map(ace.mask))
+
+    for ace in parent:
+        f = ace.flags
+        audit = f & _AUDIT_FLAGS
+        if not container:
+            if f & _OI:
+                out.append(effective(ace, _ID | audit))
+        elif f & _CI:
+            if f & _NP:
+                out.append(effective(ace, _ID | audit))
+            elif ace.sid in (CREATOR_OWNER, CREATOR_GROUP) or ace.mask & GENERIC_BITS:
+                out.append(effective(ace, _ID | audit))
+                out.append(dataclasses.replace(ace, flags=(f & (_OI | _CI)) | _IO | _ID | audit))
+            else:
+                out.append(dataclasses.replace(ace, flags=(f & (_OI | _CI)) | _ID | audit))
+        elif f & _OI and not f & _NP:
+            out.append(dataclasses.replace(ace, flags=_OI | _IO | _ID | audit))
+    return ACL(out, parent.revision)
+
+
+def assign_child_security(machine, creator: Token, explicit: SecurityDescriptor | None,
+                          parent: SecurityDescriptor | None, container: bool, mapping: GenericMapping,
+                          parent_name: str = "") -> SecurityDescriptor:
+    """The descriptor of a new object created in a container (a file or directory).
+
+    A DACL given explicitly is used as given, with nothing inherited (Wine test
+    test_CreateDirectoryA: "When a security descriptor is set, then inheritance doesn't take
+    effect"). Without one, the DACL is what the parent's DACL passes on
+    (:func:`inherit_acl`), the owner and group as for any new object; the new DACL is
+    marked SE_DACL_AUTO_INHERITED when the parent's is. When the parent passes nothing
+    on (no inheritable ACEs for this kind of child), the creator's default DACL applies, as
+    for any object (docs "DACL for a New Object"). SACLs are not inherited in tokenlab.
+    """
+    if (explicit is not None and explicit.dacl_present) or parent is None or parent.dacl is None:
+        return assign_security(machine, creator, explicit, mapping)
+    base = explicit or SecurityDescriptor()
+    owner = base.owner if base.owner is not None else creator.owner
+    group = base.group if base.group is not None else creator.primary_group
+    dacl = inherit_acl(parent.dacl, container, owner, group, mapping)
+    if not len(dacl):
+        return assign_security(machine, creator, explicit, mapping)
+    control = base.control | (parent.control & SDControl.SE_DACL_AUTO_INHERITED)
+    sd = assign_security(machine, creator, base.replace(dacl=dacl, control=control), mapping, quiet=True)
+    allowed = tuple(dict.fromkeys(a.sid for a in dacl if a.type == AceType.ACCESS_ALLOWED_ACE_TYPE
+                                  and not a.inherit_only))
+    machine.report(ev.NEW_OBJECT_INHERITED_DACL, object_type="directory" if container else "file",
+                   parent=parent_name, container=container, aces=len(dacl), allowed=allowed)
+    return sd

@@ -51,6 +51,10 @@ class ErrorCode(enum.IntEnum):
     ERROR_INVALID_FLAGS = 1004
     ERROR_REVISION_MISMATCH = 1306
     ERROR_ALLOTTED_SPACE_EXCEEDED = 1344
+    ERROR_PATH_NOT_FOUND = 3
+    ERROR_FILE_EXISTS = 80
+    ERROR_NOT_OWNER = 288
+    ERROR_TOO_MANY_POSTS = 298
     RPC_S_SERVER_UNAVAILABLE = 1722
 
 
@@ -108,6 +112,10 @@ _MESSAGES = {
     ErrorCode.ERROR_INVALID_FLAGS: "Invalid flags.",
     ErrorCode.ERROR_REVISION_MISMATCH: "Indicates two revision levels are incompatible.",
     ErrorCode.ERROR_ALLOTTED_SPACE_EXCEEDED: "No more memory is available for security information updates.",
+    ErrorCode.ERROR_PATH_NOT_FOUND: "The system cannot find the path specified.",
+    ErrorCode.ERROR_FILE_EXISTS: "The file exists.",
+    ErrorCode.ERROR_NOT_OWNER: "Attempt to release mutex not owned by caller.",
+    ErrorCode.ERROR_TOO_MANY_POSTS: "Too many posts were made to a semaphore.",
     ErrorCode.RPC_S_SERVER_UNAVAILABLE: "The RPC server is unavailable.",
 }
 

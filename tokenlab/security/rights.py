@@ -138,6 +138,22 @@ EventAccess = _mask_class(
     {"EVENT_ALL_ACCESS": 0x001F0003},
 )
 
+# Mutexes are "Mutant" objects to the kernel (winnt.h MUTANT_*; synchapi.h defines
+# MUTEX_MODIFY_STATE as MUTANT_QUERY_STATE and MUTEX_ALL_ACCESS as MUTANT_ALL_ACCESS).
+MutantAccess = _mask_class(
+    "MutantAccess",
+    {"MUTANT_QUERY_STATE": 0x0001, "MUTEX_MODIFY_STATE": 0x0001},
+    {"MUTANT_ALL_ACCESS": 0x001F0001, "MUTEX_ALL_ACCESS": 0x001F0001},
+)
+
+# winnt.h SEMAPHORE_MODIFY_STATE, SEMAPHORE_ALL_ACCESS (= STANDARD_RIGHTS_REQUIRED|SYNCHRONIZE|0x3);
+# bit 0 is SEMAPHORE_QUERY_STATE (Wine's security.c test defines it, 0x0001).
+SemaphoreAccess = _mask_class(
+    "SemaphoreAccess",
+    {"SEMAPHORE_QUERY_STATE": 0x0001, "SEMAPHORE_MODIFY_STATE": 0x0002},
+    {"SEMAPHORE_ALL_ACCESS": 0x001F0003},
+)
+
 FileAccess = _mask_class(
     "FileAccess",
     {
@@ -150,6 +166,11 @@ FileAccess = _mask_class(
         "FILE_DELETE_CHILD": 0x0040,
         "FILE_READ_ATTRIBUTES": 0x0080,
         "FILE_WRITE_ATTRIBUTES": 0x0100,
+        # The same bits under their directory names (winnt.h).
+        "FILE_LIST_DIRECTORY": 0x0001,
+        "FILE_ADD_FILE": 0x0002,
+        "FILE_ADD_SUBDIRECTORY": 0x0004,
+        "FILE_TRAVERSE": 0x0020,
     },
     {
         "FILE_ALL_ACCESS": 0x001F01FF,
@@ -312,10 +333,13 @@ TOKEN_MAPPING = GenericMapping("Token", 0x00020008, 0x000200E0, 0x00020000, 0x00
 PROCESS_MAPPING = GenericMapping("Process", 0x00020410, 0x00020BEA, 0x00121001, 0x001FFFFF, ProcessAccess)
 THREAD_MAPPING = GenericMapping("Thread", 0x00020048, 0x00020437, 0x00121800, 0x001FFFFF, ThreadAccess)
 EVENT_MAPPING = GenericMapping("Event", 0x00020001, 0x00020002, 0x00120000, 0x001F0003, EventAccess)
+MUTANT_MAPPING = GenericMapping("Mutant", 0x00020001, 0x00020000, 0x00120000, 0x001F0001, MutantAccess)
+SEMAPHORE_MAPPING = GenericMapping("Semaphore", 0x00020001, 0x00020002, 0x00120000, 0x001F0003, SemaphoreAccess)
 FILE_MAPPING = GenericMapping("File", 0x00120089, 0x00120116, 0x001200A0, 0x001F01FF, FileAccess)
 KEY_MAPPING = GenericMapping("Key", 0x00020019, 0x00020006, 0x00020019, 0x000F003F, KeyAccess)
 # Model: COM checks launch/activation SDs with every generic right meaning all COM rights.
 COM_MAPPING = GenericMapping("COM", 0x1F, 0x1F, 0x1F, 0x1F, ComAccess)
 
 MAPPINGS = {m.object_type: m for m in (
-    TOKEN_MAPPING, PROCESS_MAPPING, THREAD_MAPPING, EVENT_MAPPING, FILE_MAPPING, KEY_MAPPING, COM_MAPPING)}
+    TOKEN_MAPPING, PROCESS_MAPPING, THREAD_MAPPING, EVENT_MAPPING, MUTANT_MAPPING, SEMAPHORE_MAPPING,
+    FILE_MAPPING, KEY_MAPPING, COM_MAPPING)}

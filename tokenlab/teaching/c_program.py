@@ -71,11 +71,13 @@ _LITERALS = {
     "readBuffer": "static BYTE readBuffer[4096];",
     "cbWritten": "static DWORD cbWritten;",
     "clientPid": "static ULONG clientPid;",
+    "previousCount": "static LONG previousCount;",
 }
 
 # Set-up a call needs before it (not a tokenlab step): buffers the twin passes by name.
 _SETUP = {
     "GetKernelObjectSecurity": ["pSD = (PSECURITY_DESCRIPTOR)sdBuffer;", "cbSD = sizeof sdBuffer;"],
+    "GetFileSecurity": ["pSD = (PSECURITY_DESCRIPTOR)sdBuffer;", "cbSD = sizeof sdBuffer;"],
     "AccessCheck": ["cbPrivileges = sizeof privileges;"],
 }
 
@@ -397,7 +399,7 @@ def _step_lines(prog: _Program, prefix: str, step, call, language: str) -> list[
                       f"C_SIGNATURES entry in tokenlab.teaching.c_twin")
     args = re.sub(r"\bThreadProc\b", lambda m: f"ThreadProc_{call.result[1]}" if isinstance(call.result, tuple) else "ThreadProc_none", args)
     args = _typed_literals(prog, call, args, pre)
-    for word in set(re.findall(r"[A-Za-z_]\w*", args)):
+    for word in set(re.findall(r"[A-Za-z_]\w*", " ".join([args, *pre]))):  # set-up lines name buffers too
         if word in _LITERALS:
             prog.declare(word, _LITERALS[word])
     if "ThreadProc_none" in args:

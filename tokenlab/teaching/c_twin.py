@@ -72,6 +72,13 @@ C_SIGNATURES: dict[str, tuple[str, str, str]] = {
     "SetKernelObjectSecurity": ("BOOL", "SetKernelObjectSecurity", "{0}, {1}, {2}"),
     "CreateEvent": ("HANDLE", "CreateEventW", "{0}, {1}, {2}, {3}"),
     "OpenEvent": ("HANDLE", "OpenEventW", "{0}, {1}, {2}"),
+    "CreateEventEx": ("HANDLE", "CreateEventExW", "{0}, {1}, {2}, {3}"),
+    "CreateMutex": ("HANDLE", "CreateMutexW", "{0}, {1}, {2}"),
+    "OpenMutex": ("HANDLE", "OpenMutexW", "{0}, {1}, {2}"),
+    "ReleaseMutex": ("BOOL", "ReleaseMutex", "{0}"),
+    "CreateSemaphore": ("HANDLE", "CreateSemaphoreW", "{0}, {1}, {2}, {3}"),
+    "OpenSemaphore": ("HANDLE", "OpenSemaphoreW", "{0}, {1}, {2}"),
+    "ReleaseSemaphore": ("BOOL", "ReleaseSemaphore", "{0}, {1}, &previousCount"),
     "CreateThread": ("HANDLE", "CreateThread", "{0}, {1}, ThreadProc, {3}, {4}, &{out1}"),
     "AccessCheck": ("BOOL", "AccessCheck",
                     "{0}, {1}, {2}, &mapping, &privileges, &cbPrivileges, &granted, &status"),
@@ -88,6 +95,9 @@ C_SIGNATURES: dict[str, tuple[str, str, str]] = {
     "ReadFile": ("BOOL", "ReadFile", "{0}, readBuffer, {1}, &cbRead, {2}"),
     "ImpersonateNamedPipeClient": ("BOOL", "ImpersonateNamedPipeClient", "{0}"),
     "GetNamedPipeClientProcessId": ("BOOL", "GetNamedPipeClientProcessId", "{0}, &clientPid"),
+    "CreateDirectory": ("BOOL", "CreateDirectoryW", "{0}, {1}"),
+    "GetFileSecurity": ("BOOL", "GetFileSecurityW", "{0}, {1}, pSD, cbSD, &cbNeeded"),
+    "SetFileSecurity": ("BOOL", "SetFileSecurityW", "{0}, {1}, {2}"),
 }
 
 # Twins that are C++ (REFCLSID/REFIID as references); a program using one is compiled as C++.

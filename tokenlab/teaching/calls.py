@@ -68,10 +68,21 @@ def _flag_text(value: int, table: dict[int, str]) -> str | None:
 _SQOS_LEVELS = ("SECURITY_ANONYMOUS", "SECURITY_IDENTIFICATION", "SECURITY_IMPERSONATION", "SECURITY_DELEGATION")
 
 
+_FILE_FLAGS = ((C.FILE_ATTRIBUTE_NORMAL, "FILE_ATTRIBUTE_NORMAL"),
+               (C.FILE_FLAG_BACKUP_SEMANTICS, "FILE_FLAG_BACKUP_SEMANTICS"),
+               (C.FILE_FLAG_DELETE_ON_CLOSE, "FILE_FLAG_DELETE_ON_CLOSE"), (C.FILE_FLAG_OVERLAPPED, "FILE_FLAG_OVERLAPPED"))
+
+
 def _sqos_text(value: int) -> str:
-    """CreateFile's flags: the SQOS level by name (a 2-bit field, not a flag) and the rest."""
+    """CreateFile's flags: the SQOS level by name (a 2-bit field, not a flag), the file
+    flags tokenlab reads by name, and the rest."""
     if not value & C.SECURITY_SQOS_PRESENT:
-        return str(value) if value else "0"
+        parts, rest = [], value
+        for bit, n in _FILE_FLAGS:
+            if rest & bit:
+                parts.append(n)
+                rest &= ~bit
+        return "|".join(parts + ([f"0x{rest:X}"] if rest else [])) or "0"
     parts = ["SECURITY_SQOS_PRESENT", _SQOS_LEVELS[(value >> 16) & 3]]
     rest = value & ~(C.SECURITY_SQOS_PRESENT | C.SECURITY_DELEGATION)
     for bit, n in ((C.SECURITY_CONTEXT_TRACKING, "SECURITY_CONTEXT_TRACKING"),

@@ -107,6 +107,12 @@ def sentence(r, names: dict[str, str]) -> str:
         return (f"The new {r['object_type']} object gets its own security descriptor; with no DACL given, its "
                 f"DACL is the default DACL of the creating thread's effective token ({name(r['creator_user'])}), "
                 f"which allows {', '.join(allowed) or 'nobody'}.")
+    if rule == ev.NEW_OBJECT_INHERITED_DACL:
+        allowed = ", ".join(name(sid) for sid in r["allowed"]) or "nobody"
+        return (f"The new {r['object_type']} gets no DACL of its own: it inherits {r['aces']} ACE(s) from its "
+                f"parent directory {r['parent']}'s inheritable ACEs (each flagged INHERITED_ACE, generic rights "
+                f"and CREATOR OWNER mapped in the effective ones), which allow {allowed}; the creator's default "
+                "DACL is not used.")
     if rule == ev.NEW_OBJECT_EXPLICIT_DACL:
         return f"The new {r['object_type']} object's DACL is the one passed in its SECURITY_ATTRIBUTES, not a default."
     if rule == ev.OPEN_BY_DEBUG_PRIVILEGE:
@@ -154,6 +160,12 @@ def _object_text(snap, object_id: int, object_type: str) -> str:
     e = snap.event(object_id)
     if e is not None:
         return f"event {e.name!r}" if e.name is not None else f"Event#{object_id}"
+    o = snap.object(object_id)
+    if o is not None:
+        kind = {"Mutant": "mutex", "Semaphore": "semaphore"}.get(o.object_type)
+        if kind is None:
+            kind = "directory" if o.detail == "directory" else "file"
+        return f"{kind} {o.name!r}" if o.name is not None else f"{o.object_type}#{object_id}"
     return f"{object_type}#{object_id}"
 
 
@@ -263,6 +275,28 @@ def changes(before, after) -> list[str]:
     for i in event_ids:
         if after.event(i) is None:
             out.append(f"{_object_text(before, i, 'Event')} lost its last reference and is gone.")
+    object_ids = before.object_table.changed_keys(after.object_table)
+    for i in object_ids:
+        o, old = after.object(i), before.object(i)
+        what = _object_text(after if o is not None else before, i, (o or old).object_type)
+        what = what[0].upper() + what[1:]
+        if o is None:
+            out.append(f"{what} lost its last reference and is gone.")
+        elif old is None:
+            if o.security is None:
+                out.append(f"New {what}, unnamed, with no security descriptor: an unnamed "
+                           f"{o.object_type.lower()} gets none, and only a name would make the object manager "
+                           "assign one.")
+            elif o.object_type == "File" and o.name == "C:\\":
+                out.append(f"The volume's root directory {o.name!r} has descriptor {sddl(o.security)}.")
+            else:
+                detail = "" if o.detail == "directory" else f" ({o.detail})"
+                out.append(f"New {what}{detail} with descriptor {sddl(o.security)}.")
+        else:
+            if old.security != o.security and before.sddl(old.security) != sddl(o.security):
+                out.append(f"{what}'s descriptor is now {sddl(o.security)}.")
+            if old.detail != o.detail:
+                out.append(f"{what} is now {o.detail} (was {old.detail}).")
     for pid in pids:
         p, old = after.process(pid), before.process(pid)
         if p is not None and old is not None and old.security != p.security \

@@ -107,6 +107,23 @@ class EventState:
     refs: tuple[tuple[str, int], ...]
 
 
+@dataclass(frozen=True)
+class ObjectState:
+    """A mutex ("Mutant"), semaphore, file or directory: the other objects lessons name.
+    ``detail`` says its state in words ("owned by thread 1004", "count 1 of 3",
+    "directory")."""
+
+    object_id: int
+    object_type: str
+    name: str | None
+    detail: str
+    security: SecurityDescriptor | None
+    refs: tuple[tuple[str, int], ...]
+
+
+OBJECT_TYPES = ("Mutant", "Semaphore", "File")  # what the object table holds
+
+
 def sddl_text(sd: SecurityDescriptor | None, domain: SID | None) -> str:
     """A descriptor as SDDL, "" for none (what snapshots used to store)."""
     if sd is None:
@@ -275,9 +292,10 @@ class Names:
 
 @dataclass(frozen=True)
 class Snapshot:
-    """The machine's processes, threads, handles, tokens and events at one moment.
+    """The machine's processes, threads, handles, tokens, events and other objects at one moment.
 
-    ``processes`` (by pid), ``tokens`` and ``events`` (by object id) are tuples; ``names``
+    ``processes`` (by pid), ``tokens``, ``events`` and ``objects`` (mutexes, semaphores,
+    files; by object id) are tuples; ``names``
     maps every SID text in a token or descriptor to its account name; ``domain_sid`` is the
     machine's domain (what DU, DA … stand for in SDDL). Lookups by id are O(1).
     """
@@ -289,6 +307,7 @@ class Snapshot:
     domain_sid: str = ""
     _by_object: Table = field(default=EMPTY, compare=False, repr=False)  # process/thread object id → pid
     _by_tid: Table = field(default=EMPTY, compare=False, repr=False)     # tid → pid
+    object_table: Table = EMPTY    # object id → ObjectState (mutexes, semaphores, files)
 
     @property
     def processes(self) -> tuple[ProcessState, ...]:
@@ -333,6 +352,13 @@ class Snapshot:
     def event(self, object_id: int) -> EventState | None:
         return self.event_table.get(object_id)
 
+    @property
+    def objects(self) -> tuple[ObjectState, ...]:
+        return self.object_table.values()
+
+    def object(self, object_id: int) -> ObjectState | None:
+        return self.object_table.get(object_id)
+
     def thread(self, tid: int) -> ThreadState | None:
         p = self.process_table.get(self._by_tid.get(tid, -1))
         return next((t for t in p.threads if t.tid == tid), None) if p is not None else None
@@ -371,6 +397,16 @@ def _process_state(p, handles) -> ProcessState:
 
 def _event_state(e) -> EventState:
     return EventState(e.object_id, e.name, e.signalled, e.security, tuple(sorted(e.refs.items())))
+
+
+def _object_state(o) -> ObjectState:
+    if o.object_type == "Mutant":
+        detail = f"owned by thread {o.owner_tid}" if o.owner_tid is not None else "not owned"
+    elif o.object_type == "Semaphore":
+        detail = f"count {o.count} of {o.maximum}"
+    else:
+        detail = "directory" if o.directory else f"file, {len(o.data)} byte(s)"
+    return ObjectState(o.object_id, o.object_type, o.name, detail, o.security, tuple(sorted(o.refs.items())))
 
 
 def token_state(t, machine=None) -> TokenState:
@@ -457,18 +493,20 @@ def full_snapshot(machine) -> Snapshot:
     must always equal)."""
     live = machine.live_objects()
     procs = [_process_state(p, _handle_states(p)) for p in machine.processes if p.alive]
-    tokens, events, sids = {}, {}, set()
+    tokens, events, others, sids = {}, {}, {}, set()
     for obj in sorted(live, key=lambda o: o.object_id):
         state = None
         if obj.object_type == "Token":
             state = tokens[obj.object_id] = token_state(obj, machine)
         elif obj.object_type == "Event":
             events[obj.object_id] = _event_state(obj)
+        elif obj.object_type in OBJECT_TYPES:
+            others[obj.object_id] = _object_state(obj)
         sids |= _object_sids(obj, state)
     names = Names((sid, machine.sid_name(SID(sid))) for sid in sorted(sids))
     by_object, by_tid = _indexes(procs)
     return Snapshot(Table.of((p.pid, p) for p in procs), Table.of(tokens), Table.of(events), names,
-                    machine.domain_sid.text, by_object, by_tid)
+                    machine.domain_sid.text, by_object, by_tid, object_table=Table.of(others))
 
 
 class _Builder:
@@ -503,7 +541,7 @@ class _Builder:
     def apply(self, machine, touched) -> Snapshot:
         snap = self.snap
         objects = machine.objects
-        procs, tokens, events = {}, {}, {}
+        procs, tokens, events, others = {}, {}, {}, {}
         names_changed = False
         for obj in touched:
             live = objects.get(obj.object_id) is obj
@@ -530,6 +568,13 @@ class _Builder:
                         events[obj.object_id] = ev
                 elif obj.object_id in snap.event_table:
                     events[obj.object_id] = _GONE
+            elif kind in OBJECT_TYPES:
+                if live:
+                    other = _object_state(obj)
+                    if snap.object_table.get(obj.object_id) != other:
+                        others[obj.object_id] = other
+                elif obj.object_id in snap.object_table:
+                    others[obj.object_id] = _GONE
             sids = _object_sids(obj, state) if live else frozenset()
             old_sids = self.contrib.get(obj.object_id, frozenset())
             if sids != old_sids:
@@ -564,14 +609,15 @@ class _Builder:
             for t in new_threads:
                 by_object[t.object_id] = p.pid
                 by_tid[t.tid] = p.pid
-        if not (proc_changes or tokens or events or names_changed):
+        if not (proc_changes or tokens or events or others or names_changed):
             return snap
         names = snap.name_table
         if names_changed:
             names = Names((sid, self._name(machine, sid)) for sid in sorted(self.counts))
         self.snap = Snapshot(snap.process_table.updated(proc_changes), snap.token_table.updated(tokens),
                              snap.event_table.updated(events), names, snap.domain_sid,
-                             snap._by_object.updated(by_object), snap._by_tid.updated(by_tid))
+                             snap._by_object.updated(by_object), snap._by_tid.updated(by_tid),
+                             object_table=snap.object_table.updated(others))
         return self.snap
 
     def _count(self, old: frozenset, new: frozenset) -> bool:

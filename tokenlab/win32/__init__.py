@@ -6,7 +6,8 @@ and COM's sample class, so a notebook cell reads like the C it teaches. The func
 that run as some thread live on ``thread.api`` (:class:`~tokenlab.win32.api.Api`).
 
 Files: ``api.py`` (the thin handlers: check argument types, look up each handle with the
-right it needs, call one kernel rule, return), ``structs.py`` (SECURITY_ATTRIBUTES,
+right it needs, call one kernel rule, return; they live in ``processes.py``, ``sync.py``,
+``tokens.py``, ``security.py``, ``clients.py``, ``files.py``), ``structs.py`` (SECURITY_ATTRIBUTES,
 TOKEN_STATISTICS …), ``constants.py`` (the headers' numbers), ``sddl.py`` (the
 converters), ``acls.py`` (InitializeAcl, AddAccessAllowedAce … SetEntriesInAcl,
 MapGenericMask: they return the new immutable value instead of filling a buffer) and
@@ -18,7 +19,8 @@ from __future__ import annotations
 from ..kernel.com import CLSID_Something, IID_IUnknown
 from ..kernel.process import Thread as _Thread
 from ..security.rights import (
-    COM_MAPPING, EVENT_MAPPING, FILE_MAPPING, KEY_MAPPING, PROCESS_MAPPING, THREAD_MAPPING, TOKEN_MAPPING,
+    COM_MAPPING, EVENT_MAPPING, FILE_MAPPING, KEY_MAPPING, MUTANT_MAPPING, PROCESS_MAPPING, SEMAPHORE_MAPPING,
+    THREAD_MAPPING, TOKEN_MAPPING,
 )
 from ..security.rights import GenericMapping as GENERIC_MAPPING
 from . import constants as _constants
@@ -45,8 +47,8 @@ __all__ = sorted({
     "ConvertStringSidToSid", "ConvertSidToStringSid",
     "CLSID_Something", "IID_IUnknown", "GENERIC_MAPPING",
     "LUID_AND_ATTRIBUTES", "PRIVILEGE_SET", "SECURITY_ATTRIBUTES", "TOKEN_SOURCE", "TOKEN_STATISTICS",
-    "COM_MAPPING", "EVENT_MAPPING", "FILE_MAPPING", "KEY_MAPPING", "PROCESS_MAPPING", "THREAD_MAPPING",
-    "TOKEN_MAPPING",
+    "COM_MAPPING", "EVENT_MAPPING", "FILE_MAPPING", "KEY_MAPPING", "MUTANT_MAPPING", "PROCESS_MAPPING",
+    "SEMAPHORE_MAPPING", "THREAD_MAPPING", "TOKEN_MAPPING",
     *_acls.__all__, *_lookup.__all__,
     *_CONSTANTS,
     *(n for n in vars(_constants) if n.isupper() and not n.startswith("_") and n != "CONSTANTS"),

@@ -14,18 +14,20 @@ from __future__ import annotations
 
 from .base import win32
 from .clients import ClientCalls
+from .files import FileCalls
 from .processes import ProcessCalls
 from .security import SecurityCalls
+from .sync import SyncCalls
 from .tokens import TokenCalls
 
 __all__ = ["Api", "win32"]
 
 
-class Api(ProcessCalls, TokenCalls, SecurityCalls, ClientCalls):
+class Api(ProcessCalls, SyncCalls, TokenCalls, SecurityCalls, ClientCalls, FileCalls):
     """The Win32 functions, with ``thread`` as the calling (current) thread.
 
-    The calls live in four files by subject (``processes.py``, ``tokens.py``,
-    ``security.py``, ``clients.py``); this class puts them on one object, ``thread.api``.
+    The calls live in files by subject (``processes.py``, ``sync.py``, ``tokens.py``,
+    ``security.py``, ``clients.py``, ``files.py``); this class puts them on one object, ``thread.api``.
     """
 
     def __repr__(self) -> str:

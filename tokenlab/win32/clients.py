@@ -8,7 +8,7 @@ CoImpersonateClient and CoRevertToSelf. The rules are in :mod:`tokenlab.kernel.p
 """
 from __future__ import annotations
 
-from ..kernel import pipes
+from ..kernel import files, pipes
 from ..security.errors import ErrorCode, NotModelledError, WinError
 from ..security.rights import FILE_MAPPING, STANDARD
 from . import constants as C
@@ -37,6 +37,14 @@ def _bytes(value, param: str) -> bytes:
 
 class ClientCalls(ApiBase):
     """Named pipes and COM's server side."""
+
+    def _data_end(self, h, required: int):
+        """The pipe end ReadFile/WriteFile moves bytes through; a file's data is not modelled."""
+        entry = self.process.handles.get(h) if isinstance(h, int) else None
+        if entry is not None and entry.obj.object_type == "File":
+            raise NotModelledError("ReadFile/WriteFile on files are not modelled by tokenlab (file data is not); "
+                                   "named pipes are")
+        return self._pipe(h, required, "hFile")
 
     def _pipe(self, h, required: int, param: str = "hNamedPipe", *, server: bool | None = None):
         end, _ = self._lookup(_handle(h, param), ("NamedPipe",), required)
@@ -95,22 +103,26 @@ class ClientCalls(ApiBase):
     @win32
     def CreateFile(self, lpFileName, dwDesiredAccess, dwShareMode, lpSecurityAttributes, dwCreationDisposition,
                    dwFlagsAndAttributes, hTemplateFile) -> int:
-        """A client's end of a named pipe (``\\\\.\\pipe\\name``), checked against the pipe's
-        descriptor with the calling thread's effective token; ``SECURITY_SQOS_PRESENT |
-        SECURITY_IDENTIFICATION`` (… _ANONYMOUS, _IMPERSONATION, _DELEGATION) in
-        ``dwFlagsAndAttributes`` sets how far the server may impersonate the client
-        (default: Impersonation). Files on disk are not modelled (NotModelledError)."""
+        """A file on tokenlab's volume (``C:\\dir\\file.txt``, see tokenlab.kernel.files) or a
+        client's end of a named pipe (``\\\\.\\pipe\\name``), checked against its
+        descriptor with the calling thread's effective token. For a pipe,
+        ``SECURITY_SQOS_PRESENT | SECURITY_IDENTIFICATION`` (… _ANONYMOUS, _IMPERSONATION,
+        _DELEGATION) in ``dwFlagsAndAttributes`` sets how far the server may impersonate the
+        client (default: Impersonation). CREATE_ALWAYS and OPEN_ALWAYS set the last error to
+        ERROR_ALREADY_EXISTS when the file existed, else to 0 (docs CreateFile)."""
         name = _name(lpFileName, "lpFileName")
         desired = _mask(dwDesiredAccess, "dwDesiredAccess")
         _int(dwShareMode, "dwShareMode")
-        _, inherit = _sa(lpSecurityAttributes)
+        sd, inherit = _sa(lpSecurityAttributes)
         disposition, flags = _int(dwCreationDisposition, "dwCreationDisposition"), _int(dwFlagsAndAttributes,
                                                                                         "dwFlagsAndAttributes")
         if hTemplateFile is not None:
             _handle(hTemplateFile, "hTemplateFile")
         if not name.lower().startswith(pipes.PIPE_PREFIX):
-            raise NotModelledError("CreateFile on files is not modelled by tokenlab yet; named pipes "
-                                   "(\\\\.\\pipe\\name) are")
+            node, granted, existed = files.create_file(self.machine, self.thread, name, desired, disposition, flags, sd)
+            if disposition in (C.CREATE_ALWAYS, C.OPEN_ALWAYS):
+                self._pending_error = ErrorCode.ERROR_ALREADY_EXISTS if existed else ErrorCode.ERROR_SUCCESS
+            return self._new_handle(files.opened(self.machine, node), granted, inherit)
         if disposition != C.OPEN_EXISTING:
             raise WinError(ErrorCode.ERROR_INVALID_PARAMETER, "A named pipe is opened with OPEN_EXISTING.")
         end, granted = pipes.connect(self.machine, self.thread, name, desired, flags)
@@ -125,7 +137,7 @@ class ClientCalls(ApiBase):
             raise NotModelledError("overlapped I/O is not modelled by tokenlab")
         if not 0 <= count <= len(data):
             raise WinError(ErrorCode.ERROR_INVALID_PARAMETER, "nNumberOfBytesToWrite is larger than lpBuffer.")
-        return pipes.write(self._pipe(hFile, C.FILE_WRITE_DATA, "hFile"), data[:count])
+        return pipes.write(self._data_end(hFile, C.FILE_WRITE_DATA), data[:count])
 
     @win32
     def ReadFile(self, hFile, nNumberOfBytesToRead, lpOverlapped) -> bytes:
@@ -133,7 +145,7 @@ class ClientCalls(ApiBase):
         count = _int(nNumberOfBytesToRead, "nNumberOfBytesToRead")
         if lpOverlapped is not None:
             raise NotModelledError("overlapped I/O is not modelled by tokenlab")
-        return pipes.read(self.machine, self._pipe(hFile, C.FILE_READ_DATA, "hFile"), count)
+        return pipes.read(self.machine, self._data_end(hFile, C.FILE_READ_DATA), count)
 
     @win32
     def ImpersonateNamedPipeClient(self, hNamedPipe) -> bool:

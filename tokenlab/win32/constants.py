@@ -7,7 +7,8 @@ from __future__ import annotations
 from ..security.acl import AceFlags, AceType, SDControl
 from ..security.errors import ErrorCode, HResult
 from ..security.rights import (
-    ComAccess, EventAccess, FileAccess, KeyAccess, MandatoryLabelPolicy, ProcessAccess, ThreadAccess, TokenAccess,
+    ComAccess, EventAccess, FileAccess, KeyAccess, MandatoryLabelPolicy, MutantAccess, ProcessAccess,
+    SemaphoreAccess, ThreadAccess, TokenAccess,
 )
 from ..security.tokenattrs import (
     GroupAttributes, MandatoryPolicy, PrivilegeAttributes, SecurityImpersonationLevel,
@@ -15,7 +16,7 @@ from ..security.tokenattrs import (
 from ..security.tokenattrs import TokenType as _TokenKind
 
 # Masks, levels, attributes and error codes: every member becomes a module constant.
-_ENUMS = (TokenAccess, ProcessAccess, ThreadAccess, EventAccess, FileAccess, KeyAccess, ComAccess,
+_ENUMS = (TokenAccess, ProcessAccess, ThreadAccess, EventAccess, MutantAccess, SemaphoreAccess, FileAccess, KeyAccess, ComAccess,
           MandatoryLabelPolicy, AceType, AceFlags, SDControl, GroupAttributes, PrivilegeAttributes,
           MandatoryPolicy, SecurityImpersonationLevel, _TokenKind, ErrorCode, HResult)
 CONSTANTS: dict[str, int] = {}
@@ -113,11 +114,12 @@ PIPE_TYPE_MESSAGE = 0x4
 PIPE_REJECT_REMOTE_CLIENTS = 0x8
 PIPE_UNLIMITED_INSTANCES = 255
 FILE_FLAG_FIRST_PIPE_INSTANCE = 0x00080000
-CREATE_NEW = 1
-CREATE_ALWAYS = 2
-OPEN_EXISTING = 3
-OPEN_ALWAYS = 4
-TRUNCATE_EXISTING = 5
+from ..kernel.files import (  # noqa: E402,F401  (defined once, where the kernel reads them)
+    CREATE_ALWAYS, CREATE_NEW, FILE_FLAG_BACKUP_SEMANTICS, FILE_FLAG_DELETE_ON_CLOSE, FILE_FLAG_OVERLAPPED,
+    OPEN_ALWAYS, OPEN_EXISTING, TRUNCATE_EXISTING,
+)
+FILE_ATTRIBUTE_DIRECTORY = 0x10
+FILE_ATTRIBUTE_NORMAL = 0x80
 FILE_SHARE_READ = 0x1
 FILE_SHARE_WRITE = 0x2
 FILE_SHARE_DELETE = 0x4
@@ -128,6 +130,11 @@ SECURITY_ANONYMOUS = 0 << 16
 SECURITY_IDENTIFICATION = 1 << 16
 SECURITY_IMPERSONATION = 2 << 16
 SECURITY_DELEGATION = 3 << 16
+
+# CreateEventEx and CreateMutexEx flags (synchapi.h)
+CREATE_EVENT_MANUAL_RESET = 0x1
+CREATE_EVENT_INITIAL_SET = 0x2
+CREATE_MUTEX_INITIAL_OWNER = 0x1
 
 # PrivilegeCheck
 PRIVILEGE_SET_ALL_NECESSARY = 1

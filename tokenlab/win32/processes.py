@@ -1,6 +1,7 @@
-"""Facade calls about processes, threads, handles, events and COM: pseudo-handles,
-CloseHandle, DuplicateHandle, OpenProcess, OpenThread, CreateEvent, OpenEvent,
-CreateThread and CoCreateInstance (tokenlab's model of COM, :mod:`tokenlab.kernel.com`).
+"""Facade calls about processes, threads, handles and COM: pseudo-handles,
+CloseHandle, DuplicateHandle, OpenProcess, OpenThread, CreateThread and CoCreateInstance
+(tokenlab's model of COM, :mod:`tokenlab.kernel.com`). Events, mutexes and semaphores
+are in ``sync.py``.
 """
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from .base import ApiBase, _bool, _handle, _int, _mask, _sa, win32
 
 
 class ProcessCalls(ApiBase):
-    """Processes, threads, handles, events and COM."""
+    """Processes, threads, handles and COM."""
 
     # ---------------------------------------------------------------- pseudo-handles
     @win32
@@ -121,35 +122,7 @@ class ProcessCalls(ApiBase):
             raise WinError(ErrorCode.ERROR_INVALID_PARAMETER, f"No thread has id {tid}.") from None
         return self._new_handle(target, self._open(target, desired), inherit)
 
-    # ---------------------------------------------------------------- events and threads
-    @win32
-    def CreateEvent(self, lpEventAttributes, bManualReset, bInitialState, lpName) -> int:
-        sd, inherit = _sa(lpEventAttributes)
-        manual, initial = _bool(bManualReset, "bManualReset"), _bool(bInitialState, "bInitialState")
-        if lpName is not None and not isinstance(lpName, str):
-            raise TypeError(f"lpName must be str or None, got {type(lpName).__name__}")
-        if lpName is not None:
-            existing = self.machine.find_named(lpName)
-            if existing is not None:
-                if existing.object_type != "Event":
-                    raise WinError(ErrorCode.ERROR_INVALID_HANDLE, f"{lpName!r} names a {existing.object_type}.")
-                granted = self._open(existing, C.EVENT_ALL_ACCESS)
-                self._pending_error = ErrorCode.ERROR_ALREADY_EXISTS
-                return self._new_handle(existing, granted, inherit)
-        ev = self.machine.create_event(self._creator(), sd, manual, initial, lpName)
-        return self._new_handle(ev, C.EVENT_ALL_ACCESS, inherit)
-
-    @win32
-    def OpenEvent(self, dwDesiredAccess, bInheritHandle, lpName) -> int:
-        desired = _mask(dwDesiredAccess, "dwDesiredAccess")
-        inherit = _bool(bInheritHandle, "bInheritHandle")
-        if not isinstance(lpName, str):
-            raise TypeError(f"lpName must be str, got {type(lpName).__name__}")
-        ev = self.machine.find_named(lpName)
-        if ev is None or ev.object_type != "Event":
-            raise WinError(ErrorCode.ERROR_FILE_NOT_FOUND, f"No event is named {lpName!r}.")
-        return self._new_handle(ev, self._open(ev, desired), inherit)
-
+    # ---------------------------------------------------------------- threads (events: sync.py)
     @win32
     def CreateThread(self, lpThreadAttributes, dwStackSize, lpStartAddress, lpParameter, dwCreationFlags):
         """Returns (handle, thread id). The new thread starts with an empty token slot:

@@ -1,5 +1,7 @@
-"""Facade calls about security descriptors and checks: Get/SetSecurityInfo,
-Get/SetKernelObjectSecurity, AccessCheck, PrivilegeCheck, CheckTokenMembership.
+"""Facade calls about security descriptors and checks: Get/SetSecurityInfo (SE_KERNEL_OBJECT
+and SE_FILE_OBJECT), Get/SetKernelObjectSecurity, AccessCheck, PrivilegeCheck,
+CheckTokenMembership. ``read_access``, ``write_access`` and ``security_parts`` are shared
+with GetFileSecurity/SetFileSecurity (``files.py``).
 """
 from __future__ import annotations
 
@@ -19,68 +21,90 @@ from .structs import LUID_AND_ATTRIBUTES, PRIVILEGE_SET
 # *_PROTECTED (winnt.h SE_DACL_AUTO_INHERITED 0x400, SE_DACL_PROTECTED 0x1000 …).
 _DACL_CONTROL = SDControl.SE_DACL_PROTECTED | SDControl.SE_DACL_AUTO_INHERITED
 _SACL_CONTROL = SDControl.SE_SACL_PROTECTED | SDControl.SE_SACL_AUTO_INHERITED
+# The handles Get/SetSecurityInfo take per SE_OBJECT_TYPE; Get/SetKernelObjectSecurity take any.
+_KERNEL_OBJECTS = ("Token", "Process", "Thread", "Event", "Mutant", "Semaphore")
+_FILE_OBJECTS = ("File",)
+_SE_OBJECT_KINDS = {C.SE_KERNEL_OBJECT: _KERNEL_OBJECTS, C.SE_FILE_OBJECT: _FILE_OBJECTS}
+
+
+def read_access(info: int) -> int:
+    """The access reading the parts ``info`` selects needs: READ_CONTROL, and
+    ACCESS_SYSTEM_SECURITY for the SACL."""
+    need = 0
+    if info & (C.OWNER_SECURITY_INFORMATION | C.GROUP_SECURITY_INFORMATION | C.DACL_SECURITY_INFORMATION
+               | C.LABEL_SECURITY_INFORMATION):
+        need |= C.READ_CONTROL
+    if info & C.SACL_SECURITY_INFORMATION:
+        need |= ACCESS_SYSTEM_SECURITY
+    return need
+
+
+def write_access(info: int) -> int:
+    """The access writing the parts ``info`` selects needs: WRITE_OWNER for owner, group and
+    label, WRITE_DAC for the DACL, ACCESS_SYSTEM_SECURITY for the SACL."""
+    need = 0
+    if info & (C.OWNER_SECURITY_INFORMATION | C.GROUP_SECURITY_INFORMATION):
+        need |= C.WRITE_OWNER
+    if info & C.DACL_SECURITY_INFORMATION:
+        need |= C.WRITE_DAC
+    if info & C.SACL_SECURITY_INFORMATION:
+        need |= ACCESS_SYSTEM_SECURITY
+    if info & C.LABEL_SECURITY_INFORMATION:
+        need |= C.WRITE_OWNER
+    return need
+
+
+def security_parts(sd: SecurityDescriptor | None, info: int) -> SecurityDescriptor:
+    """The parts of ``sd`` that ``info`` selects, self-relative, as Windows returns them."""
+    sd = sd or SecurityDescriptor()
+    dacl = (sd.dacl if sd.dacl is not None else NULL_ACL) if sd.dacl_present else None
+    sacl = None
+    if info & C.SACL_SECURITY_INFORMATION and sd.sacl_present:
+        sacl = sd.sacl if sd.sacl is not None else NULL_ACL
+    elif info & C.LABEL_SECURITY_INFORMATION and sd.sacl is not None:
+        # every label ACE, not just the first (Wine test test_GetSecurityInfo / labels)
+        labels = [a for a in sd.sacl if a.type == AceType.SYSTEM_MANDATORY_LABEL_ACE_TYPE]
+        sacl = ACL(labels) if labels else None
+    keep = _DACL_CONTROL if info & C.DACL_SECURITY_INFORMATION else 0
+    keep |= _SACL_CONTROL if info & (C.SACL_SECURITY_INFORMATION | C.LABEL_SECURITY_INFORMATION) else 0
+    return SecurityDescriptor(
+        sd.owner if info & C.OWNER_SECURITY_INFORMATION else None,
+        sd.group if info & C.GROUP_SECURITY_INFORMATION else None,
+        dacl if info & C.DACL_SECURITY_INFORMATION else None,
+        sacl, (sd.control & keep) | SDControl.SE_SELF_RELATIVE)  # self-relative, as Windows returns it
 
 
 class SecurityCalls(ApiBase):
     """Reading and writing descriptors; checking access, privileges and membership."""
 
     # ---------------------------------------------------------------- object security
-    def _read_security(self, h, info: int):
-        need = 0
-        if info & (C.OWNER_SECURITY_INFORMATION | C.GROUP_SECURITY_INFORMATION | C.DACL_SECURITY_INFORMATION
-                   | C.LABEL_SECURITY_INFORMATION):
-            need |= C.READ_CONTROL
-        if info & C.SACL_SECURITY_INFORMATION:
-            need |= ACCESS_SYSTEM_SECURITY
-        obj, _ = self._lookup(h, ("Token", "Process", "Thread", "Event"), need)
-        sd = obj.security or SecurityDescriptor()
-        dacl = (sd.dacl if sd.dacl is not None else NULL_ACL) if sd.dacl_present else None
-        sacl = None
-        if info & C.SACL_SECURITY_INFORMATION and sd.sacl_present:
-            sacl = sd.sacl if sd.sacl is not None else NULL_ACL
-        elif info & C.LABEL_SECURITY_INFORMATION and sd.sacl is not None:
-            # every label ACE, not just the first (Wine test test_GetSecurityInfo / labels)
-            labels = [a for a in sd.sacl if a.type == AceType.SYSTEM_MANDATORY_LABEL_ACE_TYPE]
-            sacl = ACL(labels) if labels else None
-        keep = _DACL_CONTROL if info & C.DACL_SECURITY_INFORMATION else 0
-        keep |= _SACL_CONTROL if info & (C.SACL_SECURITY_INFORMATION | C.LABEL_SECURITY_INFORMATION) else 0
-
-        return SecurityDescriptor(
-            sd.owner if info & C.OWNER_SECURITY_INFORMATION else None,
-            sd.group if info & C.GROUP_SECURITY_INFORMATION else None,
-            dacl if info & C.DACL_SECURITY_INFORMATION else None,
-            sacl, (sd.control & keep) | SDControl.SE_SELF_RELATIVE)  # self-relative, as Windows returns it
+    def _read_security(self, h, info: int, kinds=_KERNEL_OBJECTS + _FILE_OBJECTS):
+        obj, _ = self._lookup(h, kinds, read_access(info))
+        return security_parts(obj.security, info)
 
     @win32
     def GetSecurityInfo(self, handle, ObjectType, SecurityInfo) -> SecurityDescriptor:
         """Returns the descriptor holding just the parts ``SecurityInfo`` asks for (the
         C function's ppSecurityDescriptor; its other out-parameters are its fields)."""
-        if _int(ObjectType, "ObjectType") != C.SE_KERNEL_OBJECT:
-            raise WinError(ErrorCode.ERROR_INVALID_PARAMETER, "tokenlab models SE_KERNEL_OBJECT only.")
-        return self._read_security(_handle(handle, "handle"), _int(SecurityInfo, "SecurityInfo"))
+        kinds = _SE_OBJECT_KINDS.get(_int(ObjectType, "ObjectType"))
+        if kinds is None:
+            raise WinError(ErrorCode.ERROR_INVALID_PARAMETER, "tokenlab models SE_KERNEL_OBJECT and SE_FILE_OBJECT only.")
+        return self._read_security(_handle(handle, "handle"), _int(SecurityInfo, "SecurityInfo"), kinds)
 
     @win32
     def GetKernelObjectSecurity(self, Handle, RequestedInformation) -> SecurityDescriptor:
         return self._read_security(_handle(Handle, "Handle"), _int(RequestedInformation, "RequestedInformation"))
 
-    def _write_security(self, h, info: int, owner, group, dacl, sacl):
-        need = 0
-        if info & (C.OWNER_SECURITY_INFORMATION | C.GROUP_SECURITY_INFORMATION):
-            need |= C.WRITE_OWNER
-        if info & C.DACL_SECURITY_INFORMATION:
-            need |= C.WRITE_DAC
-        if info & C.SACL_SECURITY_INFORMATION:
-            need |= ACCESS_SYSTEM_SECURITY
-        if info & C.LABEL_SECURITY_INFORMATION:
-            need |= C.WRITE_OWNER
-        obj, _ = self._lookup(h, ("Token", "Process", "Thread", "Event"), need)
+    def _write_security(self, h, info: int, owner, group, dacl, sacl, kinds=_KERNEL_OBJECTS + _FILE_OBJECTS):
+        obj, _ = self._lookup(h, kinds, write_access(info))
         srm.set_security(self.machine, obj, info, self.thread.effective_token, owner, group, dacl, sacl)
         return True
 
     @win32
     def SetSecurityInfo(self, handle, ObjectType, SecurityInfo, psidOwner, psidGroup, pDacl, pSacl) -> bool:
-        if _int(ObjectType, "ObjectType") != C.SE_KERNEL_OBJECT:
-            raise WinError(ErrorCode.ERROR_INVALID_PARAMETER, "tokenlab models SE_KERNEL_OBJECT only.")
+        kinds = _SE_OBJECT_KINDS.get(_int(ObjectType, "ObjectType"))
+        if kinds is None:
+            raise WinError(ErrorCode.ERROR_INVALID_PARAMETER, "tokenlab models SE_KERNEL_OBJECT and SE_FILE_OBJECT only.")
         info = _int(SecurityInfo, "SecurityInfo")
         owner = None if psidOwner is None else _sid(psidOwner, "psidOwner")
         group = None if psidGroup is None else _sid(psidGroup, "psidGroup")
@@ -89,7 +113,7 @@ class SecurityCalls(ApiBase):
                 raise TypeError(f"{name} must be ACL or None, got {type(acl).__name__}")
         # SetSecurityInfo with a NULL pDacl and DACL_SECURITY_INFORMATION sets a NULL DACL.
         return self._write_security(_handle(handle, "handle"), info, owner, group,
-                                    pDacl if pDacl is not None else NULL_ACL, pSacl)
+                                    pDacl if pDacl is not None else NULL_ACL, pSacl, kinds)
 
     @win32
     def SetKernelObjectSecurity(self, Handle, SecurityInformation, SecurityDescriptor_) -> bool:
