@@ -34,7 +34,7 @@
 # **How to use this notebook:** run the cells from top to bottom with Shift+Enter. The widgets
 # (the step-through player and the prediction boxes) need a live kernel, so run them rather
 # than just reading them. When a cell asks you to predict, decide on your answer *before* you
-# press Reveal or open the answer cell below it.
+# press Reveal.
 
 # %% [markdown]
 # ## 1 · What tokenlab is, and what it is not
@@ -78,8 +78,8 @@
 # | [01_security_descriptors](01_security_descriptors.ipynb) | SIDs, ACEs, SDDL, absent/NULL/empty DACLs and the access-check walk, step by step |
 # | [02_tokens](02_tokens.ipynb) | anatomy of a token, primary vs impersonation, the effective token, handles, pseudo-handles, OpenAsSelf |
 # | [03_new_object_security](03_new_object_security.ipynb) | where a new object's security descriptor comes from: the effective token's defaults, or yours |
-# | [04_duplicated_token_denied](04_duplicated_token_denied.ipynb) | story 1: a duplicated token is denied where the original was allowed, and the fix |
-# | [05_revert_to_self_is_not_a_pop](05_revert_to_self_is_not_a_pop.ipynb) | story 2: RevertToSelf clears the one token slot; saving and restoring impersonation safely |
+# | [04_duplicated_token_denied](04_duplicated_token_denied.ipynb) | story 1: why a duplicated token does not behave like the original, and the fix |
+# | [05_revert_to_self_is_not_a_pop](05_revert_to_self_is_not_a_pop.ipynb) | story 2: what RevertToSelf does after nested impersonation; saving and restoring impersonation safely |
 # | [06_impersonation_levels](06_impersonation_levels.ipynb) | Anonymous, Identification, Impersonation, Delegation; SeImpersonatePrivilege and the downgrade |
 # | [07_integrity_and_restricted_tokens](07_integrity_and_restricted_tokens.ipynb) | mandatory labels and no-write-up, deny-only groups, restricting SIDs and the two-pass check |
 # | [08_sandbox](08_sandbox.ipynb) | a playground for your own machines and calls, and a bank of prediction exercises |
@@ -162,9 +162,8 @@ ScenarioPlayer(trace)
 # %% [markdown]
 # **A prediction** asks a question, lets you pick an answer, and only then runs the model when
 # you press Reveal. The answer is never typed in by the notebook's author: the widget runs the
-# simulation and reports what it did. Below each prediction widget there is a folded cell that
-# runs the same thing in plain code and prints the answer with the reason; open it after you
-# have chosen.
+# simulation and reports what it did, with the reason. After a *Reveal first* note, a plain
+# code cell runs the same thing and prints the answer (the notebook tests check it there).
 #
 # ### Predict: is a handle value global, or per process?
 #
@@ -199,22 +198,21 @@ def handle_answer():
 
 Predict("Both processes get the same handle value. Does it name the same token in both?",
         ["global", "per process"], handle_answer,
-        explain="A handle is an index into the handle table of the process that opened it.")
+        explain="A handle is a small number that indexes the handle table of the process that opened "
+                "it; the same value in another process is another entry, or nothing at all. To give a "
+                "handle to another process you duplicate it into that process's table (DuplicateHandle).")
 
-# %% tags=["reveal"]
+# %% [markdown]
+# *Reveal first.* The same experiment in plain code (notebook [02_tokens](02_tokens.ipynb) looks
+# at handles closely):
+
+# %%
 # NBVAL_CHECK_OUTPUT
 for image, (value, user) in handle_experiment().items():
     print(f"{image}: OpenProcessToken returned handle {value}, which names {user}'s token")
 print("answer:", handle_answer()[0])
 
 # %% [markdown]
-# **Why:** a handle is a small number that indexes the handle table *of the process that
-# opened it*; each entry names one object and the access granted when it was opened. The same
-# value in another process is another entry, or nothing at all. To give a handle to another
-# process you duplicate it into that process's table (`DuplicateHandle`), which gives a
-# possibly different number there. Notebook [02_tokens](02_tokens.ipynb) looks at handles
-# closely.
-#
 # ### Predict: RevertToSelf after two impersonations
 #
 # A service running as NETWORK SERVICE impersonates its client alice
@@ -228,23 +226,21 @@ def revert_answer():
 
 Predict("After ImpersonateLoggedOnUser(alice), SetThreadToken(bob), RevertToSelf(): who is the thread?",
         ["TOKENLAB\\alice", "TOKENLAB\\bob", "NT AUTHORITY\\NETWORK SERVICE"], revert_answer,
-        explain="Notebook 05 is all about this.")
+        explain="A thread has one token slot, not a stack: SetThreadToken replaced alice's token with "
+                "bob's, and RevertToSelf empties the slot, so the thread acts as its process again. "
+                "Notebook 05 is all about this.")
 
-# %% tags=["reveal"]
+# %% [markdown]
+# *Reveal first.* The recorded run (notebook
+# [05_revert_to_self_is_not_a_pop](05_revert_to_self_is_not_a_pop.ipynb) takes it apart and
+# shows how to save and restore the previous token properly):
+
+# %%
 # NBVAL_CHECK_OUTPUT
 story = nested_impersonation("revert")
 print(story.table())
 print()
 print("the thread is now:", story.final_user)
-print()
-print(story.steps[4].narration)
-
-# %% [markdown]
-# **Why:** a thread has one token slot, not a stack. `SetThreadToken` *replaced* alice's token
-# with bob's, so nothing of alice was left to come back to, and `RevertToSelf` empties the
-# slot: the thread acts as its process again. Notebook
-# [05_revert_to_self_is_not_a_pop](05_revert_to_self_is_not_a_pop.ipynb) shows how to save and
-# restore the previous token properly.
 
 # %% [markdown]
 # ## 5 · Binder: the course in a browser tab
@@ -334,10 +330,14 @@ for step in trace:
 # Search Microsoft's documentation for the name or the number.
 #
 # The thread stopped impersonating in section 3, so asking for its token fails. Uncaught, the
-# error looks like this (the cell is meant to fail):
+# error would show a traceback through tokenlab's own code, ending in this line:
 
-# %% tags=["raises-exception"]
-api.OpenThreadToken(this_thread, TOKEN_QUERY, True)
+# %%
+# NBVAL_CHECK_OUTPUT
+try:
+    api.OpenThreadToken(this_thread, TOKEN_QUERY, True)
+except tl.WinError as err:
+    print(f"{type(err).__name__}: {err}")
 
 # %% [markdown]
 # In your own cells, catch it and read its parts. The thread's last-error value is set too, as

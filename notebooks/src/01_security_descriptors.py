@@ -190,10 +190,14 @@ print(descriptor_table(folder, mapping=FILE_MAPPING))
 
 # %% [markdown]
 # A malformed string is refused. Windows only reports an error code; tokenlab also says
-# *where* the text went wrong and what it expected there. The next cell is meant to fail:
+# *where* the text went wrong and what it expected there. The error, printed in one line:
 
-# %% tags=["raises-exception"]
-parse_sddl("O:BAG:SYD:(A;;FQ;;;SY)")
+# %%
+# NBVAL_CHECK_OUTPUT
+try:
+    parse_sddl("O:BAG:SYD:(A;;FQ;;;SY)")
+except tl.SDDLError as err:
+    print(f"{type(err).__name__}: {err}")
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -311,15 +315,15 @@ def owner_on_empty_dacl():
 
 
 Predict("alice owns an object with an empty DACL and asks for READ_CONTROL|WRITE_DAC. What happens?",
-        ["granted", "denied"], owner_on_empty_dacl)
+        ["granted", "denied"], owner_on_empty_dacl,
+        explain="The owner is implicitly granted READ_CONTROL and WRITE_DAC, so an owner can always "
+                "repair a DACL that locks everyone out (unless the DACL has an OWNER RIGHTS S-1-3-4 "
+                "ACE, whose rights then replace these). Reading the file itself is still refused.")
 
 # %% [markdown]
-# The reveal, in plain code. Reading the file is still refused — no ACE grants anything — but
-# reading and rewriting the DACL is not: the owner is implicitly granted those two rights, so
-# an owner can always repair a DACL that locks everyone out (unless the DACL has an OWNER
-# RIGHTS `S-1-3-4` ACE, whose rights then replace these).
+# *Reveal first.* The same checks in plain code, next to a request for the file's data:
 
-# %% tags=["reveal"]
+# %%
 # NBVAL_CHECK_OUTPUT
 for desired in (FileAccess.FILE_READ_DATA, FileAccess.READ_CONTROL | FileAccess.WRITE_DAC):
     r = access_check(locked, alice_token, desired, FILE_MAPPING)
@@ -421,9 +425,15 @@ def ace_order_outcome():
 
 
 Predict("alice (in Contractors and Users) asks for FILE_WRITE_DATA. What does AccessCheck say for each order?",
-        ORDER_CHOICES, ace_order_outcome)
+        ORDER_CHOICES, ace_order_outcome,
+        explain="The walk reads ACEs in order and stops as soon as the request is settled: with the deny "
+                "first, ACE 0 refuses FILE_WRITE_DATA for a group alice is in; with the allow first, ACE 0 "
+                "grants everything she asked for and the deny is never read.")
 
-# %% tags=["reveal"]
+# %% [markdown]
+# *Reveal first.* The same checks in plain code:
+
+# %%
 # NBVAL_CHECK_OUTPUT
 order_results = {}
 for label, sd in orders.items():
@@ -433,12 +443,8 @@ for label, sd in orders.items():
 print("answer:", ace_order_outcome())
 
 # %% [markdown]
-# **Why:** the walk reads ACEs in order and stops as soon as the request is settled. With the
-# deny first, the very first ACE mentions `FILE_WRITE_DATA` for a group alice is in, so the
-# request is refused. With the allow first, ACE 0 grants everything she asked for and the walk
-# ends — the deny is never read.
-#
-# That is why Windows defines a **canonical order**: explicit deny ACEs before explicit allow
+# The walk stops as soon as the request is settled, so the deny after a full allow is never
+# read. That is why Windows defines a **canonical order**: explicit deny ACEs before explicit allow
 # ACEs, and inherited ACEs after both. The Windows security editor writes ACLs in that order,
 # but functions such as `AddAccessAllowedAce` simply append to the end of an ACL and leave the
 # order to the caller. A program that builds its own ACL can produce the second form — and

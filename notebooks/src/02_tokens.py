@@ -98,8 +98,9 @@ print("name:", m.sid_name(user.sid))
 # mandatory integrity check (notebook 07).
 #
 # These are the groups of this logon in tokenlab's model; a real token lists similar ones, the
-# exact set depending on the Windows version, the logon type and domain membership. `None` is
-# what Windows calls the "Domain Users" group (RID 513) of a machine that is not in a domain.
+# exact set depending on the Windows version, the logon type and domain membership. The group
+# `TOKENLAB\None` (RID 513) is a group called "None", not Python's `None`: it is what Windows
+# calls the "Domain Users" group of a machine that is not in a domain.
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -391,7 +392,10 @@ def duplicate_answer():
 Predict("DuplicateTokenEx(dup, TOKEN_ALL_ACCESS, NULL, SecurityImpersonation, TokenPrimary), where dup came from DuplicateToken:",
         ["it works", "ERROR_ACCESS_DENIED", "ERROR_BAD_TOKEN_TYPE"], duplicate_answer)
 
-# %% tags=["reveal"]
+# %% [markdown]
+# *Reveal first.* The same, in plain code:
+
+# %%
 # NBVAL_CHECK_OUTPUT
 outcome, granted, dacl_says = duplicate_the_duplicate()
 print("DuplicateTokenEx on DuplicateToken's handle:", outcome)
@@ -461,18 +465,18 @@ def thread_token_when_not_impersonating():
 Predict("GetTokenInformation(GetCurrentThreadToken(), TokenUser) on a thread that is not impersonating:",
         ["NT AUTHORITY\\NETWORK SERVICE", "ERROR_NO_TOKEN", "ERROR_INVALID_HANDLE"],
         thread_token_when_not_impersonating,
-        explain="GetCurrentThreadEffectiveToken() is the one that falls back to the process token.")
+        explain="GetCurrentThreadToken() means 'this thread's impersonation token', and the slot is "
+                "empty: ERROR_NO_TOKEN (1008). It does not fall back to the process token; "
+                "GetCurrentThreadEffectiveToken() does.")
 
-# %% tags=["reveal"]
+# %% [markdown]
+# *Reveal first.* The same, in plain code:
+
+# %%
 # NBVAL_CHECK_OUTPUT
 print("GetCurrentThreadToken():         ", thread_token_when_not_impersonating())
 world, service, wapi = new_world()
 print("GetCurrentThreadEffectiveToken():", world.sid_name(wapi.GetTokenInformation(wapi.GetCurrentThreadEffectiveToken(), TokenUser).sid))
-
-# %% [markdown]
-# **Why:** `GetCurrentThreadToken()` means "this thread's impersonation token", and there is
-# none: the slot is empty, so the call fails with `ERROR_NO_TOKEN` (1008). It does not fall back
-# to the process token; `GetCurrentThreadEffectiveToken()` does.
 
 # %% [markdown]
 # ## 8 · OpenProcessToken, OpenThreadToken and OpenAsSelf
@@ -535,18 +539,19 @@ def open_as_self_answer():
 
 Predict("With story 1's duplicate in the slot, which OpenThreadToken(GetCurrentThread(), TOKEN_QUERY, OpenAsSelf) calls succeed?",
         ["both", "only OpenAsSelf=TRUE", "only OpenAsSelf=FALSE", "neither"], open_as_self_answer,
-        explain="TRUE is checked as the process (NETWORK SERVICE); FALSE as the impersonated client (alice).")
+        explain="With OpenAsSelf=TRUE the check runs as the process, NETWORK SERVICE, and the duplicate's "
+                "DACL (alice, SYSTEM) does not admit it. With FALSE it runs as alice, whom the DACL admits.")
 
-# %% tags=["reveal"]
+# %% [markdown]
+# *Reveal first.* The same, in plain code:
+
+# %%
 # NBVAL_CHECK_OUTPUT
 for as_self, outcome in open_as_self_experiment().items():
     print(f"OpenThreadToken(GetCurrentThread(), TOKEN_QUERY, {str(as_self).upper()}): {outcome}")
 print("answer:", open_as_self_answer())
 
 # %% [markdown]
-# **Why:** with `OpenAsSelf=TRUE` the check runs as NETWORK SERVICE, and the duplicate's DACL
-# (alice, SYSTEM) does not admit it. With `FALSE` it runs as alice, whom the DACL admits.
-#
 # Here are the same calls in our world, recorded, so that each step shows the access check it
 # made: whose token was checked, why that one, and the verdict. Our thread first impersonates
 # the duplicate from section 6.

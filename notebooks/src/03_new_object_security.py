@@ -215,7 +215,10 @@ Predict("svc.exe (NETWORK SERVICE again) opens by name the event it made while i
         explain="Being the creator gives no right to reopen: the event's DACL came from alice's default "
                 "DACL, which names alice and SYSTEM only.")
 
-# %% tags=["reveal"]
+# %% [markdown]
+# *Reveal first.* The same, in plain code:
+
+# %%
 # NBVAL_CHECK_OUTPUT
 with tl.record(m, "reopen") as reopen:
     try:
@@ -391,7 +394,10 @@ Predict("A descriptor with only a DACL, passed while impersonating alice: who ow
         reveal_owner,
         explain="What the explicit descriptor leaves out still comes from the effective token.")
 
-# %% tags=["reveal"]
+# %% [markdown]
+# *Reveal first.* The same, in plain code:
+
+# %%
 # NBVAL_CHECK_OUTPUT
 with tl.record(m, "explicit DACL") as trace_explicit:
     with impersonating(api, h_alice):

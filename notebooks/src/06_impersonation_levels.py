@@ -166,7 +166,10 @@ Predict("Impersonating alice at SecurityIdentification, the service opens an eve
         explain="At Identification level a thread may not open objects at all: the DACL is never "
                 "consulted, whatever it says.")
 
-# %% tags=["reveal"]
+# %% [markdown]
+# *Reveal first.* The same, in plain code:
+
+# %%
 # NBVAL_CHECK_OUTPUT
 anyone = api.CreateEvent(SECURITY_ATTRIBUTES(tl.SecurityDescriptor.from_sddl("D:(A;;GA;;;WD)"), False),
                          True, False, "anyone")
@@ -391,7 +394,10 @@ Predict("carol's app.exe impersonates alice's token, handed over by the SYSTEM b
         explain="tokenlab's model of the SeImpersonatePrivilege rule: none of the conditions holds, so the "
                 "thread gets an Identification-level copy, and the call still reports success.")
 
-# %% tags=["reveal"]
+# %% [markdown]
+# *Reveal first.* The same, in plain code:
+
+# %%
 # NBVAL_CHECK_OUTPUT
 with tl.record(m, "hand-over") as trace_hand:
     _, h_given = hand_over(m)
@@ -474,7 +480,10 @@ Predict("Impersonating at Identification, the thread calls OpenThreadToken with 
         explain="FALSE opens as the Identification token, which can open nothing; TRUE opens as the "
                 "process, whose access check the token's DACL passes.")
 
-# %% tags=["reveal"]
+# %% [markdown]
+# *Reveal first.* The same, in plain code:
+
+# %%
 # NBVAL_CHECK_OUTPUT
 with tl.record(m, "OpenAsSelf") as trace_self:
     as_self_results = {}

@@ -174,7 +174,10 @@ Predict("Low-integrity alice asks to write a file with no label whose DACL gives
         ["granted", "denied"], low_writes_unlabelled,
         explain="An object without a label counts as Medium with NO_WRITE_UP.")
 
-# %% tags=["reveal"]
+# %% [markdown]
+# *Reveal first.* The same, in plain code:
+
+# %%
 # NBVAL_CHECK_OUTPUT
 low_write = tl.access_check(unlabelled_file, low, FileAccess.FILE_WRITE_DATA, FILE_MAPPING)
 low_read = tl.access_check(unlabelled_file, low, FileAccess.FILE_READ_DATA, FILE_MAPPING)
@@ -423,7 +426,10 @@ def restricted_writes_report():
 Predict("alice's token restricted to Everyone and Users asks to write her own report.",
         ["granted", "denied"], restricted_writes_report)
 
-# %% tags=["reveal"]
+# %% [markdown]
+# *Reveal first.* The same, in plain code:
+
+# %%
 # NBVAL_CHECK_OUTPUT
 two_pass_write = tl.access_check(report, restricted_token, FileAccess.FILE_WRITE_DATA, FILE_MAPPING)
 two_pass_read = tl.access_check(report, restricted_token, FileAccess.FILE_READ_DATA, FILE_MAPPING)
@@ -492,7 +498,10 @@ Predict("CheckTokenMembership(token restricted to [alice, Users], alice) returns
         ["TRUE", "FALSE"], restricted_to_alice_is_alice,
         explain="For a restricted token the SID must be enabled AND be a restricting SID.")
 
-# %% tags=["reveal"]
+# %% [markdown]
+# *Reveal first.* The same, in plain code:
+
+# %%
 # NBVAL_CHECK_OUTPUT
 h_alice_users = wapi.CreateRestrictedToken(h, 0, [], [], [alice, users])
 i_alice_users = wapi.DuplicateToken(h_alice_users, SecurityImpersonation)
@@ -563,7 +572,7 @@ for step in list(deny_trace)[:4] + list(restrict_trace):
 #
 # * **`LUA_TOKEN` and `WRITE_RESTRICTED`** flags of `CreateRestrictedToken`. A write-restricted
 #   token uses its restricting SIDs only for *write* access; tokenlab refuses to pretend and
-#   raises `tl.NotModelledError` instead (the next cell is meant to fail).
+#   raises `tl.NotModelledError` instead (the next cell prints it).
 # * **UAC's split token.** On Windows an administrator's interactive logon gets two linked
 #   tokens: a *filtered* one at Medium integrity, with Administrators deny-only and most
 #   privileges removed, used by default, and the full *elevated* one at High. tokenlab gives
@@ -572,8 +581,12 @@ for step in list(deny_trace)[:4] + list(restrict_trace):
 # * AppContainer tokens, capabilities, process trust labels and write-restricted checks are
 #   not part of `tl.access_check` either (its docstring lists them).
 
-# %% tags=["raises-exception"]
-wapi.CreateRestrictedToken(h, WRITE_RESTRICTED, [], [], [everyone])
+# %%
+# NBVAL_CHECK_OUTPUT
+try:
+    wapi.CreateRestrictedToken(h, WRITE_RESTRICTED, [], [], [everyone])
+except tl.NotModelledError as err:
+    print(f"{type(err).__name__}: {err}")
 
 # %%
 # NBVAL_CHECK_OUTPUT

@@ -231,7 +231,10 @@ TokenInspector(token_of(ma.process("svc.exe"), bob_handle), machine=ma)
 Predict("The SDDL alias of S-1-5-32-545 is…", ["BA", "BU", "AU", "WD"],
         lambda: tl.SID("S-1-5-32-545").alias)
 
-# %% tags=["reveal"]
+# %% [markdown]
+# *Reveal first.* The same, in plain code:
+
+# %%
 # NBVAL_CHECK_OUTPUT
 answers = {}
 sid = tl.SID("S-1-5-32-545")
@@ -271,7 +274,10 @@ def exercise_2():
 Predict("alice (in Contractors and Users) opens the folder with MAXIMUM_ALLOWED and gets…",
         E2_CHOICES, exercise_2)
 
-# %% tags=["reveal"]
+# %% [markdown]
+# *Reveal first.* The same, in plain code:
+
+# %%
 # NBVAL_CHECK_OUTPUT
 domain = tl.SID("S-1-5-21-1004336348-1177238915-682003330")
 contractors = domain.child(1105)
@@ -304,7 +310,10 @@ def exercise_3():
 
 Predict("The owner of an object with an empty DACL asks for WRITE_DAC.", ["granted", "denied"], exercise_3)
 
-# %% tags=["reveal"]
+# %% [markdown]
+# *Reveal first.* The same, in plain code:
+
+# %%
 # NBVAL_CHECK_OUTPUT
 alice = tl.SID("S-1-5-21-1004336348-1177238915-682003330-1001")
 locked = tl.SecurityDescriptor(alice, alice, dacl=tl.ACL([]))
@@ -343,7 +352,10 @@ def exercise_4():
 
 Predict("The handle DuplicateToken returns has…", E4_CHOICES, exercise_4)
 
-# %% tags=["reveal"]
+# %% [markdown]
+# *Reveal first.* The same, in plain code:
+
+# %%
 # NBVAL_CHECK_OUTPUT
 m4 = build_machine()
 svc4 = m4.process("svc.exe")
@@ -387,7 +399,10 @@ def exercise_5():
 Predict("After RevertToSelf, GetSecurityInfo on the handle opened while impersonating alice…",
         E5_CHOICES, exercise_5)
 
-# %% tags=["reveal"]
+# %% [markdown]
+# *Reveal first.* The same, in plain code:
+
+# %%
 # NBVAL_CHECK_OUTPUT
 m5 = build_machine()
 m5.start_process("app.exe", user="alice").main_thread.api.CreateEvent(None, True, False, "AliceJob")
@@ -430,7 +445,10 @@ def exercise_6():
 Predict("A named event created while impersonating alice, with no descriptor given, is owned by…",
         E6_CHOICES, exercise_6)
 
-# %% tags=["reveal"]
+# %% [markdown]
+# *Reveal first.* The same, in plain code:
+
+# %%
 # NBVAL_CHECK_OUTPUT
 m6 = build_machine()
 api6 = m6.process("svc.exe").main_thread.api
@@ -467,7 +485,10 @@ def exercise_7():
 Predict("DuplicateToken on a worker thread that is not impersonating; then CoCreateInstance…",
         E7_CHOICES, exercise_7)
 
-# %% tags=["reveal"]
+# %% [markdown]
+# *Reveal first.* The same, in plain code:
+
+# %%
 # NBVAL_CHECK_OUTPUT
 worker = duplicated_token(worker_thread=True)
 original = duplicated_token()
@@ -504,7 +525,10 @@ E8_CHOICES = ["TOKENLAB\\alice", "TOKENLAB\\bob", "NT AUTHORITY\\NETWORK SERVICE
 Predict("After ImpersonateLoggedOnUser(alice), SetThreadToken(bob), RevertToSelf(), the thread is…",
         E8_CHOICES, lambda: nested_impersonation("revert").final_user)
 
-# %% tags=["reveal"]
+# %% [markdown]
+# *Reveal first.* The same, in plain code:
+
+# %%
 # NBVAL_CHECK_OUTPUT
 revert = nested_impersonation("revert")
 answers[8] = revert.final_user
@@ -525,7 +549,10 @@ print("back to alice, save a real handle to her token first and put it back with
 Predict("After saving GetCurrentThreadToken(), SetThreadToken(bob), SetThreadToken(saved), the thread is…",
         E8_CHOICES, lambda: nested_impersonation("pseudo_handle").final_user)
 
-# %% tags=["reveal"]
+# %% [markdown]
+# *Reveal first.* The same, in plain code:
+
+# %%
 # NBVAL_CHECK_OUTPUT
 pseudo = nested_impersonation("pseudo_handle")
 answers[9] = pseudo.final_user
@@ -558,7 +585,10 @@ def exercise_10():
 
 Predict("DuplicateTokenEx of an Identification-level token to SecurityImpersonation…", E10_CHOICES, exercise_10)
 
-# %% tags=["reveal"]
+# %% [markdown]
+# *Reveal first.* The same, in plain code:
+
+# %%
 # NBVAL_CHECK_OUTPUT
 m10 = build_machine()
 api10 = m10.process("svc.exe").main_thread.api
@@ -593,7 +623,10 @@ def exercise_11():
 
 Predict("Impersonating at SecurityIdentification, OpenEvent(SYNCHRONIZE, 'Ready')…", E11_CHOICES, exercise_11)
 
-# %% tags=["reveal"]
+# %% [markdown]
+# *Reveal first.* The same, in plain code:
+
+# %%
 # NBVAL_CHECK_OUTPUT
 m11 = build_machine()
 svc11 = m11.process("svc.exe")
@@ -631,7 +664,10 @@ def exercise_12():
 Predict("High-integrity alice writes a Low-labelled file whose DACL lets Everyone only read.",
         ["granted", "denied"], exercise_12)
 
-# %% tags=["reveal"]
+# %% [markdown]
+# *Reveal first.* The same, in plain code:
+
+# %%
 # NBVAL_CHECK_OUTPUT
 high_token = tl.Token("S-1-5-21-1004336348-1177238915-682003330-1001", ["S-1-1-0"], integrity_level="S-1-16-12288")
 r12 = tl.access_check(parse_sddl(LOW_FILE), high_token, FileAccess.FILE_WRITE_DATA, FILE_MAPPING)
@@ -662,7 +698,10 @@ def exercise_13():
 Predict("alice's token restricted to Everyone writes a file whose DACL gives Everyone full control.",
         ["granted", "denied"], exercise_13)
 
-# %% tags=["reveal"]
+# %% [markdown]
+# *Reveal first.* The same, in plain code:
+
+# %%
 # NBVAL_CHECK_OUTPUT
 restricted = tl.Token("S-1-5-21-1004336348-1177238915-682003330-1001", ["S-1-1-0", "S-1-5-32-545"],
                       restricted_sids=["S-1-1-0"])
