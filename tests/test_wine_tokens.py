@@ -197,18 +197,31 @@ def test_event_security():  # Wine test_kernel_objects_security -> test_event_se
     _default_handle_security(api, token, event, mapping)
 
 
-@not_modelled("CreateMutex gives MUTANT_ALL_ACCESS; DuplicateHandle maps GENERIC_READ to "
-              "STANDARD_RIGHTS_READ|MUTANT_QUERY_STATE and OpenMutex(0) fails with ERROR_ACCESS_DENIED")
+def _granted(api, h):
+    return api.process.handles.get(h).granted
+
+
 def test_mutex_security():  # Wine test_kernel_objects_security -> test_mutex_security
+    # CreateMutex gives MUTANT_ALL_ACCESS; DuplicateHandle maps GENERIC_READ to
+    # STANDARD_RIGHTS_READ|MUTANT_QUERY_STATE; OpenMutex(0) fails with ERROR_ACCESS_DENIED
     m, api = world()
-    api.CreateMutex(None, False, "WineTestMutex")
+    h = api.CreateMutex(None, False, "WineTestMutex")
+    assert _granted(api, h) == C.MUTANT_ALL_ACCESS
+    dup = api.DuplicateHandle(-1, h, -1, C.GENERIC_READ, False, 0)
+    assert _granted(api, dup) == C.STANDARD_RIGHTS_READ | C.MUTANT_QUERY_STATE
+    with pytest.raises(tl.WinError) as e:
+        api.OpenMutex(0, False, "WineTestMutex")
+    assert e.value.winerror == C.ERROR_ACCESS_DENIED
 
 
-@not_modelled("CreateSemaphore gives SEMAPHORE_ALL_ACCESS; DuplicateHandle maps GENERIC_WRITE to "
-              "STANDARD_RIGHTS_WRITE|SEMAPHORE_MODIFY_STATE")
 def test_semaphore_security():  # Wine test_kernel_objects_security -> test_semaphore_security
+    # CreateSemaphore gives SEMAPHORE_ALL_ACCESS; DuplicateHandle maps GENERIC_WRITE to
+    # STANDARD_RIGHTS_WRITE|SEMAPHORE_MODIFY_STATE
     m, api = world()
-    api.CreateSemaphore(None, 0, 10, "WineTestSemaphore")
+    h = api.CreateSemaphore(None, 0, 10, "WineTestSemaphore")
+    assert _granted(api, h) == C.SEMAPHORE_ALL_ACCESS
+    dup = api.DuplicateHandle(-1, h, -1, C.GENERIC_WRITE, False, 0)
+    assert _granted(api, dup) == C.STANDARD_RIGHTS_WRITE | C.SEMAPHORE_MODIFY_STATE
 
 
 PIPE = "\\\\.\\pipe\\WineTestPipe"
