@@ -325,7 +325,7 @@ def test_pipe_calls_check_python_types():
         client.WriteFile(end, "text", 4, None)
 
 
-def test_relative_paths_and_dynamic_tracking_are_explicitly_not_modelled():
+def test_relative_paths_and_effective_only_are_explicitly_not_modelled():
     from tokenlab import NotModelledError
     m, svc, client = world()
     with pytest.raises(NotModelledError):
@@ -335,7 +335,24 @@ def test_relative_paths_and_dynamic_tracking_are_explicitly_not_modelled():
     svc.CreateNamedPipe(PIPE, C.PIPE_ACCESS_DUPLEX, 0, 1, 512, 512, 0, OPEN_TO_USERS)
     with pytest.raises(NotModelledError):
         client.CreateFile(PIPE, RW, 0, None, C.OPEN_EXISTING,
-                          C.SECURITY_SQOS_PRESENT | C.SECURITY_CONTEXT_TRACKING | C.SECURITY_IMPERSONATION, None)
+                          C.SECURITY_SQOS_PRESENT | C.SECURITY_EFFECTIVE_ONLY | C.SECURITY_IMPERSONATION, None)
+
+
+def test_without_sqos_tracking_is_dynamic_with_sqos_static():
+    # source: docs "Security Quality of Service" and CreateFile; Wine pipe.c test_impersonation
+    # (no_sqos: the server sees the client's later change; static_context: it does not)
+    m, svc, client = world()
+    for flags, sees_change in ((0, True), (C.SECURITY_SQOS_PRESENT | C.SECURITY_IMPERSONATION, False),
+                               (C.SECURITY_SQOS_PRESENT | C.SECURITY_IMPERSONATION | C.SECURITY_CONTEXT_TRACKING,
+                                True)):
+        m, svc, client = world()
+        pipe, _ = connected(svc, client, flags)
+        # the client disables its privileges after connecting
+        tok = client.OpenProcessToken(-1, C.TOKEN_ADJUST_PRIVILEGES | C.TOKEN_QUERY)
+        client.AdjustTokenPrivileges(tok, True, None)
+        svc.ImpersonateNamedPipeClient(pipe)
+        enabled = svc.thread.token.privilege_enabled("SeChangeNotifyPrivilege")
+        assert enabled is (not sees_change), flags
 
 
 # ============================================================== COM, the server's side

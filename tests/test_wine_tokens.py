@@ -804,14 +804,14 @@ DYNAMIC = ("without SQOS a named-pipe client's context is tracked dynamically an
            "privileges (EffectiveOnly), so the server sees the client's token as it is at each call")
 
 
-@not_modelled(DYNAMIC)
+@not_modelled("with no SQOS and the client not impersonating, Windows gives the server a token with no "
+              "privileges at the first call (count 0); tokenlab copies the client's process token as is")
 def test_impersonation_no_sqos_no_token():  # pipe.c test_impersonation -> test_no_sqos_no_token
     (count0, _), (count1, disabled1) = _impersonate_named_pipe_client(False, 0, False)
     assert count0 == 0  # todo_wine
     assert count1 > 0 and not disabled1
 
 
-@not_modelled(DYNAMIC)
 def test_impersonation_no_sqos():  # pipe.c test_impersonation -> test_no_sqos
     (_, disabled0), (_, disabled1) = _impersonate_named_pipe_client(True, 0, False)
     assert not disabled0
@@ -825,7 +825,6 @@ def test_impersonation_static_context():  # pipe.c test_impersonation -> test_st
     assert not disabled1  # the client's later change does not reach it
 
 
-@not_modelled("SECURITY_CONTEXT_TRACKING makes the server see the client's token as it is at each call")
 def test_impersonation_dynamic_context():  # pipe.c test_impersonation -> test_dynamic_context
     (_, disabled0), (_, disabled1) = _impersonate_named_pipe_client(
         True, C.SECURITY_SQOS_PRESENT | C.SECURITY_CONTEXT_TRACKING | C.SECURITY_IMPERSONATION, False)
@@ -833,7 +832,6 @@ def test_impersonation_dynamic_context():  # pipe.c test_impersonation -> test_d
     assert disabled1  # todo_wine
 
 
-@not_modelled("SECURITY_CONTEXT_TRACKING makes the server see the client's token as it is at each call")
 def test_impersonation_dynamic_context_no_token():  # pipe.c test_impersonation -> test_dynamic_context_no_token
     (_, disabled0), (_, disabled1) = _impersonate_named_pipe_client(
         False, C.SECURITY_SQOS_PRESENT | C.SECURITY_CONTEXT_TRACKING | C.SECURITY_IMPERSONATION, False)
@@ -841,7 +839,8 @@ def test_impersonation_dynamic_context_no_token():  # pipe.c test_impersonation 
     assert not disabled1
 
 
-@not_modelled(DYNAMIC)
+@not_modelled("with no SQOS, Windows gives the server a token with no privileges at the first call "
+              "(count 0); tokenlab copies the client's token as is")
 def test_impersonation_no_sqos_revert():  # pipe.c test_impersonation -> test_no_sqos_revert
     (count0, _), (count1, disabled1) = _impersonate_named_pipe_client(True, 0, True)
     assert count0 == 0  # todo_wine
@@ -855,7 +854,6 @@ def test_impersonation_static_context_revert():  # pipe.c test_impersonation -> 
     assert disabled1  # todo_wine: the client's RevertToSelf does not reach it
 
 
-@not_modelled("SECURITY_CONTEXT_TRACKING makes the server see the client's token as it is at each call")
 def test_impersonation_dynamic_context_revert():  # pipe.c test_impersonation -> test_dynamic_context_revert
     (_, disabled0), (_, disabled1) = _impersonate_named_pipe_client(
         True, C.SECURITY_SQOS_PRESENT | C.SECURITY_CONTEXT_TRACKING | C.SECURITY_IMPERSONATION, True)

@@ -20,7 +20,8 @@ SLOT_ALREADY_EMPTY = "slot.already_empty"  # tid, process_user: SID
 CLIENT_CONTEXT = "slot.client_context"  # tid, token: TokenRef (a client's context, copy-on-open)
 COPY_ON_OPEN = "slot.copy_on_open"  # tid, original: TokenRef, copy: TokenRef, allowed: tuple[SID]
 # Named pipes (kernel.pipes).
-PIPE_CLIENT_CONTEXT = "pipe.client_context"  # path, token: TokenRef, level: str, sqos: bool
+PIPE_CLIENT_CONTEXT = "pipe.client_context"  # path, token: TokenRef | None, level: str, sqos: bool, dynamic: bool
+PIPE_CONTEXT_CAPTURED = "pipe.context_captured"  # path, token: TokenRef (dynamic tracking, at impersonation)
 PIPE_ALREADY_CONNECTED = "pipe.already_connected"  # path
 PIPE_FIRST_READ = "pipe.first_read"  # path
 # Security of new objects (srm.assign_security).

@@ -13,8 +13,9 @@ The rules, each once:
 * :func:`connect` — the client's open, and the *client context* the kernel keeps for the
   server: a copy of the client's effective token at the level the client allows with
   security quality of service (``SECURITY_SQOS_PRESENT | SECURITY_IDENTIFICATION`` …;
-  without SQOS, Impersonation), captured at connect time (static tracking) (docs:
-  CreateFile "Named pipes", "Impersonation Levels").
+  without SQOS, Impersonation), captured at connect time with static tracking, or when
+  the server impersonates with dynamic tracking — the default without SQOS (docs:
+  CreateFile "Named pipes", "Impersonation Levels"; Wine pipe.c test_impersonation).
 * :func:`impersonate_client` — fails with ERROR_CANNOT_IMPERSONATE until the server has
   read data from the pipe (Wine test pipe.c, test_ImpersonateNamedPipeClient); otherwise
   puts the client's context in the thread's slot, *copy-on-open*
@@ -27,8 +28,8 @@ may open the pipe as soon as the server created it (as on Windows), so the serve
 ERROR_PIPE_CONNECTED — which callers treat as success. Where the real call would wait
 for ever (``ConnectNamedPipe`` before any client, ``ReadFile`` of an empty pipe), tokenlab
 fails the way a PIPE_NOWAIT pipe reports it: ERROR_PIPE_LISTENING (536) and ERROR_NO_DATA
-(232). Dynamic context tracking (SECURITY_CONTEXT_TRACKING) and message-mode reads are
-not modelled and raise NotModelledError.
+(232). SECURITY_EFFECTIVE_ONLY and message-mode reads are not modelled and raise
+NotModelledError.
 """
 from __future__ import annotations
 
@@ -87,6 +88,9 @@ class PipeInstance:
         self.server_has_read = False
         self.client_pid: int | None = None
         self.client_context = None   # the client's token as the server may impersonate it
+        self.client_level = None     # the SQOS level the client allowed
+        self.dynamic = False         # dynamic context tracking: captured at each impersonation
+        self.client_thread = None    # the client's thread (dynamic tracking reads its token)
         self.disconnected = False
 
 
@@ -121,15 +125,39 @@ def create(machine, creator, path: str, open_mode: int, pipe_mode: int, max_inst
     return inst.server_end
 
 
-def sqos_level(flags: int) -> SecurityImpersonationLevel:
-    """The impersonation level a client's CreateFile allows the server: from the SQOS bits,
-    or Impersonation when SECURITY_SQOS_PRESENT is not set (docs: CreateFile)."""
+def sqos(flags: int) -> tuple[SecurityImpersonationLevel, bool]:
+    """The security quality of service a client's CreateFile asks for: (level, dynamic).
+
+    With SECURITY_SQOS_PRESENT: the level from its two bits, dynamic tracking only with
+    SECURITY_CONTEXT_TRACKING. Without it: Impersonation level and *dynamic* tracking —
+    the server sees the client's token as it is when the server impersonates, not as it
+    was at connect (docs CreateFile, "Security Quality of Service"; Wine pipe.c
+    test_impersonation, run on Windows: no_sqos, no_sqos_revert). SECURITY_EFFECTIVE_ONLY
+    is not modelled."""
     if not flags & SECURITY_SQOS_PRESENT:
-        return SecurityImpersonationLevel.SecurityImpersonation
-    if flags & SECURITY_CONTEXT_TRACKING:
-        raise NotModelledError("dynamic context tracking (SECURITY_CONTEXT_TRACKING) is not modelled by tokenlab; "
-                               "Windows would track the client's token as it changes")
-    return SecurityImpersonationLevel((flags >> _SQOS_LEVEL_SHIFT) & 0x3)
+        return SecurityImpersonationLevel.SecurityImpersonation, True
+    if flags & SECURITY_EFFECTIVE_ONLY:
+        raise NotModelledError("SECURITY_EFFECTIVE_ONLY is not modelled by tokenlab; Windows would drop the "
+                               "client's disabled groups and privileges from the server's view")
+    return SecurityImpersonationLevel((flags >> _SQOS_LEVEL_SHIFT) & 0x3), bool(flags & SECURITY_CONTEXT_TRACKING)
+
+
+def _capture(machine, inst: "PipeInstance", client) -> None:
+    """The client's context as the server will impersonate it: a copy of ``client`` (the
+    client thread's effective token) at the SQOS level (SeCreateClientSecurity copies a
+    primary token, or an impersonation token above the level asked)."""
+    level = inst.client_level
+    if client.token_type == TokenType.TokenImpersonation:
+        level = min(level, client.impersonation_level)
+    context = tokens.copy_of(client, level, TokenType.TokenImpersonation, token_id=machine.new_luid())
+    context.security = srm.assign_security(machine, client, None, TOKEN_MAPPING,
+                                           token_integrity=client.integrity_level, quiet=True)
+    machine.register(context)
+    context.origin = f"client context of {inst.path} ({'dynamic' if inst.dynamic else 'static'}, {level.name})"
+    context.duplicated_from = client.object_id
+    context.add_ref("pipe client context")
+    release_context(inst)
+    inst.client_context = context
 
 
 def connect(machine, thread, path: str, desired: int, flags: int) -> tuple[PipeEnd, int]:
@@ -137,9 +165,10 @@ def connect(machine, thread, path: str, desired: int, flags: int) -> tuple[PipeE
 
     No such pipe: ERROR_FILE_NOT_FOUND; no free instance: ERROR_PIPE_BUSY; the pipe's
     descriptor refuses the client's effective token: ERROR_ACCESS_DENIED. On success the
-    kernel keeps the client's context for the server: a copy of the client's effective
-    token at the SQOS level, captured now."""
-    level = sqos_level(flags)
+    kernel keeps the client's context for the server: with static tracking a copy of the
+    client's effective token at the SQOS level, captured now; with dynamic tracking (the
+    default without SQOS) it is captured when the server impersonates."""
+    level, dynamic = sqos(flags)
     instances = [i for i in machine.pipes.get(path, ()) if i.server_end.alive and i.server_end.refs]
     if not instances:
         raise WinError(ErrorCode.ERROR_FILE_NOT_FOUND, f"No pipe is named {path}.")
@@ -147,21 +176,15 @@ def connect(machine, thread, path: str, desired: int, flags: int) -> tuple[PipeE
     if free is None:
         raise WinError(ErrorCode.ERROR_PIPE_BUSY, f"Every instance of {path} is connected.")
     granted = srm.open_as_thread(machine, thread, free.server_end, desired)
-    client = thread.effective_token
-    context = tokens.copy_of(client, min(level, client.impersonation_level)
-                             if client.token_type == TokenType.TokenImpersonation else level,
-                             TokenType.TokenImpersonation, token_id=machine.new_luid())
-    context.security = srm.assign_security(machine, client, None, TOKEN_MAPPING,
-                                           token_integrity=client.integrity_level, quiet=True)
-    machine.register(context)
-    context.origin = f"client context of {path} (SQOS {level.name})"
-    context.duplicated_from = client.object_id
-    context.add_ref("pipe client context")
+    free.client_level, free.dynamic, free.client_thread = level, dynamic, thread
+    if not dynamic:
+        _capture(machine, free, thread.effective_token)
     end = PipeEnd(free, False, security=free.server_end.security)
     machine.register(end)
-    free.client_end, free.client_pid, free.client_context = end, thread.process.pid, context
-    machine.report(ev.PIPE_CLIENT_CONTEXT, path=path, token=ev.TokenRef.of(context), level=context.impersonation_level.name,
-                   sqos=bool(flags & SECURITY_SQOS_PRESENT))
+    free.client_end, free.client_pid = end, thread.process.pid
+    machine.report(ev.PIPE_CLIENT_CONTEXT, path=path, level=level.name, dynamic=dynamic,
+                   sqos=bool(flags & SECURITY_SQOS_PRESENT),
+                   token=None if dynamic else ev.TokenRef.of(free.client_context))
     return end, granted
 
 
@@ -241,6 +264,12 @@ def release_context(inst: PipeInstance) -> None:
 def impersonate_client(machine, thread, end: PipeEnd):
     """ImpersonateNamedPipeClient: the client's context in the slot, copy-on-open."""
     inst = end.instance
-    if inst.client_context is None or not inst.server_has_read:
+    if inst.client_end is None or inst.disconnected or not inst.server_has_read:
         raise WinError(ErrorCode.ERROR_CANNOT_IMPERSONATE, "The server has not read any data from this pipe yet.")
+    if inst.dynamic:
+        client = inst.client_thread
+        if not client.alive:
+            raise WinError(ErrorCode.ERROR_CANNOT_IMPERSONATE, "The client's thread is gone.")
+        _capture(machine, inst, client.effective_token)
+        machine.report(ev.PIPE_CONTEXT_CAPTURED, path=inst.path, token=ev.TokenRef.of(inst.client_context))
     return srm.impersonate(machine, thread, inst.client_context, copy_on_open=True)

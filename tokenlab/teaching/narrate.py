@@ -85,14 +85,22 @@ def sentence(r, names: dict[str, str]) -> str:
         return f"The slot was already empty: thread {r['tid']} runs as its process ({name(r['process_user'])})."
     if rule == ev.PIPE_CLIENT_CONTEXT:
         how = "the level its SECURITY_SQOS flags allow" if r["sqos"] else "the default without SECURITY_SQOS_PRESENT"
+        if r["dynamic"]:
+            return (f"The client connected to {r['path']} with dynamic context tracking ("
+                    f"{'SECURITY_CONTEXT_TRACKING' if r['sqos'] else 'the default without SECURITY_SQOS_PRESENT'}) "
+                    f"at {r['level']}: the kernel will copy the client's token as it is when the server "
+                    "impersonates, not as it is now.")
         return (f"The kernel keeps the client's context for the server of {r['path']}: {tok(r['token'])}, a copy "
-                f"of the client's token at {r['level']} ({how}), captured now.")
+                f"of the client's token at {r['level']} ({how}), captured now (static tracking).")
     if rule == ev.PIPE_ALREADY_CONNECTED:
         return (f"A client had already opened {r['path']}, so ConnectNamedPipe returns FALSE with "
                 "ERROR_PIPE_CONNECTED (535), which callers treat as success.")
     if rule == ev.PIPE_FIRST_READ:
         return (f"The server has now read from {r['path']}: from here on it may impersonate the client "
                 "(ImpersonateNamedPipeClient fails with ERROR_CANNOT_IMPERSONATE before any read).")
+    if rule == ev.PIPE_CONTEXT_CAPTURED:
+        return (f"Dynamic tracking: the kernel copies the client's token as it is now, {tok(r['token'])}, "
+                "for the server to impersonate.")
     if rule == ev.CLIENT_CONTEXT:
         return (f"The slot now holds the client's context, {tok(r['token'])}, marked copy-on-open: the first "
                 f"time anything opens thread {r['tid']}'s token, the kernel will copy it first.")
