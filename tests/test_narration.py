@@ -193,6 +193,8 @@ C_ARITY = {
     "CoRevertToSelf": 0,
     "ImpersonateLoggedOnUser": 1, "ImpersonateSelf": 1, "RevertToSelf": 0, "CloseHandle": 1,
     "OpenProcess": 3, "OpenThread": 3,
+    "CreateProcessW": 10, "CreateProcessAsUserW": 11, "CreateProcessWithTokenW": 9, "AdjustTokenGroups": 6,
+    "ImpersonateAnonymousToken": 1, "LookupAccountSidW": 7, "LookupAccountNameW": 7,
 }
 
 

@@ -3,7 +3,8 @@
 Files, one concept each: ``objects`` (the object header: descriptor, references),
 ``handles`` (per-process handle tables), ``token`` (the token object and its rules:
 duplication, restriction, privileges, settable information), ``process`` (processes,
-threads and the one token slot), ``lsa`` (accounts, logon sessions, the tokens logons
+threads and the one token slot), ``spawn`` (starting a process from a primary token:
+CreateProcess, CreateProcessAsUser, CreateProcessWithTokenW), ``lsa`` (accounts, logon sessions, the tokens logons
 make and their descriptors), ``srm`` (new-object security, opens, impersonation — the
 security reference monitor), ``com`` (tokenlab's model of COM activation), ``events``
 (what rules report while a call runs) and ``machine`` (the hub that owns them all).
