@@ -480,7 +480,7 @@ def _typed_literals(prog: _Program, call, args: str, pre: list[str]) -> str:
     if call.name == "SetTokenInformation":
         args = _set_info(prog, call, args, pre)
     if call.name == "AdjustTokenGroups":
-        items = list(call.args[2] if len(call.args) > 2 else call.kwargs.get("NewState", ()) or ())
+        items = list((call.args[2] if len(call.args) > 2 else call.kwargs.get("NewState", ())) or ())
         n = max(1, len(items))
         var = prog.fresh("groups")
         prog.declare(var, f"static struct {{ DWORD GroupCount; SID_AND_ATTRIBUTES Groups[{n}]; }} {var};"
@@ -605,6 +605,7 @@ def _arg(prog: _Program, prefix: str, call_name: str, param: str, value, pre: li
         else:
             prog.declare(var, f"static SID_AND_ATTRIBUTES {var}[{len(value)}];")
             for i, item in enumerate(value):
+                item = item[0] if isinstance(item, tuple) else item  # (SID, attributes)
                 pre.append(f"{var}[{i}].Sid = {_sid(prog, SID(getattr(item, 'sid', item)), pre)};")
         return var
     if isinstance(value, (bytes, bytearray)):
