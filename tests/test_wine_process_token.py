@@ -542,6 +542,8 @@ def test_new_calls_are_narrated_and_compile_as_c(tmp_path):
     assert "WCHAR commandLine[] = L\"child.exe\";" in create.c_call
     prog = program(trace)
     assert "= pi.hProcess;" in prog.source and "(PTOKEN_GROUPS)&" in prog.source
+    assert "((TOKEN_LINKED_TOKEN *)buffer)->LinkedToken;" in prog.source
+    assert "its first thread get descriptors of their own: the new token's default DACL" in text
     import importlib.util
     from pathlib import Path
     spec = importlib.util.spec_from_file_location("check_c", Path(__file__).parent.parent / "tools" / "check_c.py")

@@ -33,7 +33,7 @@ ACCESS_CHECKED = "access.checked"  # what: str | TokenRef, checker: SID, sd, res
 IMPERSONATION_ALLOWED = "impersonation.allowed"        # level: str, reason: an IMP_* code, values
 IMPERSONATION_DOWNGRADED = "impersonation.downgraded"  # reason: an IMP_* code, values
 # Processes (kernel.spawn): which token a new process got, and why the caller could assign it.
-PROCESS_CREATED = "process.created"  # image: str, pid: int, token: TokenRef (the new process's own token)
+PROCESS_CREATED = "process.created"  # image, pid, token: TokenRef (its own), explicit: ("process"/"thread" DACLs given)
 PROCESS_TOKEN_ASSIGNABLE = "process.token_assignable"  # reason: a spawn.ASSIGN_* code, token: TokenRef
 # UAC's split token (lsa.linked_token): the other half of an administrator's logon.
 LINKED_TOKEN = "token.linked"  # source: TokenRef, linked: TokenRef, elevated: bool, tcb: bool

@@ -69,11 +69,17 @@ def start(machine, image: str, token: Token, process_sd: SecurityDescriptor | No
         raise WinError(ErrorCode.ERROR_BAD_TOKEN_TYPE, "a process needs a primary token")
     proc = Process(machine, machine._client_id(), image, token)
     machine.register(proc)
-    proc.security = srm.assign_security(machine, token, process_sd, proc.mapping)
+    proc.security = srm.assign_security(machine, token, process_sd, proc.mapping, quiet=True)
     proc.add_ref("running")
     machine.processes.append(proc)
-    machine.new_thread(proc, token, thread_sd)
-    machine.report(ev.PROCESS_CREATED, image=image, pid=proc.pid, token=ev.TokenRef.of(token))
+    machine._quiet += 1  # the report below says where both descriptors came from
+    try:
+        machine.new_thread(proc, token, thread_sd)
+    finally:
+        machine._quiet -= 1
+    machine.report(ev.PROCESS_CREATED, image=image, pid=proc.pid, token=ev.TokenRef.of(token),
+                   explicit=tuple(kind for kind, sd in (("process", process_sd), ("thread", thread_sd))
+                                  if sd is not None and sd.dacl_present))
     return proc
 
 

@@ -450,6 +450,11 @@ def _step_lines(prog: _Program, prefix: str, step, call, language: str) -> list[
         prog.declare(hp, f"static HANDLE {hp};")
         prog.declare(ht, f"static HANDLE {ht};")
         lines.append(f"    if (ok) {{ {hp} = pi.hProcess; {ht} = pi.hThread; }}")
+    if call.error is None and call.name == "GetTokenInformation" and isinstance(call.result, int) \
+            and not isinstance(call.result, bool) and "TokenLinkedToken" in args:  # a new handle, in the buffer
+        var = f"{prefix}h{call.result}"
+        prog.declare(var, f"static HANDLE {var};")
+        lines.append(f"    if (ok) {var} = ((TOKEN_LINKED_TOKEN *)buffer)->LinkedToken;")
     if call.error is None and call.name in ("GetSecurityInfo", "GetKernelObjectSecurity") \
             and isinstance(call.result, SecurityDescriptor):
         for k in [k for k, v in prog.sd_vars.items() if v == "pSD"]:

@@ -131,9 +131,13 @@ def sentence(r, names: dict[str, str]) -> str:
     if rule == ev.COM_FAILED:
         return r["message"]
     if rule == ev.PROCESS_CREATED:
+        given = r["explicit"]
+        dacls = ("the DACLs passed in its SECURITY_ATTRIBUTES" if len(given) == 2 else
+                 f"the {given[0]} DACL passed in its SECURITY_ATTRIBUTES, the other the new token's default DACL"
+                 if given else "the new token's default DACL")
         return (f"New process {r['image']} (pid {r['pid']}) runs with a primary token of its own, "
                 f"{tok(r['token'])}: a new token object copied from the one it came from, with a default "
-                "descriptor of its own.")
+                f"descriptor of its own. The process and its first thread get descriptors of their own: {dacls}.")
     if rule == ev.PROCESS_TOKEN_ASSIGNABLE:
         why = {
             "own_logon_session": ("it belongs to the caller's own logon session (the caller's token, a duplicate "
