@@ -57,8 +57,9 @@
 #   integrity than the caller); otherwise the thread silently gets an Identification-level
 #   token. tokenlab models the widely documented conditions, not every detail of the kernel's
 #   check.
-# * **No UAC split token.** An administrator's logon gives one elevated token; the filtered
-#   twin that User Account Control makes is not modelled.
+# * **UAC's split token** is made by an administrator's interactive `LogonUser`; but
+#   `m.start_process(..., user=<administrator>)` gives the elevated token alone, as "Run as
+#   administrator" does (pass `uac=True` for the filtered one).
 # * **Integrity labels** are given to new objects only when their creator runs below Medium.
 #
 # The details are in the docstrings of `tokenlab/kernel/machine.py` and `tokenlab/kernel/com.py`.

@@ -67,7 +67,8 @@ class TokenCalls(ApiBase):
     @win32
     def LogonUser(self, lpszUsername, lpszDomain, lpszPassword, dwLogonType, dwLogonProvider) -> int:
         """Returns phToken. A network logon gives an *impersonation* token, every other type
-        a primary token (docs: LogonUser). The new token's own descriptor comes from the
+        a primary token (docs: LogonUser). An administrator's interactive logon gives UAC's
+        filtered token, linked to the elevated one (GetTokenInformation(TokenLinkedToken)). The new token's own descriptor comes from the
         caller's effective token, like any new object — a model choice (Windows' LSA gives
         the tokens it makes a descriptor of its own; see tokenlab.kernel.lsa)."""
         if not isinstance(lpszUsername, str):
