@@ -145,6 +145,7 @@ class Lsa:
         self.domain_sid = domain_sid
         self.accounts: dict[str, Account] = {}
         self.logon_sessions: dict[LUID, LogonSession] = {}
+        self._anonymous: Token | None = None  # the anonymous logon token, made when first asked for
         self._next_rid = 1000
         self._builtin_accounts()
 
@@ -282,8 +283,12 @@ class Lsa:
         (TokenElevationTypeLimited: Medium, Administrators deny-only, an ordinary user's
         privileges) — and returns the filtered one; each is linked to the other (docs "How
         User Account Control works", TOKEN_ELEVATION_TYPE; Wine test test_elevation). Other
-        logon types give the full token alone (Default): an administrator's network or
-        batch logon is not filtered (*Windows Security Internals*, ch. 4)."""
+        logon types give the full token alone (Default): an administrator's batch or
+        service logon is not filtered (*Windows Security Internals*, ch. 4). Simplified:
+        Windows' UAC remote restrictions also filter a local administrator's network logon
+        that comes from *another* machine (docs "User Account Control and remote
+        restrictions"); tokenlab has no other machine, and its network logons are not
+        filtered."""
         kind = LOGON_TYPE_NAMES[logon_type]
         interactive = logon_type == LOGON32_LOGON_INTERACTIVE
         if split is None:
@@ -366,7 +371,7 @@ class Lsa:
         to anonymous users" is disabled by default, docs). One token per machine, made
         when first asked for. Its integrity (Untrusted) and its own descriptor (SYSTEM
         and ANONYMOUS LOGON full access) are tokenlab's model."""
-        tok = getattr(self, "_anonymous", None)
+        tok = self._anonymous
         if tok is not None and tok.alive and tok.object_id in self.machine.objects:
             return tok
         session = self.logon_sessions.get(ANONYMOUS_LOGON_LUID) or self._session(

@@ -20,7 +20,7 @@ Model simplifications (docs/model.md, Simplifications):
 * "Assignable without SeAssignPrimaryTokenPrivilege": Windows' kernel accepts a token
   that is a *child* of the caller's primary token (made from it by CreateRestrictedToken
   or a filter) or a *sibling* of it (a copy from the same parent in the same logon
-  session) (*Windows Security Internals*, ch. 4, "Assigning a primary token"). tokenlab
+  session) (*Windows Security Internals*, ch. 4, on assigning a process's token). tokenlab
   reads both as "a token of the caller's own logon session": its duplicates and
   restricted copies, and the token itself (Wine test test_create_process_token: the
   caller's own token, a duplicate of it and a restricted copy all start a process
