@@ -693,26 +693,28 @@ def test_network_service_holds_se_impersonate():
     assert not any(p.name == "SeImpersonatePrivilege" for p in api.GetTokenInformation(logon(api), C.TokenPrivileges))
 
 
-def test_administrator_logon_gives_elevated_high_token():
-    # source: model (one elevated token; UAC's split token is not modelled)
+def test_administrator_batch_logon_gives_elevated_high_token():
+    # source: WSI ch. 4 (only interactive logons are split); Wine test test_admin_elevation (Default + elevated)
     m, api = world("alice", "root")
     m.account("root").groups.append(BUILTIN_ADMINISTRATORS)
-    h = logon(api, "root", kind=C.LOGON32_LOGON_INTERACTIVE)
+    h = logon(api, "root", kind=C.LOGON32_LOGON_BATCH)
     assert api.GetTokenInformation(h, C.TokenIntegrityLevel).sid == HIGH_INTEGRITY
     assert api.GetTokenInformation(h, C.TokenElevation) is True
+    assert api.GetTokenInformation(h, C.TokenElevationType) == C.TokenElevationTypeDefault
     groups = {g.sid: g.attributes for g in api.GetTokenInformation(h, C.TokenGroups)}
     assert groups[BUILTIN_ADMINISTRATORS] & C.SE_GROUP_ENABLED
     assert not groups[BUILTIN_ADMINISTRATORS] & C.SE_GROUP_USE_FOR_DENY_ONLY
     assert api.GetTokenInformation(logon(api, "alice"), C.TokenElevation) is False
 
 
-@pytest.mark.xfail(strict=True, reason="model: UAC split (filtered + linked) tokens are not modelled")
 def test_administrator_interactive_logon_is_split_token():
-    # source: docs ("User Account Control"; TokenLinkedToken)
+    # source: docs ("How User Account Control works"; TOKEN_ELEVATION_TYPE); Wine test test_elevation
     m, api = world("root")
     m.account("root").groups.append(BUILTIN_ADMINISTRATORS)
     h = logon(api, "root", kind=C.LOGON32_LOGON_INTERACTIVE)
-    api.GetTokenInformation(h, C.TokenLinkedToken)
+    assert api.GetTokenInformation(h, C.TokenElevationType) == C.TokenElevationTypeLimited
+    linked = api.GetTokenInformation(h, C.TokenLinkedToken)
+    assert api.GetTokenInformation(linked, C.TokenElevationType) == C.TokenElevationTypeFull
 
 
 def test_access_check_needs_an_impersonation_token():
@@ -816,12 +818,10 @@ BAD_HANDLE_CALLS = {
 ANY_OBJECT = {"CloseHandle", "GetSecurityInfo", "DuplicateHandle"}  # an event handle is valid there
 
 
-@pytest.mark.xfail(strict=True, reason="model: a failed call changes nothing (DESIGN.md), so a failed "
-                   "DuplicateHandle keeps a DUPLICATE_CLOSE_SOURCE source handle open")
 def test_duplicate_close_source_closes_even_on_failure():
     # source: docs (DuplicateHandle: DUPLICATE_CLOSE_SOURCE "occurs regardless of any error status")
     m, api = world()
-    ev = api.CreateEvent(SECURITY_ATTRIBUTES(SecurityDescriptor(dacl=ACL([]))), True, False, None)
+    ev = api.CreateEvent(SECURITY_ATTRIBUTES(SecurityDescriptor(dacl=ACL([]))), True, False, "closing")
     sync = narrowed(api, ev, C.SYNCHRONIZE)
     with fails(C.ERROR_ACCESS_DENIED):
         api.DuplicateHandle(SELF, sync, SELF, C.EVENT_MODIFY_STATE, False, C.DUPLICATE_CLOSE_SOURCE)

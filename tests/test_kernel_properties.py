@@ -233,6 +233,13 @@ def run_call(w: World, trace, thread, name: str, args: tuple) -> None:
         result = getattr(api, name)(*args)
     except (WinError, ComError) as e:
         code = e.winerror if isinstance(e, WinError) else e.hresult
+        if name == "DuplicateHandle" and args[5] & 1 and snapshot(m) != before:
+            # the one documented exception: DUPLICATE_CLOSE_SOURCE closes the source handle
+            # "regardless of any error status" (docs DuplicateHandle) — and changes nothing else
+            src = thread.process if args[0] == -1 else thread.process.handles.get(args[0]).obj
+            assert args[1] not in src.handles, f"failed {name}{args!r} ({e}) changed more than the source handle"
+            assert counters(m) == ids and api.GetLastError() == code
+            before = snapshot(m)
         assert snapshot(m) == before, f"failed {name}{args!r} ({e}) changed the machine"
         assert counters(m) == ids, f"failed {name}{args!r} ({e}) consumed ids"
         assert api.GetLastError() == code

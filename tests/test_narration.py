@@ -195,6 +195,8 @@ C_ARITY = {
     "OpenProcess": 3, "OpenThread": 3,
     "CreateEventExW": 4, "CreateMutexW": 3, "OpenMutexW": 3, "ReleaseMutex": 1, "CreateSemaphoreW": 4,
     "OpenSemaphoreW": 3, "ReleaseSemaphore": 3, "CreateDirectoryW": 2, "GetFileSecurityW": 5, "SetFileSecurityW": 3,
+    "CreateProcessW": 10, "CreateProcessAsUserW": 11, "CreateProcessWithTokenW": 9, "AdjustTokenGroups": 6,
+    "ImpersonateAnonymousToken": 1, "LookupAccountSidW": 7, "LookupAccountNameW": 7,
 }
 
 

@@ -99,11 +99,12 @@ def test_set_kernel_object_security_without_the_owner_it_names():
 
 
 def test_elevation_type_and_linked_token():
-    # source: docs TOKEN_ELEVATION_TYPE; UAC's split token is not modelled (explicit error)
+    # source: docs TOKEN_ELEVATION_TYPE; Wine tests test_elevation and test_admin_elevation: a token
+    # that is not split is Default (an administrator's still elevated) and has no linked token (NULL)
     m, api = world()
     assert api.GetTokenInformation(logon(api), C.TokenElevationType) == C.TokenElevationTypeDefault
-    admin = logon(api, "admin")
-    assert api.GetTokenInformation(admin, C.TokenElevationType) == C.TokenElevationTypeFull
+    admin = logon(api, "admin")  # a network logon: the full token, not split
+    assert api.GetTokenInformation(admin, C.TokenElevationType) == C.TokenElevationTypeDefault
+    assert api.GetTokenInformation(admin, C.TokenElevation) is True
     assert api.GetTokenInformation(admin, C.TokenIntegrityLevel).sid == HIGH_INTEGRITY
-    with pytest.raises(NotModelledError, match="split token"):
-        api.GetTokenInformation(admin, C.TokenLinkedToken)
+    assert api.GetTokenInformation(admin, C.TokenLinkedToken) is None

@@ -462,8 +462,9 @@ for label, sd in orders.items():
 # Account Control: when an administrator logs on, the everyday (filtered) token keeps
 # `BUILTIN\Administrators`, but as deny-only, so the group can take access away but never give
 # it. The elevated token has the same group enabled. (A *disabled* group, by contrast, matches
-# nothing at all.) tokenlab's logons do not make this split token; below we build both tokens
-# by hand.
+# nothing at all.) tokenlab's `LogonUser` makes this split token for an administrator's
+# interactive logon (`TokenLinkedToken` gives the other half); below we build both tokens by
+# hand, to see only the groups.
 
 # %%
 # NBVAL_CHECK_OUTPUT

@@ -20,7 +20,8 @@
 # * make a deny-only group with `CreateRestrictedToken` and say which ACEs it still matches;
 # * follow the two-pass access check of a token with restricting SIDs;
 # * predict what `CheckTokenMembership` says for deny-only and restricted tokens;
-# * name what tokenlab leaves out here (`LUA_TOKEN`, `WRITE_RESTRICTED`, UAC's split token).
+# * name what tokenlab leaves out here (`LUA_TOKEN`, `WRITE_RESTRICTED`) and where UAC's split
+#   token is (`LogonUser`, `TokenLinkedToken`).
 #
 # | Windows term | tokenlab name | example |
 # | --- | --- | --- |
@@ -575,9 +576,10 @@ for step in list(deny_trace)[:4] + list(restrict_trace):
 #   raises `tl.NotModelledError` instead (the next cell prints it).
 # * **UAC's split token.** On Windows an administrator's interactive logon gets two linked
 #   tokens: a *filtered* one at Medium integrity, with Administrators deny-only and most
-#   privileges removed, used by default, and the full *elevated* one at High. tokenlab gives
-#   an administrator one token, the elevated one (see `tokenlab/machine.py`); there is no
-#   `TokenLinkedToken`. You can imitate the filtered token's groups by hand, as in notebook 01.
+#   privileges removed, used by default, and the full *elevated* one at High. tokenlab's
+#   `LogonUser(..., LOGON32_LOGON_INTERACTIVE, ...)` makes both and
+#   `GetTokenInformation(h, TokenLinkedToken)` gives the other half; `m.start_process` gives an
+#   administrator the elevated token alone, as below, unless you pass `uac=True`.
 # * AppContainer tokens, capabilities, process trust labels and write-restricted checks are
 #   not part of `tl.access_check` either (its docstring lists them).
 

@@ -3,11 +3,12 @@
 Files, one concept each: ``objects`` (the object header: descriptor, references),
 ``handles`` (per-process handle tables), ``token`` (the token object and its rules:
 duplication, restriction, privileges, settable information), ``process`` (processes,
-threads and the one token slot), ``lsa`` (accounts, logon sessions, the tokens logons
-make and their descriptors), ``srm`` (new-object security, inheritance, opens,
-impersonation — the security reference monitor), ``sync`` (events, mutexes and semaphores
-by name), ``files`` (the ``C:\\`` volume: files and directories), ``pipes`` (named pipes),
-``com`` (tokenlab's model of COM activation), ``events``
+threads and the one token slot), ``spawn`` (starting a process from a primary token:
+CreateProcess, CreateProcessAsUser, CreateProcessWithTokenW), ``lsa`` (accounts, logon
+sessions, the tokens logons make and their descriptors), ``srm`` (new-object security,
+inheritance, opens, impersonation — the security reference monitor), ``sync`` (events,
+mutexes and semaphores by name), ``files`` (the ``C:\\`` volume: files and directories),
+``pipes`` (named pipes), ``com`` (tokenlab's model of COM activation), ``events``
 (what rules report while a call runs) and ``machine`` (the hub that owns them all).
 
 Rules come from Microsoft's docs, [MS-DTYP], Wine's Windows-run tests and *Windows Security

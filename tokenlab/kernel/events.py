@@ -35,6 +35,15 @@ ACCESS_CHECKED = "access.checked"  # what: str | TokenRef, checker: SID, sd, res
 # Impersonation (srm.impersonate): may the caller impersonate at the token's level?
 IMPERSONATION_ALLOWED = "impersonation.allowed"        # level: str, reason: an IMP_* code, values
 IMPERSONATION_DOWNGRADED = "impersonation.downgraded"  # reason: an IMP_* code, values
+# Processes (kernel.spawn): which token a new process got, and why the caller could assign it.
+PROCESS_CREATED = "process.created"  # image, pid, token: TokenRef (its own), explicit: ("process"/"thread" DACLs given)
+PROCESS_TOKEN_ASSIGNABLE = "process.token_assignable"  # reason: a spawn.ASSIGN_* code, token: TokenRef
+# UAC's split token (lsa.linked_token): the other half of an administrator's logon.
+LINKED_TOKEN = "token.linked"  # source: TokenRef, linked: TokenRef, elevated: bool, tcb: bool
+# AdjustTokenGroups (token.adjust_groups).
+GROUPS_ADJUSTED = "token.groups_adjusted"  # enabled: tuple[SID], disabled: tuple[SID], missing: bool
+# ImpersonateAnonymousToken (lsa.anonymous_token).
+ANONYMOUS_IMPERSONATION = "slot.anonymous"  # tid, token: TokenRef
 # tokenlab's model of COM activation (com.ComRegistry.create_instance).
 COM_TOKEN_OPEN = "com.token_open"          # as_self: bool
 COM_TOKEN_OPENED = "com.token_opened"
@@ -51,6 +60,7 @@ WHY_COM_AS_SELF = "com_as_self"          # COM's token open, as the process
 WHY_COM_AS_THREAD = "com_as_thread"      # COM's token open, as the thread
 WHY_COM_LAUNCH = "com_launch"            # COM's launch-permission check
 WHY_ACCESSCHECK = "accesscheck"          # AccessCheck's client token
+WHY_DUPLICATE_TARGET = "duplicate_target"  # DuplicateHandle: the target process's token
 
 # Why impersonation was allowed or downgraded (srm.can_impersonate).
 IMP_LEVEL_NEEDS_NOTHING = "level_needs_nothing"  # token_level: str

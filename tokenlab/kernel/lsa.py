@@ -9,8 +9,12 @@ default DACL, type, source and session — and that token's own descriptor.
 Sources: docs "LogonUser", "Well-known SIDs", "Privilege Constants"; what ``whoami /all``
 shows for each kind of account. Model simplifications (said where a learner meets them):
 
-* An administrator's logon gives one elevated (High integrity) token; UAC's filtered
-  "split" token is not modelled.
+* UAC's split token: an administrator's *interactive* logon gives a filtered token
+  (Medium, Administrators deny-only, the privileges of an ordinary user) linked to the
+  full elevated one, each in a logon session of its own (:meth:`Lsa.logon`,
+  :meth:`Lsa.linked_token`); other logon types, and the built-in Administrator
+  (RID 500), get the full token alone. ``Machine.start_process`` gives an administrator
+  the full token unless asked for the split (``uac=True``): "Run as administrator".
 * A LogonUser token's own descriptor is the one Windows' LSA gives it (see
   :meth:`Lsa.logon_token_descriptor`); its owner and group (Administrators, SYSTEM) are
   tokenlab's choice.
@@ -25,15 +29,17 @@ from ..security.sids import (
     AUTHENTICATED_USERS, BATCH, BUILTIN_ADMINISTRATORS, BUILTIN_USERS, CONSOLE_LOGON, EVERYONE,
     HIGH_INTEGRITY, INTERACTIVE, LOCAL, LOCAL_ACCOUNT, LOCAL_ACCOUNT_AND_ADMIN, LOCAL_SERVICE,
     LOCAL_SYSTEM, MEDIUM_INTEGRITY, NETWORK, NETWORK_SERVICE, NTLM_AUTHENTICATION, SERVICE, SID,
-    SYSTEM_INTEGRITY, THIS_ORGANIZATION, logon_sid, well_known_name,
+    SYSTEM_INTEGRITY, THIS_ORGANIZATION, ANONYMOUS, UNTRUSTED_INTEGRITY, logon_sid, well_known_name,
 )
 from ..security.descriptor import SecurityDescriptor
 from ..security.errors import ErrorCode, WinError
 from ..security.tokenattrs import (
-    GROUP_DEFAULT, LOCALSERVICE_LUID, LUID, NETWORKSERVICE_LUID, PRIVILEGES, SYSTEM_LUID, GroupAttributes,
+    ANONYMOUS_LOGON_LUID, GROUP_DEFAULT, LOCALSERVICE_LUID, LUID, NETWORKSERVICE_LUID, PRIVILEGES, SYSTEM_LUID, GroupAttributes,
     MandatoryPolicy, PrivilegeAttributes, SecurityImpersonationLevel, SidAndAttributes, TokenType,
 )
+from . import events as ev
 from . import srm
+from . import token as tokens
 from .token import Token
 
 # The machine's own domain SID: the example account domain from Microsoft's docs, so
@@ -55,6 +61,16 @@ LOGON32_PROVIDER_WINNT50 = 3
 LOGON_TYPE_NAMES = {LOGON32_LOGON_INTERACTIVE: "interactive", LOGON32_LOGON_NETWORK: "network",
                     LOGON32_LOGON_BATCH: "batch", LOGON32_LOGON_SERVICE: "service",
                     LOGON32_LOGON_NETWORK_CLEARTEXT: "network cleartext"}
+# SID_NAME_USE (winnt.h), what LookupAccountSid and LookupAccountName say a SID names.
+SID_TYPE_USER = 1
+SID_TYPE_GROUP = 2
+SID_TYPE_DOMAIN = 3
+SID_TYPE_ALIAS = 4
+SID_TYPE_WELL_KNOWN_GROUP = 5
+SID_TYPE_LABEL = 10
+SID_TYPE_LOGON_SESSION = 11
+BUILTIN_DOMAIN = SID("S-1-5-32")
+
 LOGON_PROVIDERS = frozenset({LOGON32_PROVIDER_DEFAULT, LOGON32_PROVIDER_WINNT40, LOGON32_PROVIDER_WINNT50})
 
 
@@ -116,6 +132,8 @@ class LogonSession:
     logon_type: str
     logon_sid: SID | None
     created_by: LUID | None  # the logon session of the caller of LogonUser, if any
+    elevation_type: int = 1  # TOKEN_ELEVATION_TYPE of its tokens: Default 1, Full 2, Limited 3
+    linked: Token | None = None  # UAC: the other half's token as the LSA made it (not registered)
 
 
 class Lsa:
@@ -127,6 +145,7 @@ class Lsa:
         self.domain_sid = domain_sid
         self.accounts: dict[str, Account] = {}
         self.logon_sessions: dict[LUID, LogonSession] = {}
+        self._anonymous: Token | None = None  # the anonymous logon token, made when first asked for
         self._next_rid = 1000
         self._builtin_accounts()
 
@@ -251,17 +270,165 @@ class Lsa:
         return acct
 
     def logon(self, acct: Account, logon_type: int, *, created_by: LUID | None = None, primary: bool = False,
-              source: str | None = None, session_id: int | None = None) -> Token:
+              source: str | None = None, session_id: int | None = None, split: bool | None = None) -> Token:
         """The token a logon of ``logon_type`` gives ``acct`` (not yet registered), in a new
         logon session. A network logon gives an impersonation token (docs: LogonUser,
         phToken) unless ``primary``; ``source`` and ``session_id`` default to what Winlogon's
-        interactive logon gives ("User32", session 1) and "Advapi", session 0 otherwise."""
+        interactive logon gives ("User32", session 1) and "Advapi", session 0 otherwise.
+
+        UAC's split token (``split``; by default for an administrator's interactive logon,
+        except the built-in Administrator, RID 500, which runs without Admin Approval Mode
+        by default): the logon makes two tokens in two logon sessions that share one
+        logon SID — the full elevated token (TokenElevationTypeFull) and a filtered one
+        (TokenElevationTypeLimited: Medium, Administrators deny-only, an ordinary user's
+        privileges) — and returns the filtered one; each is linked to the other (docs "How
+        User Account Control works", TOKEN_ELEVATION_TYPE; Wine test test_elevation). Other
+        logon types give the full token alone (Default): an administrator's batch or
+        service logon is not filtered (*Windows Security Internals*, ch. 4). Simplified:
+        Windows' UAC remote restrictions also filter a local administrator's network logon
+        that comes from *another* machine (docs "User Account Control and remote
+        restrictions"); tokenlab has no other machine, and its network logons are not
+        filtered."""
         kind = LOGON_TYPE_NAMES[logon_type]
-        session = self._session(acct.sid, kind, logon_type != LOGON32_LOGON_NETWORK, created_by)
         interactive = logon_type == LOGON32_LOGON_INTERACTIVE
-        return self._user_token(acct, session, logon_type, primary,
-                                source or ("User32" if interactive else "Advapi"),
-                                session_id if session_id is not None else (1 if interactive else 0))
+        if split is None:
+            split = interactive and acct.sid.rid != 500
+        split = bool(split) and BUILTIN_ADMINISTRATORS in acct.groups
+        source = source or ("User32" if interactive else "Advapi")
+        session_id = session_id if session_id is not None else (1 if interactive else 0)
+        session = self._session(acct.sid, kind, logon_type != LOGON32_LOGON_NETWORK, created_by)
+        full = self._user_token(acct, session, logon_type, primary, source, session_id)
+        if not split:
+            return full
+        limited = self._session(acct.sid, kind, False, created_by)
+        limited.logon_sid = session.logon_sid  # one logon SID: both halves use the same desktop
+        filtered = self._filtered(full, limited)
+        session.elevation_type, limited.elevation_type = 2, 3  # TokenElevationTypeFull, TokenElevationTypeLimited
+        session.linked = tokens.copy_of(filtered, filtered.impersonation_level, filtered.token_type,
+                                        token_id=filtered.token_id)
+        limited.linked = tokens.copy_of(full, full.impersonation_level, full.token_type, token_id=full.token_id)
+        return filtered
+
+    def _filtered(self, full: Token, session: LogonSession) -> Token:
+        """UAC's filtered twin of an administrator's ``full`` token, in ``session``:
+        BUILTIN\\Administrators and "Local account and member of Administrators group" become
+        deny-only, only an ordinary user's privileges stay, the integrity is Medium, and
+        the user (no longer Administrators, which it may not own with) is the default owner
+        (docs "How User Account Control works"; what ``whoami /all`` shows in a
+        non-elevated prompt)."""
+        deny = (BUILTIN_ADMINISTRATORS, LOCAL_ACCOUNT_AND_ADMIN)
+        groups = [SidAndAttributes(g.sid, GroupAttributes.SE_GROUP_USE_FOR_DENY_ONLY) if g.sid in deny else g
+                  for g in full.groups]
+        privileges = {n: a for n, a in full.privileges.items() if n in USER_PRIVILEGES}
+        dacl = ACL([ACE.allow(full.user, STANDARD["GENERIC_ALL"]) if a.sid == full.owner else a
+                    for a in (full.default_dacl or ())])
+        return Token(
+            full.user, groups, privileges, owner=full.user, primary_group=full.primary_group, default_dacl=dacl,
+            token_type=full.token_type, impersonation_level=full.impersonation_level,
+            integrity_level=MEDIUM_INTEGRITY, mandatory_policy=full.mandatory_policy,
+            token_id=self.machine.new_luid(), authentication_id=session.luid, modified_id=self.machine.new_luid(),
+            source=full.source, session_id=full.session_id, elevated=False,
+        )
+
+    def elevation_type(self, token: Token) -> int:
+        """TOKEN_ELEVATION_TYPE: Full or Limited for the halves of a split logon (and every
+        copy of them: they share its logon session), Default for any other token (docs
+        TOKEN_ELEVATION_TYPE; Wine test test_elevation: duplicates and restricted copies
+        keep it)."""
+        session = self.logon_sessions.get(token.authentication_id)
+        return session.elevation_type if session is not None else 1
+
+    def linked_token(self, caller: Token, token: Token) -> Token | None:
+        """GetTokenInformation(TokenLinkedToken): a *new* token made from the other half of
+        ``token``'s split logon as the LSA keeps it — so changes made to either half
+        (privileges, default DACL) are not carried over — each query a new token with a
+        TokenId of its own (Wine test test_elevation). Without SeTcbPrivilege enabled in
+        the caller's effective token it is an Identification-level impersonation token,
+        usable to look at but not to run as; with it, a primary token (how the UAC
+        service starts an elevated process) (*Windows Security Internals*, ch. 4; Wine
+        test test_elevation). None (a NULL handle) for a token that is not split."""
+        session = self.logon_sessions.get(token.authentication_id)
+        if session is None or session.linked is None:
+            return None
+        tcb = caller.privilege_enabled("SeTcbPrivilege")
+        level = SecurityImpersonationLevel.SecurityImpersonation if tcb else SecurityImpersonationLevel.SecurityIdentification
+        kind = TokenType.TokenPrimary if tcb else TokenType.TokenImpersonation
+        twin = session.linked
+        new = tokens.copy_of(twin, level, kind, token_id=self.machine.new_luid())
+        new.security = srm.assign_security(self.machine, caller, None, TOKEN_MAPPING,
+                                           token_integrity=new.integrity_level, quiet=True)
+        self.machine.register(new)
+        new.origin = f"TokenLinkedToken of Token#{token.object_id}"
+        self.machine.report(ev.LINKED_TOKEN, source=ev.TokenRef.of(token), linked=ev.TokenRef.of(new),
+                            elevated=bool(new.elevated), tcb=tcb)
+        return new
+
+    def anonymous_token(self) -> Token:
+        """The system's anonymous logon token, which ImpersonateAnonymousToken puts in a
+        thread's slot: NT AUTHORITY\\ANONYMOUS LOGON in the anonymous logon session
+        (0x3e6), an impersonation token at Impersonation level, with no privileges and —
+        by default — no Everyone group ("Network access: Let Everyone permissions apply
+        to anonymous users" is disabled by default, docs). One token per machine, made
+        when first asked for. Its integrity (Untrusted) and its own descriptor (SYSTEM
+        and ANONYMOUS LOGON full access) are tokenlab's model."""
+        tok = self._anonymous
+        if tok is not None and tok.alive and tok.object_id in self.machine.objects:
+            return tok
+        session = self.logon_sessions.get(ANONYMOUS_LOGON_LUID) or self._session(
+            ANONYMOUS, "anonymous", False, None, ANONYMOUS_LOGON_LUID)
+        dacl = ACL([ACE.allow(LOCAL_SYSTEM, STANDARD["GENERIC_ALL"]), ACE.allow(ANONYMOUS, STANDARD["GENERIC_ALL"])])
+        tok = Token(ANONYMOUS, [], {}, owner=ANONYMOUS, primary_group=ANONYMOUS, default_dacl=dacl,
+                    token_type=TokenType.TokenImpersonation,
+                    impersonation_level=SecurityImpersonationLevel.SecurityImpersonation,
+                    integrity_level=UNTRUSTED_INTEGRITY,
+                    mandatory_policy=MandatoryPolicy.TOKEN_MANDATORY_POLICY_VALID_MASK,
+                    token_id=self.machine.new_luid(), authentication_id=session.luid,
+                    modified_id=self.machine.new_luid(), source="*SYSTEM*")
+        tok.security = srm.assign_security(self.machine, tok, None, TOKEN_MAPPING,
+                                           token_integrity=tok.integrity_level, quiet=True)
+        self.machine.register(tok)
+        tok.origin = "the anonymous logon token"
+        self._anonymous = tok
+        return tok
+
+    # ------------------------------------------------------------------ LookupAccountSid / LookupAccountName
+    def lookup_sid(self, sid: SID) -> tuple[str, str, int]:
+        """LookupAccountSid: (name, referenced domain, SID_NAME_USE) for ``sid``, from this
+        machine's accounts, its own and the BUILTIN domain, and the well-known SIDs;
+        ERROR_NONE_MAPPED for any other (docs: LookupAccountSid, SID_NAME_USE)."""
+        for a in self.accounts.values():
+            if a.sid == sid:
+                return a.name, a.authority, _sid_use(a)
+        if sid == self.domain_sid:
+            return self.name, self.name, SID_TYPE_DOMAIN
+        if sid == BUILTIN_DOMAIN:
+            return "BUILTIN", "BUILTIN", SID_TYPE_DOMAIN
+        full = well_known_name(sid, self.domain_sid)
+        if full is None:
+            if sid.text.startswith("S-1-5-5-"):  # a logon SID
+                return f"LogonSessionId_{'_'.join(map(str, sid.subauthorities[1:]))}", "NT AUTHORITY", SID_TYPE_LOGON_SESSION
+            raise WinError(ErrorCode.ERROR_NONE_MAPPED, f"No account has the SID {sid}.")
+        authority, _, name = full.rpartition("\\")
+        use = SID_TYPE_LABEL if sid.text.startswith("S-1-16-") else SID_TYPE_WELL_KNOWN_GROUP
+        return name, authority, use
+
+    def lookup_name(self, name: str) -> tuple[SID, str, int]:
+        """LookupAccountName: (SID, referenced domain, SID_NAME_USE) for an account name
+        (``alice``, ``TOKENLAB\\alice``, ``BUILTIN\\Administrators``, ``Everyone``) or a domain
+        name (``TOKENLAB``, ``BUILTIN``); ERROR_NONE_MAPPED when nothing has that name
+        (docs: LookupAccountName)."""
+        key = name.lower()
+        if key == self.name.lower():
+            return self.domain_sid, self.name, SID_TYPE_DOMAIN
+        if key == "builtin":
+            return BUILTIN_DOMAIN, "BUILTIN", SID_TYPE_DOMAIN
+        try:
+            acct = self.account(name) if not key.startswith("s-1-") else None
+        except (KeyError, ValueError):
+            acct = None
+        if acct is None:
+            raise WinError(ErrorCode.ERROR_NONE_MAPPED, f"No account is named {name!r}.")
+        return acct.sid, acct.authority, _sid_use(acct)
 
     def logon_user(self, caller, acct: Account, logon_type: int) -> Token:
         """LogonUser's token, registered: a new logon session that the caller's logon session
@@ -365,3 +532,17 @@ class Lsa:
             source="*SYSTEM*",
         )
 
+
+
+def _sid_use(acct: Account) -> int:
+    """The SID_NAME_USE of an account: users are SidTypeUser; the domain's "None" group
+    (RID 513) SidTypeGroup; local and BUILTIN groups are aliases (SidTypeAlias); Everyone,
+    SYSTEM and the other NT AUTHORITY identities SidTypeWellKnownGroup (docs SID_NAME_USE;
+    Wine test test_LookupAccountSid)."""
+    if acct.kind == "user":
+        return SID_TYPE_USER
+    if acct.kind == "group":
+        return SID_TYPE_GROUP if acct.sid.rid == 513 else SID_TYPE_ALIAS
+    if acct.kind == "builtin":
+        return SID_TYPE_ALIAS
+    return SID_TYPE_WELL_KNOWN_GROUP

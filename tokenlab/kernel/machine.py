@@ -3,14 +3,14 @@
 ``Machine()`` is deterministic: the same calls give the same SIDs, LUIDs, object ids,
 process and thread ids on every run. The rules live beside it, one function each:
 accounts and logons in :mod:`~tokenlab.kernel.lsa` (``machine.lsa``), new-object security,
-opens and impersonation in :mod:`~tokenlab.kernel.srm`, token contents in
+opens and impersonation in :mod:`~tokenlab.kernel.srm`, processes in :mod:`~tokenlab.kernel.spawn`, token contents in
 :mod:`~tokenlab.kernel.token`, the slot in :mod:`~tokenlab.kernel.process`, COM in
 :mod:`~tokenlab.kernel.com` (``machine.com``). The machine hands out ids, keeps the object
 table and the namespace of named objects, starts processes and threads, and passes what
 the rules report to a recording trace (:meth:`Machine.report`).
 
 Model simplifications (said in the notebooks where a lesson depends on one): see
-:mod:`tokenlab.kernel.lsa` (one elevated token per administrator logon; a LogonUser
+:mod:`tokenlab.kernel.lsa` (UAC's split token only for interactive logons; a LogonUser
 token's own descriptor) and :mod:`tokenlab.kernel.srm` (the SeImpersonatePrivilege rule;
 labels on new objects only below Medium integrity).
 """
@@ -21,7 +21,7 @@ from ..security.errors import ErrorCode, WinError
 from ..security.rights import TOKEN_MAPPING
 from ..security.sids import SID
 from ..security.tokenattrs import LUID, TokenType
-from . import events, srm
+from . import events, spawn, srm
 from .com import ComRegistry
 from .files import Volume
 from .lsa import DEFAULT_DOMAIN_SID, LOGON32_LOGON_INTERACTIVE, Account, Lsa
@@ -133,28 +133,42 @@ class Machine:
 
     # ------------------------------------------------------------------ processes
     def start_process(self, image: str, user="NETWORK SERVICE", *, token: Token | None = None,
-                      logon_type: int = LOGON32_LOGON_INTERACTIVE) -> Process:
+                      logon_type: int = LOGON32_LOGON_INTERACTIVE, uac: bool = False) -> Process:
         """Start a process running as ``user`` (an account name or SID) with one thread.
 
         The machine itself starts it (like the service control manager or a logon would),
         so no password is checked. Its primary token is a fresh logon token (services:
         their well-known token); pass ``token=`` to use a primary token you built.
+        An administrator's process gets the full (elevated) token, as "Run as
+        administrator" or a machine without UAC gives; ``uac=True`` gives it the filtered
+        token of UAC's split logon instead (see ``Lsa.logon``).
         """
+        if not isinstance(image, str) or not image:
+            raise TypeError(f"image must be a non-empty str, got {image!r}")
+        if token is not None and not isinstance(token, Token):
+            raise TypeError(f"token must be Token or None, got {type(token).__name__}")
+        if token is None:
+            if not isinstance(user, (str, SID)):
+                raise TypeError(f"user must be an account name (str) or SID, got {type(user).__name__}")
+            try:
+                acct = self.account(user)
+            except KeyError:
+                raise ValueError(f"user: this machine has no account {user!s}") from None
+            if acct.kind not in ("service", "user"):
+                raise ValueError(f"user: {acct.name!r} is a group; processes run as users")
         self._quiet += 1
         try:
-            return self._start_process(image, user, token, logon_type)
+            return self._start_process(image, user, token, logon_type, uac)
         finally:
             self._quiet -= 1
 
-    def _start_process(self, image: str, user, token: Token | None, logon_type: int) -> Process:
+    def _start_process(self, image: str, user, token: Token | None, logon_type: int, uac: bool = False) -> Process:
         if token is None:
             acct = self.account(user)
             if acct.kind == "service":
                 token = self.lsa.service_token(acct.sid)
-            elif acct.kind == "user":
-                token = self.lsa.logon(acct, logon_type, primary=True)
             else:
-                raise ValueError(f"{acct.name!r} is a group; processes run as users")
+                token = self.lsa.logon(acct, logon_type, primary=True, split=uac)
             self.register(token)
             token.origin = f"logon of {acct.full_name}"
             # The machine made this token for the process: its descriptor comes from itself.
@@ -166,15 +180,9 @@ class Machine:
             self.register(token)
             token.security = srm.assign_security(self, token, None, TOKEN_MAPPING,
                                                  token_integrity=token.integrity_level)
-        proc = Process(self, self._client_id(), image, token)
-        self.register(proc)
         # CreateProcess gives the process and its first thread descriptors from the new
-        # primary token's defaults.
-        proc.security = srm.assign_security(self, token, None, proc.mapping)
-        proc.add_ref("running")
-        self.processes.append(proc)
-        self.new_thread(proc, token)
-        return proc
+        # primary token's defaults (kernel.spawn, the one rule for every way to start one).
+        return spawn.start(self, image, token)
 
     def new_thread(self, proc: Process, creator: Token, sd: SecurityDescriptor | None = None) -> Thread:
         security = srm.assign_security(self, creator, sd, Thread.mapping)  # may refuse: before any id is taken

@@ -191,6 +191,30 @@ def open_as_thread(machine, thread, obj, desired: int, why: str | None = None) -
     return granted
 
 
+def duplicate_access(machine, thread, obj, desired: int, target) -> int:
+    """The access a DuplicateHandle that asks for more than the source handle has gets:
+    checked against the *target* process's primary token and, when the calling thread
+    impersonates, against its thread token too — both must grant — but never against the
+    calling process's own token ("DuplicateHandle() validates access against the calling
+    thread's token and the target process's token", Wine test
+    test_duplicate_handle_access and its child, run on Windows)."""
+    granted, _ = open_check(machine, obj, target.token, desired, thread_token=False, why=ev.WHY_DUPLICATE_TARGET)
+    if thread.token is not None:
+        mine, _ = open_check(machine, obj, thread.token, desired, thread_token=True, why=ev.WHY_THREAD_TOKEN)
+        granted &= mine
+    return granted
+
+
+def impersonate_anonymous(machine, thread) -> Token:
+    """ImpersonateAnonymousToken: the system's anonymous logon token goes in ``thread``'s
+    slot, replacing what was there; no privilege is needed (docs:
+    ImpersonateAnonymousToken). The token is the LSA's (``Lsa.anonymous_token``)."""
+    token = machine.lsa.anonymous_token()
+    machine.report(ev.ANONYMOUS_IMPERSONATION, tid=thread.tid, token=ev.TokenRef.of(token))
+    thread.set_token(token)
+    return token
+
+
 # Vista's "limited" rights come with the full ones (docs "Process Security and Access
 # Rights": a handle with PROCESS_QUERY_INFORMATION is automatically granted
 # PROCESS_QUERY_LIMITED_INFORMATION; "Thread Security and Access Rights" likewise).

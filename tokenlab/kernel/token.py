@@ -326,3 +326,52 @@ def is_member(token: Token, sid: SID) -> bool:
     if member and token.restricted_sids:
         member = any(r.sid == sid for r in token.restricted_sids)
     return member
+
+
+# ---------------------------------------------------------------------- groups
+def adjust_groups(token: Token, changes: list[tuple[SID, bool]], reset: bool,
+                  new_luid) -> tuple[list[SidAndAttributes], bool, list[SID], list[SID]]:
+    """AdjustTokenGroups: enable or disable each named group the token holds, or with
+    ``reset`` put every group back to its SE_GROUP_ENABLED_BY_DEFAULT state (docs:
+    AdjustTokenGroups). Validates everything first, so a refused call changes nothing:
+    disabling a mandatory group is ERROR_CANT_DISABLE_MANDATORY, enabling a deny-only one
+    ERROR_CANT_ENABLE_DENY_ONLY (the kernel's STATUS_CANT_ENABLE_DENY_ONLY). A SID the
+    token does not hold is skipped, and the call still succeeds with ERROR_NOT_ALL_ASSIGNED,
+    as for privileges. The user, the logon SID's mandatory bit and integrity are not
+    groups it can change.
+
+    Returns (previous state of the groups that changed, whether some SID was missing,
+    the SIDs enabled, the SIDs disabled); ``new_luid`` gives the token a new ModifiedId
+    when anything changed."""
+    enabled_bit = GroupAttributes.SE_GROUP_ENABLED
+    by_sid = {g.sid: g for g in token.groups}
+    if reset:
+        wanted = {g.sid: bool(g.attributes & GroupAttributes.SE_GROUP_ENABLED_BY_DEFAULT) for g in token.groups
+                  if not g.deny_only}
+        missing = False
+    else:
+        wanted, missing = {}, False
+        for sid, enable in changes:
+            g = by_sid.get(sid)
+            if g is None:
+                missing = True
+                continue
+            if not enable and g.attributes & GroupAttributes.SE_GROUP_MANDATORY:
+                raise WinError(ErrorCode.ERROR_CANT_DISABLE_MANDATORY,
+                               f"{sid} is a mandatory group: it cannot be disabled.")
+            if enable and g.deny_only:
+                raise WinError(ErrorCode.ERROR_CANT_ENABLE_DENY_ONLY, f"{sid} is deny-only: it cannot be enabled.")
+            wanted[sid] = bool(enable)
+    previous, now_on, now_off, groups = [], [], [], []
+    for g in token.groups:
+        want = wanted.get(g.sid)
+        if want is None or bool(g.attributes & enabled_bit) == want:
+            groups.append(g)
+            continue
+        previous.append(g)
+        (now_on if want else now_off).append(g.sid)
+        groups.append(SidAndAttributes(g.sid, (g.attributes | enabled_bit) if want else (g.attributes & ~enabled_bit)))
+    if previous:
+        token.groups = tuple(groups)
+        token.modified_id = new_luid()
+    return previous, missing, now_on, now_off

@@ -22,6 +22,9 @@ class ErrorCode(enum.IntEnum):
     ERROR_INVALID_NAME = 123
     ERROR_ALREADY_EXISTS = 183
     ERROR_NOT_ALL_ASSIGNED = 1300
+    ERROR_CANT_ENABLE_DENY_ONLY = 629
+    ERROR_CANT_DISABLE_MANDATORY = 1310
+    ERROR_NO_SUCH_LOGON_SESSION = 1312
     ERROR_UNKNOWN_REVISION = 1305
     ERROR_INVALID_OWNER = 1307
     ERROR_INVALID_PRIMARY_GROUP = 1308
@@ -95,6 +98,9 @@ _MESSAGES = {
     ErrorCode.ERROR_INVALID_PRIMARY_GROUP: "This security ID may not be assigned as the primary group of an object.",
     ErrorCode.ERROR_NOT_ALL_ASSIGNED: "Not all privileges or groups referenced are assigned to the caller.",
     ErrorCode.ERROR_UNKNOWN_REVISION: "The revision level is unknown.",
+    ErrorCode.ERROR_CANT_ENABLE_DENY_ONLY: "A group marked use for deny only cannot be enabled.",
+    ErrorCode.ERROR_CANT_DISABLE_MANDATORY: "The group may not be disabled.",
+    ErrorCode.ERROR_NO_SUCH_LOGON_SESSION: "A specified logon session does not exist. It may already have been terminated.",
     ErrorCode.ERROR_NO_SUCH_PRIVILEGE: "A specified privilege does not exist.",
     ErrorCode.ERROR_NO_SUCH_USER: "The specified account does not exist.",
     ErrorCode.ERROR_NONE_MAPPED: "No mapping between account names and security IDs was done.",

@@ -72,6 +72,17 @@ _LITERALS = {
     "cbWritten": "static DWORD cbWritten;",
     "clientPid": "static ULONG clientPid;",
     "previousCount": "static LONG previousCount;",
+    "si": "static STARTUPINFOW si = { sizeof si };",
+    "pi": "static PROCESS_INFORMATION pi;",
+    "accountName": "static WCHAR accountName[256];",
+    "cchAccountName": "static DWORD cchAccountName;",
+    "domainName": "static WCHAR domainName[256];",
+    "cchDomainName": "static DWORD cchDomainName;",
+    "sidUse": "static SID_NAME_USE sidUse;",
+    "sidBuffer": "static BYTE sidBuffer[SECURITY_MAX_SID_SIZE];",
+    "cbSid": "static DWORD cbSid;",
+    "previousGroups": "static struct { DWORD GroupCount; SID_AND_ATTRIBUTES Groups[64]; } previousGroups;",
+    "cbPreviousGroups": "static DWORD cbPreviousGroups;",
 }
 
 # Set-up a call needs before it (not a tokenlab step): buffers the twin passes by name.
@@ -79,7 +90,12 @@ _SETUP = {
     "GetKernelObjectSecurity": ["pSD = (PSECURITY_DESCRIPTOR)sdBuffer;", "cbSD = sizeof sdBuffer;"],
     "GetFileSecurity": ["pSD = (PSECURITY_DESCRIPTOR)sdBuffer;", "cbSD = sizeof sdBuffer;"],
     "AccessCheck": ["cbPrivileges = sizeof privileges;"],
+    "LookupAccountSid": ["cchAccountName = ARRAYSIZE(accountName);", "cchDomainName = ARRAYSIZE(domainName);"],
+    "LookupAccountName": ["cbSid = sizeof sidBuffer;", "cchDomainName = ARRAYSIZE(domainName);"],
 }
+
+# Calls that fill a PROCESS_INFORMATION: its handles become the variables later calls use.
+_PROCESS_INFORMATION = frozenset({"CreateProcess", "CreateProcessAsUser", "CreateProcessWithTokenW"})
 
 _PRELUDE = r'''
 static int mismatches;
@@ -431,6 +447,16 @@ def _step_lines(prog: _Program, prefix: str, step, call, language: str) -> list[
     else:
         lines += [f"    ok = {expr};", f"    outcome({step.index}, {label}, ok, {expected});"]
     # what this call's out-parameters now hold, for later calls that pass the same value
+    if call.error is None and call.name in _PROCESS_INFORMATION:
+        hp, ht = f"{prefix}h{call.result.hProcess}", f"{prefix}h{call.result.hThread}"
+        prog.declare(hp, f"static HANDLE {hp};")
+        prog.declare(ht, f"static HANDLE {ht};")
+        lines.append(f"    if (ok) {{ {hp} = pi.hProcess; {ht} = pi.hThread; }}")
+    if call.error is None and call.name == "GetTokenInformation" and isinstance(call.result, int) \
+            and not isinstance(call.result, bool) and "TokenLinkedToken" in args:  # a new handle, in the buffer
+        var = f"{prefix}h{call.result}"
+        prog.declare(var, f"static HANDLE {var};")
+        lines.append(f"    if (ok) {var} = ((TOKEN_LINKED_TOKEN *)buffer)->LinkedToken;")
     if call.error is None and call.name in ("GetSecurityInfo", "GetKernelObjectSecurity") \
             and isinstance(call.result, SecurityDescriptor):
         for k in [k for k, v in prog.sd_vars.items() if v == "pSD"]:
@@ -460,6 +486,18 @@ def _typed_literals(prog: _Program, call, args: str, pre: list[str]) -> str:
         args = re.sub(r"\bwriteBuffer\b", var, args)
     if call.name == "SetTokenInformation":
         args = _set_info(prog, call, args, pre)
+    if call.name == "AdjustTokenGroups":
+        items = list((call.args[2] if len(call.args) > 2 else call.kwargs.get("NewState", ())) or ())
+        n = max(1, len(items))
+        var = prog.fresh("groups")
+        prog.declare(var, f"static struct {{ DWORD GroupCount; SID_AND_ATTRIBUTES Groups[{n}]; }} {var};"
+                          "  /* laid out as TOKEN_GROUPS */")
+        pre.append(f"{var}.GroupCount = {len(items)};")
+        for i, item in enumerate(items):
+            sid, attrs = (item.sid, item.attributes) if hasattr(item, "sid") else item
+            pre.append(f"{var}.Groups[{i}].Sid = {_sid(prog, SID(sid), pre)};")
+            pre.append(f"{var}.Groups[{i}].Attributes = 0x{int(attrs):X};")
+        args = re.sub(r"&newGroups\b", f"(PTOKEN_GROUPS)&{var}", args)
     return args
 
 
@@ -574,11 +612,16 @@ def _arg(prog: _Program, prefix: str, call_name: str, param: str, value, pre: li
         else:
             prog.declare(var, f"static SID_AND_ATTRIBUTES {var}[{len(value)}];")
             for i, item in enumerate(value):
+                item = item[0] if isinstance(item, tuple) else item  # (SID, attributes)
                 pre.append(f"{var}[{i}].Sid = {_sid(prog, SID(getattr(item, 'sid', item)), pre)};")
         return var
     if isinstance(value, (bytes, bytearray)):
         var = prog.fresh("writeBuffer")
         prog.declare(var, f"static BYTE {var}[] = {{ {', '.join(f'0x{b:02X}' for b in value) or '0'} }};")
+        return var
+    if isinstance(value, str) and param == "lpCommandLine":  # CreateProcessW may write to it: a buffer
+        var = prog.fresh("commandLine")
+        prog.declare(var, f"static WCHAR {var}[] = {c_expr('lpApplicationName', value, [])};")
         return var
     if isinstance(value, (bool, int, str, enum.Enum)):
         text = c_expr(param, value, pre)

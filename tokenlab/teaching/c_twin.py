@@ -98,6 +98,17 @@ C_SIGNATURES: dict[str, tuple[str, str, str]] = {
     "CreateDirectory": ("BOOL", "CreateDirectoryW", "{0}, {1}"),
     "GetFileSecurity": ("BOOL", "GetFileSecurityW", "{0}, {1}, pSD, cbSD, &cbNeeded"),
     "SetFileSecurity": ("BOOL", "SetFileSecurityW", "{0}, {1}, {2}"),
+    "CreateProcess": ("BOOL", "CreateProcessW", "{0}, {1}, {2}, {3}, {4}, {5}, {6}, {7}, &si, &pi"),
+    "CreateProcessAsUser": ("BOOL", "CreateProcessAsUserW", "{0}, {1}, {2}, {3}, {4}, {5}, {6}, {7}, {8}, &si, &pi"),
+    "CreateProcessWithTokenW": ("BOOL", "CreateProcessWithTokenW", "{0}, {1}, {2}, {3}, {4}, {5}, {6}, &si, &pi"),
+    "AdjustTokenGroups": ("BOOL", "AdjustTokenGroups",
+                          "{0}, {1}, &newGroups{#2}, sizeof previousGroups, (PTOKEN_GROUPS)&previousGroups, "
+                          "&cbPreviousGroups"),
+    "ImpersonateAnonymousToken": ("BOOL", "ImpersonateAnonymousToken", "{0}"),
+    "LookupAccountSid": ("BOOL", "LookupAccountSidW",
+                         "{0}, {1}, accountName, &cchAccountName, domainName, &cchDomainName, &sidUse"),
+    "LookupAccountName": ("BOOL", "LookupAccountNameW",
+                          "{0}, {1}, sidBuffer, &cbSid, domainName, &cchDomainName, &sidUse"),
 }
 
 # Twins that are C++ (REFCLSID/REFIID as references); a program using one is compiled as C++.
@@ -163,6 +174,10 @@ def c_expr(param: str, value, pre: list[str]) -> str:
         return "&mapping"
     if isinstance(value, (bytes, bytearray)):
         return _c_string(bytes(value).decode("latin-1"))[1:]  # a narrow "..." literal
+    if isinstance(value, str) and param == "lpCommandLine":
+        # CreateProcessW may write to its command line: a buffer, never a literal (docs: CreateProcess)
+        pre.append(f"WCHAR commandLine[] = {_c_string(value)};  // CreateProcessW may write to it")
+        return "commandLine"
     if isinstance(value, str):
         text = format_arg(param, value)
         return text if text != repr(value) else _c_string(value)

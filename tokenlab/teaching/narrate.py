@@ -42,6 +42,8 @@ _WHY = {
     ev.WHY_COM_AS_THREAD: "COM's token open, OpenAsSelf=FALSE: checked against the thread's own token",
     ev.WHY_COM_LAUNCH: "COM checks the caller's effective token",
     ev.WHY_ACCESSCHECK: "AccessCheck checks the client token it is given",
+    ev.WHY_DUPLICATE_TARGET: ("DuplicateHandle checks the target process's token (and the calling thread's "
+                              "impersonation token, if any), not the calling process's"),
 }
 
 
@@ -142,6 +144,35 @@ def sentence(r, names: dict[str, str]) -> str:
         return f"COM started {r['image']} as {r['run_as']}."
     if rule == ev.COM_FAILED:
         return r["message"]
+    if rule == ev.PROCESS_CREATED:
+        given = r["explicit"]
+        dacls = ("the DACLs passed in its SECURITY_ATTRIBUTES" if len(given) == 2 else
+                 f"the {given[0]} DACL passed in its SECURITY_ATTRIBUTES, the other the new token's default DACL"
+                 if given else "the new token's default DACL")
+        return (f"New process {r['image']} (pid {r['pid']}) runs with a primary token of its own, "
+                f"{tok(r['token'])}: a new token object copied from the one it came from, with a default "
+                f"descriptor of its own. The process and its first thread get descriptors of their own: {dacls}.")
+    if rule == ev.PROCESS_TOKEN_ASSIGNABLE:
+        why = {
+            "own_logon_session": ("it belongs to the caller's own logon session (the caller's token, a duplicate "
+                                  "or a restricted copy of it), so no privilege is needed"),
+            "privilege": "it is another logon's token, which the caller may assign: it holds SeAssignPrimaryTokenPrivilege",
+            "impersonate_privilege": "the caller holds SeImpersonatePrivilege, which CreateProcessWithTokenW requires",
+        }[r["reason"]]
+        return f"{tok(r['token'])} may become the new process's token: {why}."
+    if rule == ev.LINKED_TOKEN:
+        half = "full (elevated)" if r["elevated"] else "filtered (limited)"
+        how = ("a primary token: the caller holds SeTcbPrivilege" if r["tcb"] else
+               "an Identification-level token, to look at but not to run as: the caller has no SeTcbPrivilege")
+        return (f"{tok(r['source'])} is half of UAC's split logon; its linked token is the {half} half, made anew "
+                f"as {tok(r['linked'])} — {how}.")
+    if rule == ev.GROUPS_ADJUSTED:
+        on = ", ".join(name(s) for s in r["enabled"]) or "none"
+        off = ", ".join(name(s) for s in r["disabled"]) or "none"
+        return f"Groups enabled: {on}; disabled: {off}. Disabled groups no longer match allow or deny ACEs."
+    if rule == ev.ANONYMOUS_IMPERSONATION:
+        return (f"Thread {r['tid']} now impersonates the anonymous logon token, {tok(r['token'])}: no user, no "
+                "privileges, and by default not even Everyone.")
     raise ValueError(f"no sentence for the kernel's report {rule!r}")
 
 

@@ -31,7 +31,10 @@ from .sddl import (
     SDDL_REVISION, SDDL_REVISION_1, ConvertSecurityDescriptorToStringSecurityDescriptor,
     ConvertSidToStringSid, ConvertStringSecurityDescriptorToSecurityDescriptor, ConvertStringSidToSid,
 )
-from .structs import LUID_AND_ATTRIBUTES, PRIVILEGE_SET, SECURITY_ATTRIBUTES, TOKEN_SOURCE, TOKEN_STATISTICS
+from .structs import (
+    LUID_AND_ATTRIBUTES, PRIVILEGE_SET, PROCESS_INFORMATION, SECURITY_ATTRIBUTES, STARTUPINFO, TOKEN_SOURCE,
+    TOKEN_STATISTICS,
+)
 from . import acls as _acls, lookup as _lookup
 from .acls import *  # noqa: F401,F403  (InitializeAcl, AddAccessAllowedAce ... SetEntriesInAcl)
 from .lookup import LUID, LookupPrivilegeName, LookupPrivilegeValue
@@ -46,11 +49,12 @@ __all__ = sorted({
     "ConvertSecurityDescriptorToStringSecurityDescriptor",
     "ConvertStringSidToSid", "ConvertSidToStringSid",
     "CLSID_Something", "IID_IUnknown", "GENERIC_MAPPING",
-    "LUID_AND_ATTRIBUTES", "PRIVILEGE_SET", "SECURITY_ATTRIBUTES", "TOKEN_SOURCE", "TOKEN_STATISTICS",
+    "LUID_AND_ATTRIBUTES", "PRIVILEGE_SET", "PROCESS_INFORMATION", "SECURITY_ATTRIBUTES", "STARTUPINFO",
+    "TOKEN_SOURCE", "TOKEN_STATISTICS",
     "COM_MAPPING", "EVENT_MAPPING", "FILE_MAPPING", "KEY_MAPPING", "MUTANT_MAPPING", "PROCESS_MAPPING",
     "SEMAPHORE_MAPPING", "THREAD_MAPPING", "TOKEN_MAPPING",
     *_acls.__all__, *_lookup.__all__,
     *_CONSTANTS,
     *(n for n in vars(_constants) if n.isupper() and not n.startswith("_") and n != "CONSTANTS"),
-    *(n for n in vars(_constants) if n.startswith("Token") and isinstance(getattr(_constants, n), int)),
+    *(n for n in vars(_constants) if n.startswith(("Token", "SidType")) and isinstance(getattr(_constants, n), int)),
 })

@@ -76,11 +76,11 @@ def _sd(value, name: str) -> SecurityDescriptor:
     raise TypeError(f"{name} must be SecurityDescriptor, got {type(value).__name__}")
 
 
-def _sa(value) -> tuple[SecurityDescriptor | None, bool]:
+def _sa(value, name: str = "lpSecurityAttributes") -> tuple[SecurityDescriptor | None, bool]:
     if value is None:
         return None, False
     if not isinstance(value, SECURITY_ATTRIBUTES):
-        raise TypeError(f"lpSecurityAttributes must be SECURITY_ATTRIBUTES or None, got {type(value).__name__}")
+        raise TypeError(f"{name} must be SECURITY_ATTRIBUTES or None, got {type(value).__name__}")
     return value.lpSecurityDescriptor, value.bInheritHandle
 
 

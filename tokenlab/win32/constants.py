@@ -135,6 +135,22 @@ SECURITY_DELEGATION = 3 << 16
 CREATE_EVENT_MANUAL_RESET = 0x1
 CREATE_EVENT_INITIAL_SET = 0x2
 CREATE_MUTEX_INITIAL_OWNER = 0x1
+# CreateProcessWithTokenW's dwLogonFlags (winbase.h)
+LOGON_WITH_PROFILE = 0x1
+LOGON_NETCREDENTIALS_ONLY = 0x2
+
+# SID_NAME_USE (winnt.h): what LookupAccountSid and LookupAccountName say a SID names
+SidTypeUser = 1
+SidTypeGroup = 2
+SidTypeDomain = 3
+SidTypeAlias = 4
+SidTypeWellKnownGroup = 5
+SidTypeDeletedAccount = 6
+SidTypeInvalid = 7
+SidTypeUnknown = 8
+SidTypeComputer = 9
+SidTypeLabel = 10
+SidTypeLogonSession = 11
 
 # PrivilegeCheck
 PRIVILEGE_SET_ALL_NECESSARY = 1

@@ -13,7 +13,8 @@ from ..security.descriptor import SecurityDescriptor
 from ..security.tokenattrs import LUID, PRIVILEGE_BY_LUID, PrivilegeAttributes, SecurityImpersonationLevel
 from .constants import PRIVILEGE_SET_ALL_NECESSARY
 
-__all__ = ["SECURITY_ATTRIBUTES", "LUID_AND_ATTRIBUTES", "TOKEN_STATISTICS", "TOKEN_SOURCE", "PRIVILEGE_SET"]
+__all__ = ["SECURITY_ATTRIBUTES", "LUID_AND_ATTRIBUTES", "TOKEN_STATISTICS", "TOKEN_SOURCE", "PRIVILEGE_SET",
+           "PROCESS_INFORMATION", "STARTUPINFO"]
 
 
 @dataclass(frozen=True)
@@ -66,3 +67,34 @@ class PRIVILEGE_SET:
 
     Privilege: tuple
     Control: int = PRIVILEGE_SET_ALL_NECESSARY
+
+
+@dataclass(frozen=True)
+class PROCESS_INFORMATION:
+    """What CreateProcess, CreateProcessAsUser and CreateProcessWithTokenW return
+    (processthreadsapi.h): the new process's and first thread's handles, both with full
+    access, and their ids. Unpacks like the tuple it is:
+    ``hProcess, hThread, pid, tid = api.CreateProcess(...)``."""
+
+    hProcess: int
+    hThread: int
+    dwProcessId: int
+    dwThreadId: int
+
+    def __iter__(self):
+        return iter((self.hProcess, self.hThread, self.dwProcessId, self.dwThreadId))
+
+    def __getitem__(self, i):
+        return tuple(self)[i]
+
+    def __len__(self) -> int:
+        return 4
+
+
+@dataclass(frozen=True)
+class STARTUPINFO:
+    """CreateProcess's lpStartupInfo (cb is implied). tokenlab starts no windows: the
+    fields are accepted and not modelled; None stands for a zeroed one."""
+
+    lpDesktop: str | None = None
+    lpTitle: str | None = None

@@ -19,6 +19,7 @@ from ..security.tokenattrs import (
 )
 from . import constants as C
 from .base import ApiBase, _array, _bool, _handle, _int, _mask, _level, _sa, _sid, win32
+from .lookup import _check_system
 from .structs import LUID_AND_ATTRIBUTES, TOKEN_SOURCE, TOKEN_STATISTICS
 
 _SETTABLE_NOT_MODELLED = frozenset({
@@ -66,7 +67,8 @@ class TokenCalls(ApiBase):
     @win32
     def LogonUser(self, lpszUsername, lpszDomain, lpszPassword, dwLogonType, dwLogonProvider) -> int:
         """Returns phToken. A network logon gives an *impersonation* token, every other type
-        a primary token (docs: LogonUser). The new token's own descriptor comes from the
+        a primary token (docs: LogonUser). An administrator's interactive logon gives UAC's
+        filtered token, linked to the elevated one (GetTokenInformation(TokenLinkedToken)). The new token's own descriptor comes from the
         caller's effective token, like any new object — a model choice (Windows' LSA gives
         the tokens it makes a descriptor of its own; see tokenlab.kernel.lsa)."""
         if not isinstance(lpszUsername, str):
@@ -223,12 +225,16 @@ class TokenCalls(ApiBase):
         if cls == C.TokenSessionId:
             return t.session_id
         if cls == C.TokenElevationType:
-            # Without UAC's split token (not modelled) an elevated token is "full" and any
-            # other "default" (docs TOKEN_ELEVATION_TYPE).
-            return C.TokenElevationTypeFull if t.elevated else C.TokenElevationTypeDefault
+            # Full or Limited for the halves of UAC's split logon, Default otherwise (an
+            # administrator's unsplit token is Default and still elevated: Wine test
+            # test_admin_elevation).
+            return self.machine.lsa.elevation_type(t)
         if cls == C.TokenLinkedToken:
-            raise NotModelledError("TokenLinkedToken: UAC's split token is not modelled by tokenlab; on Windows a "
-                                   "filtered administrator token is linked to its elevated twin")
+            # TOKEN_LINKED_TOKEN.LinkedToken: a new handle (TOKEN_ALL_ACCESS) to a new token
+            # made from the other half, or NULL for a token that is not split (Wine test
+            # test_elevation).
+            linked = self.machine.lsa.linked_token(self.thread.effective_token, t)
+            return None if linked is None else self._new_handle(linked, C.TOKEN_ALL_ACCESS)
         if cls == C.TokenElevation:
             return bool(t.elevated)
         if cls == C.TokenHasRestrictions:
@@ -271,6 +277,60 @@ class TokenCalls(ApiBase):
             tokens.set_default_dacl(t, TokenInformation)
         t.modified_id = self.machine.new_luid()
         return True
+
+    @win32
+    def AdjustTokenGroups(self, TokenHandle, ResetToDefault, NewState):
+        """Returns PreviousState (the groups that changed, as they were). NewState is a
+        sequence of SidAndAttributes or (SID, attributes): SE_GROUP_ENABLED enables, its
+        absence disables; ResetToDefault=TRUE ignores it and puts every group back to its
+        default. Disabling a mandatory group fails with ERROR_CANT_DISABLE_MANDATORY and
+        changes nothing; a SID the token lacks is skipped and GetLastError() says
+        ERROR_NOT_ALL_ASSIGNED (docs: AdjustTokenGroups)."""
+        reset = _bool(ResetToDefault, "ResetToDefault")
+        changes = []
+        if not reset:
+            for item in _array(NewState, "NewState", "SidAndAttributes or (SID, attributes)"):
+                if isinstance(item, SidAndAttributes):
+                    sid, attrs = item.sid, int(item.attributes)
+                elif isinstance(item, tuple) and len(item) == 2:
+                    sid, attrs = _sid(item[0], "NewState[i] SID"), _int(item[1], "NewState[i] attributes")
+                else:
+                    raise TypeError("NewState items must be SidAndAttributes or (SID, attributes)")
+                changes.append((sid, bool(attrs & GroupAttributes.SE_GROUP_ENABLED)))
+        t = self._token(TokenHandle, C.TOKEN_ADJUST_GROUPS)
+        previous, missing, on, off = tokens.adjust_groups(t, changes, reset, self.machine.new_luid)
+        if on or off:
+            self.machine.report(ev.GROUPS_ADJUSTED, enabled=tuple(on), disabled=tuple(off), missing=missing)
+        self._pending_error = ErrorCode.ERROR_NOT_ALL_ASSIGNED if missing else ErrorCode.ERROR_SUCCESS
+        return tuple(previous)
+
+    @win32
+    def ImpersonateAnonymousToken(self, ThreadHandle) -> bool:
+        """The thread (THREAD_IMPERSONATE on its handle) impersonates the system's
+        anonymous logon token, NT AUTHORITY\\ANONYMOUS LOGON (docs: ImpersonateAnonymousToken)."""
+        target = self._thread_arg(ThreadHandle, C.THREAD_IMPERSONATE)
+        srm.impersonate_anonymous(self.machine, target)
+        return True
+
+    # ---------------------------------------------------------------- account names
+    @win32
+    def LookupAccountSid(self, lpSystemName, Sid):
+        """Returns (Name, ReferencedDomainName, peUse) — the account's name, its domain
+        (TOKENLAB, BUILTIN, NT AUTHORITY, or "" for Everyone) and its SID_NAME_USE
+        (SidTypeUser …); ERROR_NONE_MAPPED for a SID the machine cannot name (docs:
+        LookupAccountSid). The C function's buffer sizes are dropped."""
+        _check_system(lpSystemName)
+        return self.machine.lsa.lookup_sid(_sid(Sid, "Sid"))
+
+    @win32
+    def LookupAccountName(self, lpSystemName, lpAccountName):
+        """Returns (Sid, ReferencedDomainName, peUse) for ``alice``, ``TOKENLAB\\alice``,
+        ``BUILTIN\\Administrators``, ``Everyone`` or a domain name; ERROR_NONE_MAPPED for a
+        name the machine does not know (docs: LookupAccountName)."""
+        _check_system(lpSystemName)
+        if not isinstance(lpAccountName, str):
+            raise TypeError(f"lpAccountName must be str, got {type(lpAccountName).__name__}")
+        return self.machine.lsa.lookup_name(lpAccountName)
 
     @win32
     def AdjustTokenPrivileges(self, TokenHandle, DisableAllPrivileges, NewState):
