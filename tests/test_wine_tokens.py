@@ -304,9 +304,6 @@ def test_thread_security():  # Wine test_kernel_objects_security -> test_thread_
         api.CloseHandle(dup)
 
 
-@divergence("DuplicateHandle(THREAD_QUERY_INFORMATION) gives THREAD_QUERY_INFORMATION|"
-            "THREAD_QUERY_LIMITED_INFORMATION, as OpenThread does",
-            "tokenlab/win32/processes.py:ProcessCalls.DuplicateHandle (srm.implied_rights on the new access)")
 def test_thread_security_duplicate_implies_limited():  # Wine test_thread_security
     m, api = world()
     thread, _ = api.CreateThread(None, 0, None, None, CREATE_SUSPENDED)
@@ -343,9 +340,6 @@ def test_process_access():  # Wine test_kernel_objects_security -> test_process_
         api.CloseHandle(dup)
 
 
-@divergence("DuplicateHandle(PROCESS_QUERY_INFORMATION) gives PROCESS_QUERY_INFORMATION|"
-            "PROCESS_QUERY_LIMITED_INFORMATION, as OpenProcess does",
-            "tokenlab/win32/processes.py:ProcessCalls.DuplicateHandle (srm.implied_rights on the new access)")
 def test_process_access_duplicate_implies_limited():  # Wine test_process_access
     m, api = world()
     child = m.start_process("winver.exe", user="alice")
@@ -355,11 +349,13 @@ def test_process_access_duplicate_implies_limited():  # Wine test_process_access
     assert access(api, dup) == C.PROCESS_QUERY_INFORMATION | C.PROCESS_QUERY_LIMITED_INFORMATION
 
 
-@not_modelled("CreateProcess starts a child and returns process and thread handles with full access "
-              "whatever their descriptors say")
 def test_process_access_create_process():  # Wine test_process_access, test_process_security
+    # CreateProcess returns process and thread handles with full access, whatever their
+    # descriptors say
     m, api = world()
-    api.CreateProcess(None, "winver.exe", None, None, False, CREATE_SUSPENDED, None, None, None)
+    pi = api.CreateProcess(None, "winver.exe", None, None, False, CREATE_SUSPENDED, None, None, None)
+    assert access(api, pi.hProcess) == C.PROCESS_ALL_ACCESS
+    assert access(api, pi.hThread) == C.THREAD_ALL_ACCESS
 
 
 # ------------------------------------------------------------------ test_process_security
@@ -715,12 +711,20 @@ def test_token_security_descriptor():  # Wine test_token_security_descriptor
     assert api.SetKernelObjectSecurity(token, C.LABEL_SECURITY_INFORMATION, label)
 
 
-@not_modelled("a child started with CreateProcess gets a copy of the parent's token with a new default "
-              "DACL (no ACE from the parent token's DACL) and the parent's integrity label, not the "
-              "low label set on the parent token")
 def test_child_token_sd():  # Wine test_token_security_descriptor -> test_child_token_sd
+    # a child started with CreateProcess gets a copy of the parent's token (a new object)
+    # with a new default DACL — no ACE the parent token's own DACL had — and the parent's
+    # integrity label
     m, api = world()
-    api.CreateProcess(None, "winetest.exe tests/security.c test_token_sd", None, None, False, 0, None, None, None)
+    parent = api.process.token
+    marker = ACL([ACE.allow(SID("S-1-1-0"), C.TOKEN_QUERY)])
+    own = api.OpenProcessToken(api.GetCurrentProcess(), C.WRITE_DAC | C.READ_CONTROL)
+    api.SetSecurityInfo(own, C.SE_KERNEL_OBJECT, C.DACL_SECURITY_INFORMATION, None, None, marker, None)
+    pi = api.CreateProcess(None, "winetest.exe tests/security.c test_token_sd", None, None, False, 0, None, None, None)
+    child = m.process(pi.dwProcessId).token
+    assert child is not parent and child.user == parent.user
+    assert all(a.sid != SID("S-1-1-0") for a in child.security.dacl)
+    assert child.security.label.sid == parent.security.label.sid
 
 
 # ------------------------------------------------------------------ pipe.c: test_impersonation
@@ -950,9 +954,6 @@ def _restricted_child(m, api, restricted):
     return child, api.OpenProcess(C.PROCESS_ALL_ACCESS, False, child.pid)
 
 
-@divergence("DuplicateHandle checks the access asked for against the *target* process's token "
-            "(a restricted child cannot receive EVENT_MODIFY_STATE on an event that grants it only "
-            "to LOCAL)", "tokenlab/win32/processes.py:ProcessCalls.DuplicateHandle")
 def test_duplicate_handle_access_into_a_restricted_process():  # Wine test_duplicate_handle_access
     m, api, restricted, impersonation, all_event, sync_event = _duplicate_handle_world()
     me = api.GetCurrentProcess()
@@ -977,9 +978,6 @@ def test_duplicate_handle_access_child():  # Wine test_duplicate_handle_access_c
     assert capi.RevertToSelf()
 
 
-@divergence("a caller that is not impersonating can DuplicateHandle between two other processes "
-            "with the access the *target* process's token would get (the restricted child's own "
-            "token is not consulted)", "tokenlab/win32/processes.py:ProcessCalls.DuplicateHandle")
 def test_duplicate_handle_access_child_between_parent_handles():  # Wine test_duplicate_handle_access_child
     m, api, restricted, impersonation, all_event, sync_event = _duplicate_handle_world()
     child, _ = _restricted_child(m, api, restricted)
@@ -990,11 +988,11 @@ def test_duplicate_handle_access_child_between_parent_handles():  # Wine test_du
 
 # ------------------------------------------------------------------ test_create_process_token
 
-@not_modelled("CreateProcessAsUser starts a child with the given primary token (it needs "
-              "TOKEN_QUERY|TOKEN_ASSIGN_PRIMARY|TOKEN_DUPLICATE, else ERROR_ACCESS_DENIED; the token "
-              "pseudo-handles fail with ERROR_INVALID_HANDLE), and a child with a restricted token is "
-              "denied EVENT_MODIFY_STATE granted only to LOCAL")
 def test_create_process_token():  # Wine test_create_process_token (+ _child)
     m, api = world()
-    api.CreateProcessAsUser(None, None, "winetest.exe security restricted 0", None, None, False, 0, None, None,
-                            None)
+    pi = api.CreateProcessAsUser(None, None, "winetest.exe security restricted 0", None, None, False, 0, None, None,
+                                 None)  # a NULL token: the caller's own, as CreateProcess
+    assert m.process(pi.dwProcessId).token.user == api.process.token.user
+    for pseudo in (-4, -5, -6):
+        fails(C.ERROR_INVALID_HANDLE, api.CreateProcessAsUser, pseudo, None, "x.exe", None, None, False, 0, None,
+              None, None)
