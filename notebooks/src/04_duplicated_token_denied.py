@@ -134,9 +134,10 @@ ScenarioPlayer(story)
 # %% [markdown]
 # ## 4 · Copy-on-open: the first open of a client's token
 #
-# The token `ImpersonateNamedPipeClient` put in the slot (Token#8) is the kernel's copy of
-# alice's token for this connection, marked **copy-on-open**. The first open of the thread
-# token — here, in tokenlab's model of COM, its open at step 6 — does not check Token#8 at all.
+# The token `ImpersonateNamedPipeClient` put in the slot (Token#9) is the kernel's copy of
+# alice's token as it was at that call (her `CreateFile` passed no SQOS flags, so the kernel
+# tracks her token dynamically), marked **copy-on-open**. The first open of the thread
+# token — here, in tokenlab's model of COM, its open at step 6 — does not check Token#9 at all.
 # The kernel copies it *without an access check*, gives the copy a DACL made for the purpose
 # (the server process's user, the client's user, Administrators, SYSTEM), puts the copy in the
 # slot instead, and checks the open against the copy:
@@ -488,9 +489,9 @@ def checks():
     check(s.steps[6].ok and s.steps[-1].error == "E_ACCESSDENIED (0x80070005)",
           "the first CoCreateInstance succeeds, the second fails with E_ACCESSDENIED")
     s5, s6, s9 = s.steps[5].snapshot, s.steps[6].snapshot, s.steps[9].snapshot
-    check(s5.token(8) is not None and s6.token(10).duplicated_from == 8
+    check(s5.token(9) is not None and s6.token(10).duplicated_from == 9
           and s.machine.thread(1004).token.object_id == 14,
-          "Token#8 is the client's context; COM's first open swaps in the copy Token#10; the slot ends on Token#14")
+          "Token#9 is the client's context; COM's first open swaps in the copy Token#10; the slot ends on Token#14")
     check(s.steps[6].checks[0].what.startswith("Token#10"), "the first open is checked against the copy, not the client's context")
     check(set(dacl_sids(s6.token(10).security)) == {NS, ALICE, ADMINS, SYSTEM},
           "the copy-on-open copy's DACL: server process user, client user, Administrators, SYSTEM")

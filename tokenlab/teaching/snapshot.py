@@ -121,7 +121,7 @@ class ObjectState:
     refs: tuple[tuple[str, int], ...]
 
 
-OBJECT_TYPES = ("Mutant", "Semaphore", "File")  # what the object table holds
+OBJECT_TYPES = ("Mutant", "Semaphore", "File", "NamedPipe")  # what the object table holds
 
 
 def sddl_text(sd: SecurityDescriptor | None, domain: SID | None) -> str:
@@ -404,6 +404,8 @@ def _object_state(o) -> ObjectState:
         detail = f"owned by thread {o.owner_tid}" if o.owner_tid is not None else "not owned"
     elif o.object_type == "Semaphore":
         detail = f"count {o.count} of {o.maximum}"
+    elif o.object_type == "NamedPipe":
+        detail = "server end" if o.server else "client end"
     else:
         detail = "directory" if o.directory else f"file, {len(o.data)} byte(s)"
     return ObjectState(o.object_id, o.object_type, o.name, detail, o.security, tuple(sorted(o.refs.items())))

@@ -157,6 +157,9 @@ def object_scene(snap) -> Scene:
         target[oid] = f"token_{oid}"
     for e in snap.events:
         target[e.object_id] = f"event_{e.object_id}"
+    others = tuple(getattr(snap, "objects", ()))  # mutexes, semaphores, files, pipe ends
+    for o in others:
+        target[o.object_id] = f"object_{o.object_id}"
 
     boxes: list[Box] = []
     arrows: list[Arrow] = []
@@ -212,7 +215,8 @@ def object_scene(snap) -> Scene:
                 if dst is None:
                     dst = f"object_{h.object_id}"
                     missing.setdefault(dst, Box(dst, ((Style.BOLD, f"{h.object_type}#{h.object_id}"),
-                                                      (Style.ITALIC, "no longer running")), ("object",)))
+                                                      (Style.ITALIC, "no longer running" if h.object_type in
+                                                       ("Process", "Thread") else "not drawn here")), ("object",)))
                 granted = f"{h.granted_names or '0'} (0x{h.granted:08X})"
                 arrows.append(Arrow(handle, dst, "handle", ((Style.MASK, granted),), ("edge_handle",)))
 
@@ -227,6 +231,10 @@ def object_scene(snap) -> Scene:
                                                   (Style.ITALIC, "signalled" if e.signalled else "not signalled"))
                          + (((Style.ITALIC, "no security descriptor"),) if e.security is None else ()),
                          ("event",)))
+    for o in others:
+        boxes.append(Box(f"object_{o.object_id}", ((Style.BOLD, f"{o.object_type}#{o.object_id}"),
+                                                    (Style.PLAIN, f"name: {o.name}" if o.name is not None else "unnamed"),
+                                                    (Style.ITALIC, o.detail)), ("object",)))
     boxes.extend(missing.values())
     return Scene(tuple(boxes), tuple(arrows))
 
