@@ -195,7 +195,7 @@ def test_live_token_and_its_state_draw_the_same():
 def test_duplicate_compared_with_its_original_shows_the_new_descriptor():
     snap, dup, orig = story()
     src = token_graph(dup, orig, snapshot=snap).source
-    assert "subgraph cluster_legend" in src and "compared with Token#" in src
+    assert "labelloc=t" in src and "compared with Token#" in src
     assert marked(node_line(src, "token")) == {"changed"}
     assert marked(node_line(src, "security")) == {"changed"}
     # The first ACE of the token's own DACL: NETWORK SERVICE before, alice now (story 1).

@@ -22,21 +22,21 @@ and two moments of it can be compared id by id (:mod:`tokenlab.view.diff`).
 """
 from __future__ import annotations
 
-from functools import lru_cache
+from collections import OrderedDict
 
 import graphviz
 
 from .descriptor import STYLES as DESCRIPTOR_STYLES
 from .descriptor import descriptor_graph, descriptor_table
 from .compare import align, compare_table
-from .diff import DIFF_STYLES, LEGEND, MARKS
+from .diff import DIFF_STYLES, LEGEND, MARKS, PINNED_COMMENT, Pinned
 from .objects import STYLES as OBJECT_STYLES
-from .objects import object_graph, object_table
+from .objects import object_graph, object_table, summary_graph, trace_layout
 from .tokens import STYLES as TOKEN_STYLES
 from .tokens import group_state, privilege_state, token_graph, token_table
 
 __all__ = ["descriptor_graph", "descriptor_table", "object_graph", "object_table", "token_graph",
-           "token_table", "svg", "svg_of_source", "clear_cache", "DESCRIPTOR_STYLES", "OBJECT_STYLES", "TOKEN_STYLES", "DIFF_STYLES",
+           "token_table", "trace_layout", "summary_graph", "Pinned", "svg", "svg_of_source", "clear_cache", "DESCRIPTOR_STYLES", "OBJECT_STYLES", "TOKEN_STYLES", "DIFF_STYLES",
            "LEGEND", "MARKS", "align", "compare_table", "group_state", "privilege_state"]
 
 
@@ -52,9 +52,32 @@ def svg_of_source(source: str, engine: str = "dot") -> str:
 
 def clear_cache() -> None:
     """Forget every rendered picture (benchmarks measure a cold start with it)."""
-    _render_svg.cache_clear()
+    global _cache_chars
+    _cache.clear()
+    _cache_chars = 0
 
 
-@lru_cache(maxsize=128)
+# The cache holds at most this many pictures and this many characters of SVG (a big
+# machine's summary is small, but a player of many steps keeps one picture per step).
+CACHE_ENTRIES = 256
+CACHE_CHARS = 32_000_000
+_cache: "OrderedDict[tuple[str, str], str]" = OrderedDict()
+_cache_chars = 0
+
+
 def _render_svg(source: str, engine: str) -> str:
-    return graphviz.Source(source, engine=engine).pipe(format="svg", encoding="utf-8")
+    global _cache_chars
+    key = (source, engine)
+    hit = _cache.get(key)
+    if hit is not None:
+        _cache.move_to_end(key)
+        return hit
+    # A pinned picture (tokenlab.view.diff.pin) has its positions: neato -n2 only draws it.
+    no_op = 2 if engine == "neato" and source.startswith(f"// {PINNED_COMMENT}") else None
+    out = graphviz.Source(source, engine=engine).pipe(format="svg", encoding="utf-8", neato_no_op=no_op)
+    _cache[key] = out
+    _cache_chars += len(out) + len(source)
+    while _cache and (len(_cache) > CACHE_ENTRIES or _cache_chars > CACHE_CHARS):
+        (old_source, _), old = _cache.popitem(last=False)
+        _cache_chars -= len(old) + len(old_source)
+    return out

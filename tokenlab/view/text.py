@@ -35,10 +35,13 @@ class Style:
     MASK = "m"              # an access mask: folds after '|' or a blank
     NAMES = "l"             # a list of names: folds after ', '
     SDDL = "s"              # folds after ')' or before 'O:', 'G:', 'D:', 'S:'
+    NAMES_SHORT = "n"       # a list of names in a compact picture: folds after ', ', narrower
+    MASK_SHORT = "k"        # an access mask in a compact picture: folds after '|', narrower
 
 
 MASK_WIDTH = 34     # characters per line of a mask inside a node
 TEXT_WIDTH = 46     # characters per line of a sentence inside a node
+NARROW_WIDTH = 26   # characters per line in a compact picture (object graph)
 
 # Short names for ACE types (the SDDL letters say the same: A, D, AU, ML).
 ACE_KIND = {
@@ -111,7 +114,8 @@ def wrap(text: str, width: int, breaks: re.Pattern = BLANK_OR_BAR) -> list[str]:
 # Style letter -> (where it may break, how wide a line is).
 FOLDS = {Style.SENTENCE: (re.compile(r"(?<= )"), TEXT_WIDTH), Style.MASK: (BLANK_OR_BAR, MASK_WIDTH),
          Style.NAMES: (re.compile(r"(?<=, )"), TEXT_WIDTH),
-         Style.SDDL: (re.compile(r"(?<=\))|(?=[OGDS]:)"), TEXT_WIDTH)}
+         Style.SDDL: (re.compile(r"(?<=\))|(?=[OGDS]:)"), TEXT_WIDTH),
+         Style.NAMES_SHORT: (re.compile(r"(?<=, )"), NARROW_WIDTH), Style.MASK_SHORT: (BLANK_OR_BAR, NARROW_WIDTH)}
 
 
 def fold(text: str, style: str) -> list[str]:
