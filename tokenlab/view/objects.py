@@ -54,6 +54,7 @@ STYLES: dict[str, dict[str, str]] = {
     # Edges.
     # Structure inside a process does not push things apart: the process stays one narrow column.
     "edge_structure": {"arrowhead": "none", "color": pal.GREY_500, "constraint": "false"},
+    "edge_column": {"constraint": "true"},  # ...except that threads sit in a column right of their process
     "edge_primary": {"color": pal.GREY_700, "fontcolor": pal.GREY_700},
     "edge_slot": {"color": pal.BLUE, "fontcolor": pal.BLUE},
     "edge_effective": {"style": "bold", "penwidth": "3", "color": pal.NAVY, "fontcolor": pal.NAVY,
@@ -224,7 +225,7 @@ def object_scene(snap) -> Scene:
             else:
                 boxes.append(Box(slot, ((Style.BOLD, "token slot"), (Style.PLAIN, f"holds Token#{th.token}")), ("slot_filled",),
                                  parent=tcluster, depth=2, short=((Style.PLAIN, f"slot: Token#{th.token}"),)))
-            arrows.append(Arrow(proc, thread, "thread", (), ("edge_structure",)))
+            arrows.append(Arrow(proc, thread, "thread", (), ("edge_structure", "edge_column")))
             arrows.append(Arrow(thread, slot, "slot", (), ("edge_structure",)))
             if th.token is not None:
                 arrows.append(Arrow(slot, token_node(th.token), "holds", ((Style.PLAIN, "holds"),), ("edge_slot",),
