@@ -808,3 +808,20 @@ def test_static_player_prerenders_every_step_in_a_linked_stack():
         assert f"trace.steps[{i}]" in html and "<svg" in html
     links = [m for m in p.links if m.source[0] is p.slider and m.target[0] is p.pages]
     assert links, "the slider drives the pages in the browser (jslink), no kernel needed"
+
+
+def test_compare_highlights_what_differs_between_the_runs():
+    from tokenlab.view import DIFF_STYLES
+
+    cw = Compare(scenarios.duplicated_token(), scenarios.duplicated_token(fixed=True))
+    k = next(k for k, r in enumerate(cw.rows) if r.kind == "differs")
+    cw.slider.value = k
+    assert "<svg" in cw.diff_graph.value and "<svg" in cw.a_graph.value and "<svg" in cw.b_graph.value
+    g = cw._diff_graph(k)
+    line = next(ln for ln in g.source.splitlines() if ln.strip().startswith("token_8 ["))
+    assert DIFF_STYLES["changed"]["fillcolor"] in line, "the duplicate differs between the runs: highlighted"
+    assert "was: DACL: alice, SYSTEM" in line
+    assert "Token#8" in cw.differences.value and "was:" in cw.differences.value
+    assert all(cw._diff_graph(k).engine == "neato" for k in range(len(cw.rows))), "one layout for every row"
+    static = Compare(scenarios.duplicated_token(), scenarios.duplicated_token(fixed=True), static=True)
+    assert len(static.pages.children) == len(static.rows) and static.links

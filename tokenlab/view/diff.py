@@ -189,6 +189,18 @@ class Pinned:
 PINNED_COMMENT = "pinned layout: render with neato -n2"
 
 
+def shown(m: Marked, was: bool = False) -> Lines:
+    """What the picture writes in a box or on an arrow: its short label if it has one; with
+    ``was``, a changed one also says what each of its differing lines was."""
+    item = m.item
+    lines = item.short if item.short is not None else item.lines
+    if was and m.state == "changed" and m.was is not None:
+        old = m.was.short if m.was.short is not None else m.was.lines
+        gone = [t for _, t in old if t and t not in {x for _, x in lines}]
+        lines = (*lines, *((Style.ITALIC_SENTENCE, f"was: {t}") for t in gone))
+    return lines
+
+
 def _widest(versions: list[Lines]) -> Lines:
     """One label at least as large as each version: per line, the longest text seen."""
     out: list[tuple[str, str]] = []
@@ -200,7 +212,7 @@ def _widest(versions: list[Lines]) -> Lines:
 
 
 def pin(scenes: list[tuple[list[Marked], list[Marked]]], styles: Mapping[str, Mapping[str, str]],
-        *, name: str = "union") -> Pinned:
+        *, name: str = "union", was: bool = False) -> Pinned:
     """Lay out the union of several marked scenes once (``dot``), so that each can then be
     drawn with the same positions. A box gets room for the largest label it ever has."""
     import json
@@ -213,11 +225,11 @@ def pin(scenes: list[tuple[list[Marked], list[Marked]]], styles: Mapping[str, Ma
         for m in bs:
             b = m.item
             boxes.setdefault(b.id, b)
-            versions.setdefault(b.id, []).append(b.short if b.short is not None else b.lines)
+            versions.setdefault(b.id, []).append(shown(m, was))
         for m in as_:
             a = m.item
             arrows.setdefault(a.id, a)
-            arrow_versions.setdefault(a.id, []).append(a.short if a.short is not None else a.lines)
+            arrow_versions.setdefault(a.id, []).append(shown(m, was))
     ub = [Marked(Box(b.id, _widest(versions[b.id]) if versions[b.id][0] or len(versions[b.id]) > 1 else (),
                      b.styles, b.parent, b.cluster, b.depth)) for b in boxes.values()]
     ua = [Marked(Arrow(a.src, a.dst, a.key, _widest(arrow_versions[a.id]) if any(arrow_versions[a.id]) else (),
@@ -242,7 +254,7 @@ def pin(scenes: list[tuple[list[Marked], list[Marked]]], styles: Mapping[str, Ma
 
 def digraph(name: str, boxes: list[Marked], arrows: list[Marked], styles: Mapping[str, Mapping[str, str]], *,
             legend: str | None = None, extra: Mapping[str, tuple[str, ...]] | None = None,
-            pinned: Pinned | None = None, _ids: bool = False) -> graphviz.Digraph:
+            pinned: Pinned | None = None, was: bool = False, _ids: bool = False) -> graphviz.Digraph:
     """The marked scene as a ``graphviz.Digraph``.
 
     ``styles`` holds the graph's own style keys plus ``graph``, ``node`` and ``edge``
@@ -254,6 +266,7 @@ def digraph(name: str, boxes: list[Marked], arrows: list[Marked], styles: Mappin
     ``pinned`` (from :func:`pin`) places every box where the shared layout put it; the
     graph then carries :data:`PINNED_COMMENT` and is rendered with ``neato -n2`` (by
     :func:`tokenlab.view.svg`). A box the layout does not know makes it fall back to ``dot``.
+    ``was`` adds to each changed box and arrow what its differing lines were.
     """
     table = {**styles, **DIFF_STYLES}
     extra = extra or {}
@@ -274,12 +287,12 @@ def digraph(name: str, boxes: list[Marked], arrows: list[Marked], styles: Mappin
         for m in children.get(parent, ()):
             box = m.item
             attrs = _attrs((*box.styles, *((m.state,) if m.state else ()), *extra.get(box.id, ())), table)
-            shown = box.short if box.short is not None else box.lines
+            text = shown(m, was)
             if box.cluster:
                 rank = attrs.pop("rank", None)
                 with container.subgraph(name=box.id) as c:
                     # A cluster without a label must say so, or it inherits its parent's.
-                    c.attr(label=label(shown) if shown else "")
+                    c.attr(label=label(text) if text else "")
                     c.attr(**attrs)
                     if box.short is not None and box.lines:
                         c.attr(tooltip=tooltip(box.lines))
@@ -298,7 +311,7 @@ def digraph(name: str, boxes: list[Marked], arrows: list[Marked], styles: Mappin
                 if pinned is not None:
                     x, y, wd, ht = pinned.nodes[box.id]
                     attrs.update(pos=f"{x:g},{y:g}!", width=f"{wd:g}", height=f"{ht:g}", fixedsize="true")
-                container.node(box.id, label=label(shown), **attrs)
+                container.node(box.id, label=label(text), **attrs)
 
     emit(g, "")
     if pinned is not None:  # two invisible corners: the drawing keeps its size whatever is absent
@@ -308,9 +321,9 @@ def digraph(name: str, boxes: list[Marked], arrows: list[Marked], styles: Mappin
     for m in arrows:
         a = m.item
         attrs = _attrs((*a.styles, *((f"edge_{m.state}",) if m.state else ())), table)
-        shown = a.short if a.short is not None else a.lines
-        if shown:
-            attrs["label"] = label(shown)
+        text = shown(m, was)
+        if text:
+            attrs["label"] = label(text)
         if a.short is not None and a.lines:
             attrs["tooltip"] = attrs["labeltooltip"] = tooltip(a.lines)
         if _ids:
@@ -319,7 +332,7 @@ def digraph(name: str, boxes: list[Marked], arrows: list[Marked], styles: Mappin
             pos, lp = pinned.edges.get(a.id, ("", ""))
             if pos:
                 attrs["pos"] = pos
-            if lp and shown:
+            if lp and text:
                 attrs["lp"] = lp
         g.edge(a.src, a.dst, **attrs)
     if legend is not None:

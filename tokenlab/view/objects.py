@@ -27,7 +27,7 @@ from . import palette as pal
 from .diff import Arrow, Box, Pinned, Scene, compare, digraph, label, pin, scene_table
 from .text import SidNamer, Style, html_text
 
-__all__ = ["STYLES", "MAX_PROCESSES", "object_graph", "object_table", "object_scene", "summary_graph", "trace_layout"]
+__all__ = ["STYLES", "MAX_PROCESSES", "object_graph", "object_table", "object_scene", "summary_graph", "trace_layout", "pairs_layout"]
 
 STYLES: dict[str, dict[str, str]] = {
     "graph": {"rankdir": "LR", "nodesep": "0.15", "ranksep": "0.35", "fontname": "Helvetica",
@@ -271,22 +271,35 @@ def object_scene(snap) -> Scene:
 
 # ------------------------------------------------------------------ graph and table
 
-def object_graph(snap, previous=None, *, focus_tid: int | None = None, legend: bool = True,
-                 pinned: Pinned | None = None) -> graphviz.Digraph:
+def object_graph(snap, previous=None, *, focus_tid: int | None = None, legend: bool | str = True,
+                 pinned: Pinned | None = None, was: bool = False) -> graphviz.Digraph:
     """The snapshot as a graph; with ``previous``, what changed since it is coloured and a
-    one-line legend says how (``legend=False`` leaves it to the caller). ``focus_tid``
+    one-line legend says how (``legend=False`` leaves it to the caller; a string is the
+    legend's title, e.g. when ``previous`` is another run's snapshot). ``focus_tid``
     draws a thick border round the thread that made the call.
 
     ``pinned`` (from :func:`trace_layout`) draws every box where the trace's shared layout
-    put it, so stepping through a trace moves nothing. A machine too big to draw box by box
+    put it, so stepping through a trace moves nothing. ``was`` writes into each changed box
+    what its differing lines were (for comparing two runs). A machine too big to draw box by box
     (more than :data:`MAX_PROCESSES` processes) is drawn as a summary: counts per image.
     """
     if len(snap.processes) > MAX_PROCESSES:
         return summary_graph(snap)
     boxes, arrows = compare(object_scene(snap), object_scene(previous) if previous is not None else None)
     extra = {f"thread_{focus_tid}": ("focus",)} if focus_tid is not None else None
+    title = legend if isinstance(legend, str) else _LEGEND_TITLE
     return digraph("objects", boxes, arrows, STYLES,
-                   legend=_LEGEND_TITLE if previous is not None and legend else None, extra=extra, pinned=pinned)
+                   legend=title if previous is not None and legend else None, extra=extra, pinned=pinned, was=was)
+
+
+def pairs_layout(pairs, *, was: bool = False) -> Pinned | None:
+    """:func:`trace_layout` for any series of (snapshot, compared-with) pairs, e.g. run B
+    against run A at each aligned row of a comparison."""
+    pairs = list(pairs)
+    if not pairs or any(len(s.processes) > MAX_PROCESSES for pair in pairs for s in pair if s is not None):
+        return None
+    return pin([compare(object_scene(now), object_scene(before) if before is not None else None)
+                for now, before in pairs], STYLES, name="objects", was=was)
 
 
 def trace_layout(trace) -> Pinned | None:
