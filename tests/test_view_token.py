@@ -315,4 +315,6 @@ def test_hostile_user_names_render_as_text_in_svg():
     ns = "{http://www.w3.org/2000/svg}"
     assert not [el for el in root.iter() if el.tag in (f"{ns}i", "i")]
     drawn = [("".join(el.itertext())) for el in root.iter(f"{ns}text")]
-    assert f"TOKENLAB\\{HOSTILE}" in drawn
+    assert HOSTILE in drawn  # the short name in the picture, the full one on hover
+    titles = "".join(el.get("{http://www.w3.org/1999/xlink}title", "") for el in root.iter())
+    assert f"TOKENLAB\\{HOSTILE}" in titles

@@ -25,7 +25,7 @@ from ..security.sids import SID
 from ..security.tokenattrs import GroupAttributes, PrivilegeAttributes
 from . import palette as pal
 from .diff import Arrow, Box, Pinned, Scene, compare, digraph, label, pin, scene_table
-from .text import SidNamer, Style, html_text
+from .text import SidNamer, Style, html_text, short_name
 
 __all__ = ["STYLES", "MAX_PROCESSES", "object_graph", "object_table", "object_scene", "summary_graph", "trace_layout", "pairs_layout"]
 
@@ -138,9 +138,9 @@ def _token_lines(t, name: SidNamer, tokens: dict) -> tuple[tuple[str, str], ...]
 
 
 def short(name: str) -> str:
-    """An account name without its domain (``TOKENLAB\\alice`` -> ``alice``): the picture's
-    name; the full name is in the tooltip and the text twin."""
-    return name.rsplit("\\", 1)[-1] if "\\" in name and not name.startswith("S-1-") else name
+    """An account name without its domain: the picture's name; the full name is in the
+    tooltip and the text twin (:func:`tokenlab.view.text.short_name`)."""
+    return short_name(name)
 
 
 _LEVEL = {"SecurityAnonymous": "Anonymous", "SecurityIdentification": "Identification",

@@ -18,7 +18,7 @@ from ..security.acl import AceType
 from ..security.sids import SID, alias_of, well_known_name
 
 __all__ = ["Style", "MASK_WIDTH", "TEXT_WIDTH", "ACE_KIND", "visible", "html_text", "html_label", "wrap", "fold",
-           "sid_tag", "SidNamer"]
+           "sid_tag", "short_name", "SidNamer"]
 
 
 class Style:
@@ -37,6 +37,8 @@ class Style:
     SDDL = "s"              # folds after ')' or before 'O:', 'G:', 'D:', 'S:'
     NAMES_SHORT = "n"       # a list of names in a compact picture: folds after ', ', narrower
     MASK_SHORT = "k"        # an access mask in a compact picture: folds after '|', narrower
+    SENTENCE_SHORT = "v"    # a sentence in a compact picture: folds after a blank, narrower
+    ITALIC_SENTENCE_SHORT = "iv"
 
 
 MASK_WIDTH = 34     # characters per line of a mask inside a node
@@ -115,7 +117,8 @@ def wrap(text: str, width: int, breaks: re.Pattern = BLANK_OR_BAR) -> list[str]:
 FOLDS = {Style.SENTENCE: (re.compile(r"(?<= )"), TEXT_WIDTH), Style.MASK: (BLANK_OR_BAR, MASK_WIDTH),
          Style.NAMES: (re.compile(r"(?<=, )"), TEXT_WIDTH),
          Style.SDDL: (re.compile(r"(?<=\))|(?=[OGDS]:)"), TEXT_WIDTH),
-         Style.NAMES_SHORT: (re.compile(r"(?<=, )"), NARROW_WIDTH), Style.MASK_SHORT: (BLANK_OR_BAR, NARROW_WIDTH)}
+         Style.NAMES_SHORT: (re.compile(r"(?<=, )"), NARROW_WIDTH), Style.MASK_SHORT: (BLANK_OR_BAR, NARROW_WIDTH),
+         Style.SENTENCE_SHORT: (re.compile(r"(?<= )"), NARROW_WIDTH)}
 
 
 def fold(text: str, style: str) -> list[str]:
@@ -125,6 +128,16 @@ def fold(text: str, style: str) -> list[str]:
 
 
 # ------------------------------------------------------------------ naming SIDs
+
+_DOMAIN_PREFIX = re.compile(r"^[A-Z][A-Z0-9 _-]*\\(?=[^\\]+$)")
+
+
+def short_name(name: str) -> str:
+    """An account name without its domain (``TOKENLAB\\alice`` -> ``alice``,
+    ``NT AUTHORITY\\SYSTEM`` -> ``SYSTEM``) for compact pictures; anything else (a SID
+    string, a name that is not DOMAIN\\account) unchanged."""
+    return _DOMAIN_PREFIX.sub("", name)
+
 
 def sid_tag(sid: SID, domain: SID | None) -> str:
     """``S-1-5-32-544 (BA)``: the SID string with its SDDL alias, if it has one."""

@@ -16,6 +16,7 @@ what differs is coloured and ``token_table`` marks it ``+``/``-``/``~``.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Mapping
 
 import graphviz
@@ -33,7 +34,7 @@ __all__ = ["STYLES", "token_graph", "token_table", "token_scene", "group_state",
 _ROWS = 8  # members of a cluster per column, before the grid adds a column
 
 STYLES: dict[str, dict[str, str]] = {
-    "graph": {"rankdir": "LR", "nodesep": "0.15", "ranksep": "0.5", "fontname": "Helvetica",
+    "graph": {"rankdir": "LR", "nodesep": "0.15", "ranksep": "0.3", "fontname": "Helvetica",
               "fontsize": "10", "compound": "true"},
     "node": {**pal.NODE, "margin": "0.1,0.04"},
     "edge": {**pal.EDGE, "color": pal.GREY_500, "arrowsize": "0.6"},
@@ -139,6 +140,24 @@ def _title(state: TokenState) -> str:
     return f"Token#{state.object_id}" if state.object_id else "Token"
 
 
+_DOMAIN_IN_TEXT = re.compile(r"\b[A-Z][A-Z0-9_-]*(?: [A-Z][A-Z0-9_-]*)*\\(?=[^\\\s])")
+_LONG_SID = re.compile(r"\bS-1-5-21(?:-\d+){3}-(\d+)\b")
+
+
+def _brief(lines) -> tuple:
+    """The picture's version of a box's lines: names without their domain, domain SIDs
+    elided to their RID, SDDL left to the tooltip (the box's ACEs are drawn beside it)."""
+    out = []
+    for style, text in lines:
+        if style == Style.SDDL:
+            continue
+        text = _LONG_SID.sub(lambda m: f"S-1-5-21-\u2026-{m.group(1)}", _DOMAIN_IN_TEXT.sub("", text))
+        style = {Style.SENTENCE: Style.SENTENCE_SHORT, Style.ITALIC_SENTENCE: Style.ITALIC_SENTENCE_SHORT,
+                 Style.MASK: Style.MASK_SHORT}.get(style, style)
+        out.append((style, text))
+    return tuple(out)
+
+
 def token_scene(state: TokenState, name: SidNamer, source: TokenState | None = None) -> Scene:
     """One token as boxes and arrows with stable ids: ``token``, ``user``, ``owner``,
     ``primary_group``, ``group_<SID>``, ``restricted_<SID>``, ``privilege_<name>``,
@@ -170,10 +189,10 @@ def token_scene(state: TokenState, name: SidNamer, source: TokenState | None = N
         head.append((Style.PLAIN, "primary token"))
         style = "token_primary"
     else:
-        head.append((Style.PLAIN, f"impersonation token, {state.level}"))
+        head.append((Style.SENTENCE, f"impersonation token, {state.level}"))
         style = ("token_identification" if state.level in ("SecurityIdentification", "SecurityAnonymous")
                  else "token_impersonation")
-    head.append((Style.PLAIN, f"integrity {state.integrity}" + (f" ({state.integrity_sid})" if state.integrity_sid else "")))
+    head.append((Style.SENTENCE, f"integrity {state.integrity}" + (f" ({state.integrity_sid})" if state.integrity_sid else "")))
     if state.restricted:
         head.append((Style.ITALIC, "restricted: two-pass access check"))
     boxes.append(Box("token", tuple(head), (style,)))
@@ -232,6 +251,7 @@ def token_scene(state: TokenState, name: SidNamer, source: TokenState | None = N
             lines.append((Style.PLAIN, name(source.user)))
         part(f"token_{state.duplicated_from}", lines, ("source_token",), key="duplicated_from",
              arrow_lines=[(Style.ITALIC, "duplicated from")], arrow_style="edge_provenance")
+    boxes = [b if (short := _brief(b.lines)) == b.lines else replace(b, short=short) for b in boxes]
     return Scene(tuple(boxes), tuple(arrows))
 
 
