@@ -804,7 +804,10 @@ def test_static_player_prerenders_every_step_in_a_linked_stack():
     assert isinstance(p.pages, w.Stack) and len(p.pages.children) == len(trace.steps)
     assert p.pages in p.children and p.next not in p.children[1].children
     for i, page in enumerate(p.pages.children):
-        html = "".join(ch.value for ch in page.children if isinstance(ch, w.HTML))
+        def texts(box):
+            for ch in box.children:
+                yield from texts(ch) if isinstance(ch, w.Box) else ([ch.value] if isinstance(ch, w.HTML) else [])
+        html = "".join(texts(page))
         assert f"trace.steps[{i}]" in html and "<svg" in html
     links = [m for m in p.links if m.source[0] is p.slider and m.target[0] is p.pages]
     assert links, "the slider drives the pages in the browser (jslink), no kernel needed"

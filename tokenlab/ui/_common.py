@@ -80,7 +80,7 @@ def legend_strip(title: str = "what the call changed") -> str:
         cells.append(f'<span style="border:2px {border} {st["color"]};background:{st.get("fillcolor", "white")};'
                      f'border-radius:4px;padding:0 6px;margin-left:6px;white-space:nowrap">'
                      f"{text(mark)} {text(words.split(':')[0])}</span>")
-    return (f'<div class="tokenlab-legend" style="font-size:12px;color:{pal.GREY_700};margin:2px 0">'
+    return (f'<div class="tokenlab-legend" style="font-size:12px;line-height:1.2;color:{pal.GREY_700};margin:0">'
             f"{text(title)}:{''.join(cells)}</div>")
 
 

@@ -1,6 +1,8 @@
 """ScenarioPlayer: step through a recorded trace, call by call."""
 from __future__ import annotations
 
+import re
+
 import ipywidgets as w
 
 from ..view import palette as pal
@@ -73,7 +75,8 @@ class ScenarioPlayer(c.Stepper, w.VBox):
         controls = w.HBox([self.first, self.back, self.slider, self.next, self.last, self.fit], layout=wrap)
         # Python Tutor's order: the controls, what the call was and did, then the picture
         # right under them; the list of every call last.
-        head = w.VBox([self.position, self.call, self.outcome], layout=w.Layout(margin="0"))
+        head = w.HBox([self.position, self.call, self.outcome],
+                      layout=w.Layout(flex_flow="row wrap", align_items="baseline", margin="0"))
         live = [head, self.narration, self.legend, self.graph, self.checks, self.calls]
         if static if static is not None else c.static_mode():
             self.pages = self._static_pages()
@@ -130,8 +133,7 @@ class ScenarioPlayer(c.Stepper, w.VBox):
             return
         i = self.slider.value
         step = steps[i]
-        self.position.value = (f"<b>trace.steps[{i}]</b>: call {i + 1} of {len(steps)}, "
-                               f"in {c.text(step.image)} on thread {step.tid}")
+        self.position.value = self._position_html(i, step)
         self.call.value = self._call_html(step)
         self.outcome.value = self._outcome_html(step)
         self.narration.value = self._narration_html(step)
@@ -171,10 +173,10 @@ class ScenarioPlayer(c.Stepper, w.VBox):
             checks.titles = tuple(c.label(self._check_title(k, r)) for k, r in enumerate(step.checks))
             if not step.checks:
                 checks.layout.display = "none"
-            position = (f"<b>trace.steps[{i}]</b>: call {i + 1} of {len(self.trace.steps)}, "
-                        f"in {c.text(step.image)} on thread {step.tid}")
             pages.append(w.VBox([
-                w.HTML(value=position + self._call_html(step) + self._outcome_html(step)),
+                w.HBox([w.HTML(value=self._position_html(i, step)), w.HTML(value=self._call_html(step)),
+                        w.HTML(value=self._outcome_html(step))],
+                       layout=w.Layout(flex_flow="row wrap", align_items="baseline")),
                 w.HTML(value=self._narration_html(step)), w.HTML(value=c.legend_strip()),
                 w.HTML(value=c.svg_html(self._graph_of(i))), checks, w.HTML(value=self._calls_html(i))]))
         return w.Stack(children=pages, selected_index=0 if pages else None)
@@ -184,25 +186,41 @@ class ScenarioPlayer(c.Stepper, w.VBox):
         domain = getattr(getattr(self.trace, "machine", None), "domain_sid", None)
         return c.svg_html(c.view("descriptor_graph")(record.sd, record.result, names=names, domain=domain))
 
+    def _position_html(self, i: int, step) -> str:
+        return (f'<span style="margin-right:8px"><b>trace.steps[{i}]</b>: call {i + 1} of {len(self.trace.steps)}, '
+                f"{c.text(step.image)}, thread {step.tid}:</span>")
+
     @staticmethod
     def _call_html(step) -> str:
-        parts = [c.pre(step.call)]
-        if step.c_call:  # the C twin, one click away: the picture stays close to the buttons
-            parts.append(f'<details><summary style="color:{pal.GREY};cursor:pointer">the same call in C</summary>'
-                         f"{c.pre(step.c_call)}</details>")
-        return "".join(parts)
+        # One line with the outcome; the C twin one click away: the picture stays close to the buttons.
+        call = (f'<code style="{c.MONO};white-space:pre-wrap;word-break:break-word;font-weight:bold">'
+                f"{c.text(step.call)}</code>")
+        if step.c_call:
+            return (f'<details style="display:inline-block;margin-right:8px"><summary style="cursor:pointer" '
+                    f'title="the same call in C">{call}</summary>{c.pre(step.c_call)}</details>')
+        return f'<span style="margin-right:8px">{call}</span>'
 
     @staticmethod
     def _outcome_html(step) -> str:
+        style = "border-radius:4px;padding:1px 8px;white-space:nowrap"
         if step.ok:
-            return c.box(f"<b>returned</b> <code>{c.text(step.result)}</code>", pal.GREEN, pal.GREEN_FILL)
-        return c.box(f'<b style="color:{pal.RED}">failed: {c.text(step.error)}</b>', pal.RED, pal.RED_FILL)
+            return (f'<span style="{style};background:{pal.GREEN_FILL};border:1px solid {pal.GREEN}">'
+                    f"<b>returned</b> <code>{c.text(step.result)}</code></span>")
+        return (f'<span style="{style};background:{pal.RED_FILL};border:1px solid {pal.RED};color:{pal.RED}">'
+                f"<b>failed: {c.text(step.error)}</b></span>")
 
     @staticmethod
     def _narration_html(step) -> str:
         parts = []
         if step.narration:
-            parts.append(f'<p style="margin:4px 0">{c.text(step.narration)}</p>')
+            # The first sentences (a couple of lines) say what happened; the rest is folded.
+            sentences = re.split(r"(?<=[.!?])\s+", step.narration.strip())
+            shown, rest = sentences[:1], sentences[1:]
+            while rest and len(" ".join(shown)) < 100:  # about two lines
+                shown.append(rest.pop(0))
+            more = (f' <details style="display:inline"><summary style="display:inline;cursor:pointer;color:{pal.BLUE}">'
+                    f"more</summary>{c.text(' '.join(rest))}</details>") if rest else ""
+            parts.append(f'<div style="margin:2px 0;line-height:1.35">{c.text(" ".join(shown))}{more}</div>')
         extra = [line for line in step.explanation if line not in step.narration]  # not said twice
         if extra:  # COM's step-by-step reasons: folded, so the picture stays in view
             items = "".join(f"<li>{c.text(line)}</li>" for line in extra)

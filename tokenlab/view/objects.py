@@ -55,6 +55,10 @@ STYLES: dict[str, dict[str, str]] = {
     # Structure inside a process does not push things apart: the process stays one narrow column.
     "edge_structure": {"arrowhead": "none", "color": pal.GREY_500, "constraint": "false"},
     "edge_column": {"constraint": "true"},  # ...except that threads sit in a column right of their process
+    "edge_loose": {"constraint": "false"},  # a handle to a process or thread
+    # The processes' order, top to bottom (an invisible node and its ordered edges).
+    "edge_order": {"style": "invis"},
+    "order": {"style": "invis", "width": "0.01", "height": "0.01", "fixedsize": "true", "ordering": "out"},
     "edge_primary": {"color": pal.GREY_700, "fontcolor": pal.GREY_700},
     "edge_slot": {"color": pal.BLUE, "fontcolor": pal.BLUE},
     "edge_effective": {"style": "bold", "penwidth": "3", "color": pal.NAVY, "fontcolor": pal.NAVY,
@@ -249,9 +253,18 @@ def object_scene(snap) -> Scene:
                 prefix = h.object_type.upper() + "_"
                 brief = "|".join(r[len(prefix):] if r.startswith(prefix) else r
                                  for r in (h.granted_names or f"0x{h.granted:X}").split("|"))
-                arrows.append(Arrow(handle, dst, "handle", ((Style.MASK, granted),), ("edge_handle",),
+                # A handle to a process or thread must not push that process a column right.
+                loose = ("edge_loose",) if dst.startswith(("proc_", "thread_")) else ()
+                arrows.append(Arrow(handle, dst, "handle", ((Style.MASK, granted),), ("edge_handle", *loose),
                                     short=((Style.MASK_SHORT, brief),)))
 
+    # Processes top to bottom in pid order (the first is usually the one making the calls):
+    # an invisible node left of them, its edges in that order (ordering=out), keeps dot
+    # from reordering them.
+    if len(snap.processes) > 1:
+        boxes.append(Box("order", (), ("order",)))
+        for p in snap.processes:
+            arrows.append(Arrow("order", f"proc_{p.pid}", "order", (), ("edge_order",), layout=True))
     for t in snap.tokens:
         boxes.append(Box(f"token_{t.object_id}", _token_lines(t, name, tokens), (_token_style(t),),
                          short=_token_short(t, name)))
