@@ -374,8 +374,9 @@
           items.push({el: img, text: body, kind: "img"});
         }
         for (const svg of c.node.querySelectorAll(".tokenlab-graph svg")) {
-          items.push({el: svg, text: svg.outerHTML.slice(0, 400) + [...svg.querySelectorAll("text")]
-                        .map(t => `font-size="${t.getAttribute("font-size")}"`).join(" "),
+          const g = svg.querySelector("g.graph");
+          items.push({el: svg, text: `<g transform="${g ? g.getAttribute("transform") : ""}"` + svg.outerHTML.slice(0, 400)
+                        + [...svg.querySelectorAll("text")].map(t => `font-size="${t.getAttribute("font-size")}"`).join(" "),
                       kind: "widget", vb: svg.viewBox && svg.viewBox.baseVal ? svg.viewBox.baseVal.width : null});
         }
         for (const it of items) {
@@ -383,7 +384,9 @@
           if (!(r.width > 0 && r.height > 0) || !it.el.checkVisibility()) continue;
           const area = it.el.closest(".jp-OutputArea-output");
           const vb = it.vb || vbWidth(it.text);
-          const font = minFont(it.text);
+          // Graphviz scales a drawing larger than its size= down with the first group's transform.
+          const sc = /transform="scale\(([\d.]+)/.exec(it.text);
+          const font = minFont(it.text) === null ? null : minFont(it.text) * (sc ? parseFloat(sc[1]) : 1);
           const title = (/<title>(.*?)<\/title>/.exec(it.text) || [null, ""])[1];
           out.push({cell: index, kind: it.kind, graph: title, width: Math.round(r.width),
                     areaWidth: area ? area.clientWidth : null,

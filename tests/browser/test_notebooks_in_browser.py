@@ -343,7 +343,7 @@ def _story_screenshots(page, lab, i: int, stem: str, label: str) -> list[str]:
 def _compare_difference_visible(page, lab, i: int, label: str) -> list[str]:
     """Compare at the first row where the runs differ: its highlighted difference is drawn,
     inside the graph's box (not cut off), at a legible size."""
-    if not _step_to(page, lab, i, label, "the runs differ here"):
+    if not _step_to(page, lab, i, label, "what differs (B"):  # a row where the machines differ
         return []
     _wait(page, "rendered", "the page to settle", T_RENDER, lab=lab)
     page.evaluate("i => window.__tl.scrollStepper(i)", i)

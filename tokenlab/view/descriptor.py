@@ -33,6 +33,7 @@ from ..security.errors import ErrorCode
 from ..security.rights import GenericMapping, MandatoryLabelPolicy, StandardAccess, format_mask, mask_names
 from ..security.sids import SID
 from . import palette as pal
+from .text import FIT_SIZE
 from .text import ACE_KIND, MASK_WIDTH, TEXT_WIDTH, SidNamer, Style, html_label, short_name, sid_tag, visible, wrap
 
 __all__ = ["STYLES", "DACL_STATE_TEXT", "descriptor_graph", "descriptor_table"]
@@ -40,7 +41,7 @@ __all__ = ["STYLES", "DACL_STATE_TEXT", "descriptor_graph", "descriptor_table"]
 # ------------------------------------------------------------------ styles (data)
 
 STYLES: dict[str, dict[str, str]] = {
-    "graph": {"rankdir": "LR", "ordering": "out", "nodesep": "0.15", "ranksep": "0.3",
+    "graph": {"rankdir": "LR", "size": FIT_SIZE, "ordering": "out", "nodesep": "0.15", "ranksep": "0.3",
               "fontname": "Helvetica"},
     "node": dict(pal.NODE),
     "edge": dict(pal.EDGE),
@@ -56,7 +57,8 @@ STYLES: dict[str, dict[str, str]] = {
     "dacl_empty": {"style": "rounded,filled,bold", "fillcolor": pal.RED_FILL, "color": pal.RED, "penwidth": "2"},
     "sacl_absent": {"style": "rounded,dashed", "fillcolor": "white", "fontcolor": pal.GREY, "color": pal.GREY},
     "ace": {"fillcolor": "white"},
-    "sid": {"shape": "ellipse", "style": "filled", "fillcolor": pal.BLUE_FILL, "color": pal.BLUE},
+    # (A rounded box, not an ellipse: an ellipse is half again as wide for the same text.)
+    "sid": {"shape": "box", "style": "rounded,filled", "fillcolor": pal.BLUE_FILL, "color": pal.BLUE},
     # What an ACE did in the check.
     "ace_granted": {"fillcolor": pal.GREEN_FILL, "color": pal.GREEN, "penwidth": "2"},
     "ace_denied": {"fillcolor": pal.RED_FILL, "color": pal.RED, "penwidth": "2"},
@@ -111,8 +113,9 @@ _OUTCOME_TEXT = {
 # ------------------------------------------------------------------ folding
 
 # Narrower than the text module's defaults: the graph must fit a 900-px notebook column.
-_MASK_FOLD = 32
-_TEXT_FOLD = 36
+_MASK_FOLD = 24
+_TEXT_FOLD = 30
+_EDGE_FOLD = 18  # an edge label sits between two columns: narrowest
 
 
 def _wrap_mask(text: str) -> list[str]:
@@ -340,7 +343,8 @@ def descriptor_graph(sd: SecurityDescriptor, result=None, *, domain: SID | None 
         for i, ace in enumerate(aces):
             ace_id = f"{which}_{i}"
             cls = _ace_rights_class(ace, rights)
-            lines = [(Style.BOLD, f"{i}: {ACE_KIND.get(ace.type, ace.type.name)}"), (Style.ITALIC, ace.type.name)]
+            # (The ACE type's full name is the tooltip: "allow" says it in the picture.)
+            lines = [(Style.BOLD, f"{i}: {ACE_KIND.get(ace.type, ace.type.name)}")]
             if ace.flags:
                 lines += [(Style.PLAIN, ln) for ln in _wrap_mask("flags: " + _flag_names(ace.flags))]
             lines += [(Style.PLAIN, ln) for ln in _wrap_mask(format_mask(ace.mask, cls))]
@@ -349,7 +353,7 @@ def descriptor_graph(sd: SecurityDescriptor, result=None, *, domain: SID | None 
                 outcome = reading.outcomes[i]
                 styles.append(f"ace_{outcome}")
                 lines += [(Style.ITALIC, ln) for part in reading.effect_text(i, cls).split("; ") for ln in _wrap_mask(part)]
-            node(ace_id, lines, *styles)
+            node(ace_id, lines, *styles, tooltip=_tip(ace.type.name))
             edge(which, ace_id)
             sid_edge(ace_id, ace.sid)
 
@@ -378,13 +382,13 @@ def descriptor_graph(sd: SecurityDescriptor, result=None, *, domain: SID | None 
         edge("privileges", "verdict", "edge_check")
     if reading.owner_implied:
         edge("owner", "verdict", "edge_granted",
-             [(Style.PLAIN, "implied"), *((Style.PLAIN, ln) for ln in _wrap_mask(_bits(reading.owner_implied, rights)))])
+             [(Style.PLAIN, "implied"), *((Style.PLAIN, ln) for ln in wrap(_bits(reading.owner_implied, rights), _EDGE_FOLD))])
     for i, ace in enumerate(dacl):
         cls = _ace_rights_class(ace, rights)
         for pass_name, granted, denied in reading.effects.get(i, ()):
             where = [(Style.ITALIC, "restricted pass")] if pass_name == "restricted" else []
             verb, mask, style = ("grants", granted, "edge_granted") if granted else ("denies", denied, "edge_denied")
-            edge(f"dacl_{i}", "verdict", style, where + [(Style.PLAIN, ln) for ln in _wrap_mask(f"{verb} {_bits(mask, cls)}")])
+            edge(f"dacl_{i}", "verdict", style, where + [(Style.PLAIN, ln) for ln in wrap(f"{verb} {_bits(mask, cls)}", _EDGE_FOLD)])
 
     style, (head, asked) = _verdict_lines(result)
     lines = [(Style.BOLD, "AccessCheck")] + [(Style.BOLD, ln) for ln in _wrap_mask(head)]

@@ -187,6 +187,7 @@ class Pinned:
 
 
 PINNED_COMMENT = "pinned layout: render with neato -n2"
+_PIN_MARGIN = 24  # points
 
 
 def shown(m: Marked, was: bool = False) -> Lines:
@@ -314,8 +315,12 @@ def digraph(name: str, boxes: list[Marked], arrows: list[Marked], styles: Mappin
                 container.node(box.id, label=label(text), **attrs)
 
     emit(g, "")
-    if pinned is not None:  # two invisible corners: the drawing keeps its size whatever is absent
-        for corner, (x, y) in (("pin_ll", (0, 0)), ("pin_ur", pinned.bb)):
+    if pinned is not None:
+        # Two invisible corners: the drawing keeps its size whatever is absent. A margin
+        # over the layout's own box, because neato -n2 fits each cluster round what it
+        # holds and its label again, which can reach a little past dot's box.
+        w, h = pinned.bb
+        for corner, (x, y) in (("pin_ll", (-_PIN_MARGIN, -_PIN_MARGIN)), ("pin_ur", (w + _PIN_MARGIN, h + _PIN_MARGIN))):
             g.node(corner, label="", pos=f"{x:g},{y:g}!", width="0.01", height="0.01", fixedsize="true",
                    style="invis")
     for m in arrows:

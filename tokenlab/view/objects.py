@@ -24,13 +24,14 @@ from ..security.descriptor import SecurityDescriptor
 from ..security.sids import SID
 from ..security.tokenattrs import GroupAttributes, PrivilegeAttributes
 from . import palette as pal
+from .text import FIT_SIZE
 from .diff import Arrow, Box, Pinned, Scene, compare, digraph, label, pin, scene_table
 from .text import SidNamer, Style, html_text, short_name
 
 __all__ = ["STYLES", "MAX_PROCESSES", "object_graph", "object_table", "object_scene", "summary_graph", "trace_layout", "pairs_layout"]
 
 STYLES: dict[str, dict[str, str]] = {
-    "graph": {"rankdir": "LR", "nodesep": "0.15", "ranksep": "0.35", "fontname": "Helvetica",
+    "graph": {"rankdir": "LR", "size": FIT_SIZE, "nodesep": "0.15", "ranksep": "0.35", "fontname": "Helvetica",
               "fontsize": "10"},
     "node": dict(pal.NODE),
     "edge": dict(pal.EDGE),
@@ -178,8 +179,9 @@ def _token_style(t) -> str:
     return "token_impersonation"
 
 
-def object_scene(snap) -> Scene:
-    """The snapshot as boxes and arrows with stable ids (see :mod:`tokenlab.view.diff`)."""
+def object_scene(snap, order: tuple[int, ...] = ()) -> Scene:
+    """The snapshot as boxes and arrows with stable ids (see :mod:`tokenlab.view.diff`).
+    ``order`` lists pids to draw first (top to bottom); the rest follow in pid order."""
     name = _namer(snap)
     tokens = {t.object_id: t for t in snap.tokens}
     target: dict[int, str] = {}              # object id -> node id, for handle targets
@@ -263,7 +265,8 @@ def object_scene(snap) -> Scene:
     # from reordering them.
     if len(snap.processes) > 1:
         boxes.append(Box("order", (), ("order",)))
-        for p in snap.processes:
+        rank = {pid: k for k, pid in enumerate(order)}
+        for p in sorted(snap.processes, key=lambda p: (rank.get(p.pid, len(rank)), p.pid)):
             arrows.append(Arrow("order", f"proc_{p.pid}", "order", (), ("edge_order",), layout=True))
     for t in snap.tokens:
         boxes.append(Box(f"token_{t.object_id}", _token_lines(t, name, tokens), (_token_style(t),),
@@ -322,9 +325,17 @@ def trace_layout(trace) -> Pinned | None:
     snaps = [trace.initial] + [s.snapshot for s in trace.steps]
     if any(len(s.processes) > MAX_PROCESSES for s in snaps):
         return None
-    scenes = [compare(object_scene(snaps[0]))]
+    # The processes that make the most calls go on top: what a step changes is near the
+    # player's buttons.
+    calls: dict[int, int] = {}
+    for step in trace.steps:
+        pid = next((p.pid for p in step.snapshot.processes for th in p.threads if th.tid == step.tid), None)
+        if pid is not None:
+            calls[pid] = calls.get(pid, 0) + 1
+    order = tuple(sorted(calls, key=lambda pid: (-calls[pid], pid)))
+    scenes = [compare(object_scene(snaps[0], order))]
     for before, now in zip(snaps, snaps[1:]):
-        scenes.append(compare(object_scene(now), object_scene(before)))
+        scenes.append(compare(object_scene(now, order), object_scene(before, order)))
     return pin(scenes, STYLES, name="objects")
 
 

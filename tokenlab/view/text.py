@@ -18,7 +18,7 @@ from ..security.acl import AceType
 from ..security.sids import SID, alias_of, well_known_name
 
 __all__ = ["Style", "MASK_WIDTH", "TEXT_WIDTH", "ACE_KIND", "visible", "html_text", "html_label", "wrap", "fold",
-           "sid_tag", "short_name", "SidNamer"]
+           "sid_tag", "short_name", "SidNamer", "FIT_SIZE"]
 
 
 class Style:
@@ -44,6 +44,10 @@ class Style:
 MASK_WIDTH = 34     # characters per line of a mask inside a node
 TEXT_WIDTH = 46     # characters per line of a sentence inside a node
 NARROW_WIDTH = 26   # characters per line in a compact picture (object graph)
+# The largest a picture may be drawn, in inches (Graphviz ``size``): 9.3 in = 670 pt = 893 px,
+# which fits a 900-px notebook column. A larger layout is scaled down to it, never up; every
+# view lays its pictures out to need little or no scaling, so that 9-pt text stays >= 11 px.
+FIT_SIZE = "9.3,1000"
 
 # Short names for ACE types (the SDDL letters say the same: A, D, AU, ML).
 ACE_KIND = {
@@ -129,7 +133,7 @@ def fold(text: str, style: str) -> list[str]:
 
 # ------------------------------------------------------------------ naming SIDs
 
-_DOMAIN_PREFIX = re.compile(r"^[A-Z][A-Z0-9 _-]*\\(?=[^\\]+$)")
+_DOMAIN_PREFIX = re.compile(r"^[A-Za-z][A-Za-z0-9 _-]*\\(?=[^\\]+$)")
 
 
 def short_name(name: str) -> str:

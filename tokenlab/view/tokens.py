@@ -26,15 +26,16 @@ from ..security.sids import SID
 from ..security.tokenattrs import GroupAttributes, PrivilegeAttributes
 from ..teaching.snapshot import TokenState, token_state
 from . import palette as pal
+from .text import FIT_SIZE
 from .diff import Arrow, Box, Scene, compare, digraph, scene_table
 from .text import ACE_KIND, SidNamer, Style
 
 __all__ = ["STYLES", "token_graph", "token_table", "token_scene", "group_state", "privilege_state"]
 
-_ROWS = 8  # members of a cluster per column, before the grid adds a column
+_ROWS = 16  # members of a cluster per column, before the grid adds a column (one column keeps it narrow)
 
 STYLES: dict[str, dict[str, str]] = {
-    "graph": {"rankdir": "LR", "nodesep": "0.15", "ranksep": "0.3", "fontname": "Helvetica",
+    "graph": {"rankdir": "LR", "size": FIT_SIZE, "nodesep": "0.15", "ranksep": "0.3", "fontname": "Helvetica",
               "fontsize": "10", "compound": "true"},
     "node": {**pal.NODE, "margin": "0.1,0.04"},
     "edge": {**pal.EDGE, "color": pal.GREY_500, "arrowsize": "0.6"},
@@ -252,6 +253,13 @@ def token_scene(state: TokenState, name: SidNamer, source: TokenState | None = N
         part(f"token_{state.duplicated_from}", lines, ("source_token",), key="duplicated_from",
              arrow_lines=[(Style.ITALIC, "duplicated from")], arrow_style="edge_provenance")
     boxes = [b if (short := _brief(b.lines)) == b.lines else replace(b, short=short) for b in boxes]
+    if state.duplicated_from is not None:
+        # The provenance arrow's label would widen the gap next to the token: the source box
+        # says it instead (the text twin keeps the arrow's words).
+        src_id = f"token_{state.duplicated_from}"
+        boxes = [replace(b, short=((Style.ITALIC, "duplicated from"), *_brief(b.lines))) if b.id == src_id else b
+                 for b in boxes]
+        arrows = [replace(a, short=()) if a.key == "duplicated_from" else a for a in arrows]
     return Scene(tuple(boxes), tuple(arrows))
 
 
