@@ -36,7 +36,10 @@ def label(value) -> str:
 
 
 def pre(value, style: str = "") -> str:
-    return (f'<pre style="{MONO};white-space:pre-wrap;word-break:break-word;margin:2px 0;{style}">'
+    # Long lines wrap at blanks only, never inside a name ("NT AUTHORITY\\SY|STEM"); a name
+    # longer than the line scrolls in its own box.
+    return (f'<pre style="{MONO};white-space:pre-wrap;word-break:normal;overflow-wrap:normal;overflow-x:auto;'
+            f'margin:2px 0;{style}">'
             f"{lines(value)}</pre>")
 
 

@@ -207,7 +207,7 @@ class Compare(c.Stepper, w.VBox):
                 s = trace.steps[index]
                 outcome = f"-> {s.result}" if s.ok else f"!! {s.error}"
                 colour = f"color:{pal.RED};" if not s.ok else ""
-                cells.append(f'<td style="{colour}padding:1px 6px;white-space:pre-wrap;word-break:break-word">'
+                cells.append(f'<td style="{colour}padding:1px 6px;white-space:pre-wrap;word-break:normal;overflow-wrap:normal">'
                              f"{c.text(f'{index:>2} {s.call}  {outcome}')}</td>")
             here = k == current
             style = _ROW_STYLE[row.kind] + (f"outline:2px solid {pal.BLUE};font-weight:bold;" if here else "")

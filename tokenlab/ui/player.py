@@ -9,6 +9,9 @@ from ..view import palette as pal
 from . import _common as c
 
 
+PRERENDER = 60  # steps whose pictures a player renders up front (in one Graphviz run)
+
+
 class ScenarioPlayer(c.Stepper, w.VBox):
     """Step through the calls of a :class:`~tokenlab.trace.Trace`.
 
@@ -47,6 +50,12 @@ class ScenarioPlayer(c.Stepper, w.VBox):
             self._pinned = c.view("trace_layout")(trace) if trace.steps else None
         except Exception:  # noqa: BLE001 - without a shared layout each step is laid out alone
             self._pinned = None
+        if self._pinned is not None:
+            # Every step's picture, rendered now in one Graphviz run: "next" then only swaps HTML.
+            try:
+                c.view("prerender")([self._graph_of(i) for i in range(min(len(trace.steps), PRERENDER))])
+            except Exception:  # noqa: BLE001 - each step is then rendered when shown
+                pass
         self.error = c.error_area()
         self.title = w.HTML(value=self._title_html())
         self.first, self.back, self.next, self.last = c.nav_buttons()
@@ -193,7 +202,7 @@ class ScenarioPlayer(c.Stepper, w.VBox):
     @staticmethod
     def _call_html(step) -> str:
         # One line with the outcome; the C twin one click away: the picture stays close to the buttons.
-        call = (f'<code style="{c.MONO};white-space:pre-wrap;word-break:break-word;font-weight:bold">'
+        call = (f'<code style="{c.MONO};white-space:pre-wrap;word-break:normal;overflow-wrap:normal;font-weight:bold">'
                 f"{c.text(step.call)}</code>")
         if step.c_call:
             return (f'<details style="display:inline-block;margin-right:8px"><summary style="cursor:pointer" '

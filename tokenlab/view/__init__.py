@@ -36,7 +36,7 @@ from .tokens import STYLES as TOKEN_STYLES
 from .tokens import group_state, privilege_state, token_graph, token_table
 
 __all__ = ["descriptor_graph", "descriptor_table", "object_graph", "object_table", "token_graph",
-           "token_table", "trace_layout", "pairs_layout", "summary_graph", "Pinned", "svg", "svg_of_source", "clear_cache", "DESCRIPTOR_STYLES", "OBJECT_STYLES", "TOKEN_STYLES", "DIFF_STYLES",
+           "token_table", "trace_layout", "pairs_layout", "prerender", "summary_graph", "Pinned", "svg", "svg_of_source", "clear_cache", "DESCRIPTOR_STYLES", "OBJECT_STYLES", "TOKEN_STYLES", "DIFF_STYLES",
            "LEGEND", "MARKS", "align", "compare_table", "group_state", "privilege_state"]
 
 
@@ -48,6 +48,34 @@ def svg(graph: graphviz.Graph | graphviz.Digraph) -> str:
 def svg_of_source(source: str, engine: str = "dot") -> str:
     """:func:`svg` for DOT text you already have (same cache)."""
     return _render_svg(source, engine)
+
+
+def prerender(graphs) -> None:
+    """Render many graphs in one Graphviz run per engine and keep them in the cache, so that
+    :func:`svg` of each later answers at once (a player renders all its steps this way:
+    one process start instead of one per step)."""
+    global _cache_chars
+    todo: dict[tuple[str, int | None], list[str]] = {}
+    for g in graphs:
+        source, engine = g.source, g.engine
+        if (source, engine) in _cache:
+            continue
+        no_op = 2 if engine == "neato" and source.startswith(f"// {PINNED_COMMENT}") else None
+        todo.setdefault((engine, no_op), [])
+        if source not in todo[(engine, no_op)]:
+            todo[(engine, no_op)].append(source)
+    for (engine, no_op), sources in todo.items():
+        out = graphviz.Source("\n".join(sources), engine=engine).pipe(format="svg", encoding="utf-8",
+                                                                       neato_no_op=no_op)
+        parts = ["<?xml" + p for p in out.split("<?xml")[1:]]
+        if len(parts) != len(sources):  # cannot tell which is which: leave them to svg()
+            continue
+        for source, svg_text in zip(sources, parts):
+            _cache[(source, engine)] = svg_text
+            _cache_chars += len(svg_text) + len(source)
+    while _cache and (len(_cache) > CACHE_ENTRIES or _cache_chars > CACHE_CHARS):
+        (old_source, _), old = _cache.popitem(last=False)
+        _cache_chars -= len(old) + len(old_source)
 
 
 def clear_cache() -> None:
