@@ -181,7 +181,7 @@ def test_player_shows_nothing_for_missing_narration_and_c():
     trace.steps[:] = [dataclasses.replace(s, narration="", c_call="", explanation=()) for s in trace.steps]
     p = ScenarioPlayer(trace)
     assert p.narration.value == ""
-    assert ">C</div>" not in p.call.value and ">Python</div>" in p.call.value
+    assert "in C</summary>" not in p.call.value and "LogonUser(" in p.call.value
     assert p.error.value == ""
 
 
@@ -783,3 +783,48 @@ def test_random_predict_sequences(actions, truth):
             assert p.error.value == ""
             if p.revealed:
                 assert p.choices.disabled and p.correct == (picked_before_reveal == truth)
+
+
+def test_player_keeps_every_node_still_and_shows_the_legend_as_a_strip():
+    p = ScenarioPlayer(scenarios.duplicated_token())
+    assert "tokenlab-legend" in p.legend.value and "cluster_legend" not in p.graph.value
+    sizes = set()
+    for _ in range(len(p.trace.steps)):
+        sizes.add(re.search(r'<svg width="(\d+)pt" height="(\d+)pt"', p.graph.value).groups())
+        p.next.click()
+    assert len(sizes) == 1, "one layout for the whole trace: every step's picture has one size"
+    assert p.children.index(p.graph) < p.children.index(p.calls)
+
+
+def test_static_player_prerenders_every_step_in_a_linked_stack():
+    import ipywidgets as w
+
+    trace = scenarios.duplicated_token()
+    p = ScenarioPlayer(trace, static=True)
+    assert isinstance(p.pages, w.Stack) and len(p.pages.children) == len(trace.steps)
+    assert p.pages in p.children and p.next not in p.children[1].children
+    for i, page in enumerate(p.pages.children):
+        def texts(box):
+            for ch in box.children:
+                yield from texts(ch) if isinstance(ch, w.Box) else ([ch.value] if isinstance(ch, w.HTML) else [])
+        html = "".join(texts(page))
+        assert f"trace.steps[{i}]" in html and "<svg" in html
+    links = [m for m in p.links if m.source[0] is p.slider and m.target[0] is p.pages]
+    assert links, "the slider drives the pages in the browser (jslink), no kernel needed"
+
+
+def test_compare_highlights_what_differs_between_the_runs():
+    from tokenlab.view import DIFF_STYLES
+
+    cw = Compare(scenarios.duplicated_token(), scenarios.duplicated_token(fixed=True))
+    k = next(k for k, r in enumerate(cw.rows) if r.kind == "differs")
+    cw.slider.value = k
+    assert "<svg" in cw.diff_graph.value and "<svg" in cw.a_graph.value and "<svg" in cw.b_graph.value
+    g = cw._diff_graph(k)
+    line = next(ln for ln in g.source.splitlines() if ln.strip().startswith("token_8 ["))
+    assert DIFF_STYLES["changed"]["fillcolor"] in line, "the duplicate differs between the runs: highlighted"
+    assert "was: DACL: alice, SYSTEM" in line
+    assert "Token#8" in cw.differences.value and "was:" in cw.differences.value
+    assert all(cw._diff_graph(k).engine == "neato" for k in range(len(cw.rows))), "one layout for every row"
+    static = Compare(scenarios.duplicated_token(), scenarios.duplicated_token(fixed=True), static=True)
+    assert len(static.pages.children) == len(static.rows) and static.links

@@ -84,7 +84,8 @@ def test_processes_threads_slots_primary_tokens_and_handles_are_nodes():
         assert f"integrity {t.integrity}" in line
     # The process cluster says image, pid and who it runs as.
     svc = snap.processes[0]
-    head = src[src.index(f"subgraph cluster_proc_{svc.pid}"):].splitlines()[1]
+    # (The picture shows the image and a short user name; the tooltip says it all.)
+    head = "\n".join(src[src.index(f"subgraph cluster_proc_{svc.pid}"):].splitlines()[1:4])
     assert svc.image in head and f"pid {svc.pid}" in head
     assert snap.name(snap.token(svc.token).user).replace("\\", "\\\\") in head
 
@@ -103,7 +104,8 @@ def test_every_handle_edge_carries_its_granted_access_names():
     # Masks longer than a node is wide are folded after a '|', not cut.
     dup_handle = next(h for _, h in handles if "|" in h.granted_names)
     raw = edge_line(src, f"handle_{snap.processes[0].pid}_{dup_handle.value}", f"token_{dup_handle.object_id}")
-    assert "<BR/>" in raw
+    # The picture names the rights without their type prefix; the tooltip has them in full.
+    assert "label=<IMPERSONATE|QUERY>" in raw and 'tooltip="TOKEN_IMPERSONATE|TOKEN_QUERY' in raw
 
 
 def test_handles_to_threads_and_events_point_at_their_nodes():
@@ -292,10 +294,12 @@ def test_legend_only_when_there_is_something_to_compare():
     snaps = trace.snapshots()
     assert "cluster_legend" not in object_graph(snaps[2]).source
     src = object_graph(snaps[2], snaps[1]).source
-    assert "subgraph cluster_legend" in src
+    # A one-line strip over the picture (the graph's label), not a cluster of nodes.
+    assert "cluster_legend" not in src and "labelloc=t" in src
+    strip = next(ln for ln in src.splitlines() if "since the previous snapshot" in ln)
     for state, (mark, words) in LEGEND.items():
-        assert has_style(node_line(src, f"legend_{state}"), state)
-        assert words in node_line(src, f"legend_{state}")
+        assert f'COLOR="{DIFF_STYLES[state]["color"]}"' in strip
+        assert f"{mark} {words.split(':')[0]}" in strip
     assert object_table(snaps[2]).splitlines()[0].startswith("  svc.exe")
     head = object_table(snaps[2], snaps[1]).splitlines()[0]
     assert all(mark in head for mark, _ in LEGEND.values())
@@ -412,5 +416,80 @@ def test_hostile_names_render_as_literal_text_in_svg():
     drawn = "".join("".join(el.itertext()) for el in root.iter(f"{ns}text"))
     assert HOSTILE_EVENT in drawn
     assert HOSTILE_IMAGE_SHOWN in drawn
-    assert f"TOKENLAB\\{HOSTILE_USER}" in drawn
+    assert HOSTILE_USER in drawn  # the short name in the picture; the full one on hover
+    titles = "".join(el.get("{http://www.w3.org/1999/xlink}title", "") for el in root.iter())
+    assert f"TOKENLAB\\{HOSTILE_USER}" in titles
     assert "\u202e" not in out
+
+
+# ------------------------------------------------------------------ fit, stillness, scale
+
+_SVG_W = re.compile(r'<svg width="(\d+)pt" height="(\d+)pt"')
+
+
+def _node_boxes(out: str) -> dict[str, tuple[float, float, float, float]]:
+    """Each node's shape bounding box in an SVG from Graphviz (title = node id)."""
+    root = ET.fromstring(out)
+    ns = "{http://www.w3.org/2000/svg}"
+    boxes = {}
+    for g in root.iter(f"{ns}g"):
+        if g.get("class") != "node":
+            continue
+        title = g.find(f"{ns}title").text
+        shape = next((el for el in g.iter() if el.tag in (f"{ns}path", f"{ns}polygon")), None)
+        if shape is None:
+            continue
+        nums = [float(x) for x in re.findall(r"-?\d+(?:\.\d+)?", shape.get("d") or shape.get("points"))]
+        xs, ys = nums[0::2], nums[1::2]
+        boxes[title] = (round(min(xs), 1), round(min(ys), 1), round(max(xs), 1), round(max(ys), 1))
+    return boxes
+
+
+@pytest.mark.parametrize("make", [duplicated_token, lambda: nested_impersonation("revert"),
+                                  lambda: duplicated_token(fixed=True)])
+def test_a_pinned_trace_keeps_every_node_where_it_was(make):
+    from tokenlab.view import trace_layout
+
+    trace = make()
+    pinned = trace_layout(trace)
+    seen: dict[str, tuple] = {}
+    sizes = set()
+    prev = trace.initial
+    for step in trace.steps:
+        g = object_graph(step.snapshot, prev, focus_tid=step.tid, pinned=pinned)
+        prev = step.snapshot
+        assert g.engine == "neato" and g.source.startswith("// pinned layout")
+        out = svg(g)
+        sizes.add(_SVG_W.search(out).groups())
+        for node, box in _node_boxes(out).items():
+            assert seen.setdefault(node, box) == box, f"{node} moved at step {step.index}"
+    assert len(sizes) == 1, "every step's picture has the same size"
+    assert "token_8" in seen or len(seen) > 5
+
+
+def test_object_graphs_of_the_stories_fit_a_900_px_column():
+    # 900 px at 11 px for 10-pt text: Graphviz points are 4/3 px, so at most ~675 pt wide.
+    for trace in (duplicated_token(), duplicated_token(fixed=True), nested_impersonation("revert")):
+        prev = trace.initial
+        for step in trace.steps:
+            out = svg(object_graph(step.snapshot, prev, focus_tid=step.tid))
+            prev = step.snapshot
+            width = int(_SVG_W.search(out).group(1))
+            assert width * 4 / 3 <= 900, f"{trace.title} step {step.index}: {width} pt wide"
+            sizes = [float(x) for x in re.findall(r'font-size="([\d.]+)"', out)]
+            assert min(sizes) >= 9, "no text smaller than 9 pt (12 px at actual size)"
+
+
+def test_a_big_machine_is_drawn_as_a_summary():
+    m = tl.Machine() if hasattr(tl, "Machine") else None
+    if m is None:
+        from tokenlab.kernel.machine import Machine
+        m = Machine()
+    for k in range(300):
+        m.start_process(f"worker{k % 3}.exe", user="NETWORK SERVICE")
+    snap = snapshot(m)
+    g = object_graph(snap)
+    assert "summary_processes" in g.source and "proc_" not in g.source
+    out = svg(g)
+    assert int(_SVG_W.search(out).group(1)) * 4 / 3 <= 900
+    assert "300 processes" in out and "worker0.exe" in out

@@ -195,7 +195,7 @@ def test_live_token_and_its_state_draw_the_same():
 def test_duplicate_compared_with_its_original_shows_the_new_descriptor():
     snap, dup, orig = story()
     src = token_graph(dup, orig, snapshot=snap).source
-    assert "subgraph cluster_legend" in src and "compared with Token#" in src
+    assert "labelloc=t" in src and "compared with Token#" in src
     assert marked(node_line(src, "token")) == {"changed"}
     assert marked(node_line(src, "security")) == {"changed"}
     # The first ACE of the token's own DACL: NETWORK SERVICE before, alice now (story 1).
@@ -315,4 +315,6 @@ def test_hostile_user_names_render_as_text_in_svg():
     ns = "{http://www.w3.org/2000/svg}"
     assert not [el for el in root.iter() if el.tag in (f"{ns}i", "i")]
     drawn = [("".join(el.itertext())) for el in root.iter(f"{ns}text")]
-    assert f"TOKENLAB\\{HOSTILE}" in drawn
+    assert HOSTILE in drawn  # the short name in the picture, the full one on hover
+    titles = "".join(el.get("{http://www.w3.org/1999/xlink}title", "") for el in root.iter())
+    assert f"TOKENLAB\\{HOSTILE}" in titles

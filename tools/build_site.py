@@ -67,7 +67,13 @@ def html_manager_dist() -> Path:
 
 
 def execute(nb, folder: Path) -> float:
+    """Run the notebook in a fresh kernel with TOKENLAB_STATIC=1: the steppers then save
+    every step (tokenlab.ui's static mode), so the page steps without a kernel."""
+    import os
+
     from nbclient import NotebookClient
+
+    os.environ["TOKENLAB_STATIC"] = "1"  # inherited by the kernel this starts
 
     client = NotebookClient(nb, timeout=180, kernel_name="python3", store_widget_state=True,
                             resources={"metadata": {"path": str(folder)}})

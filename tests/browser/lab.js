@@ -313,8 +313,10 @@
         const labels = [...box.querySelectorAll("button")].map(x => (x.textContent || "").trim());
         found.push({
           // A ScenarioPlayer: first/back/next/last and one object graph (Compare draws two).
+          // (Compare draws one picture too, but its legend compares the runs.)
           box, next: b, isPlayer: ["first", "back", "next", "last"].every(l => labels.includes(l))
-                                  && objectGraphs(box).length === 1,
+                                  && objectGraphs(box).length === 1
+                                  && !(box.textContent || "").includes("B compared with A"),
         });
       }
       window.__tl._steppers = found;
@@ -343,6 +345,79 @@
     },
 
     clickNext(i) { window.__tl._steppers[i].next.click(); },
+
+    // Every graph the notebook shows (an image/svg+xml output or a widget's .tokenlab-graph),
+    // as rendered: its width against its output area's, and its smallest text in CSS px
+    // (the smallest font-size in the SVG times the SVG's scale on the page). Graphs not on
+    // show (a folded accordion entry) are left out: they are measured when opened.
+    measureGraphs() {
+      const out = [];
+      const minFont = text => {
+        const sizes = [...text.matchAll(/font-size="([\d.]+)"/g)].map(m => parseFloat(m[1]));
+        return sizes.length ? Math.min(...sizes) : null;
+      };
+      const vbWidth = text => {
+        const m = /viewBox="[\d.-]+ [\d.-]+ ([\d.]+) [\d.]+"/.exec(text);
+        return m ? parseFloat(m[1]) : null;
+      };
+      const cells = panel().content.widgets;
+      for (let index = 0; index < cells.length; index++) {
+        const c = cells[index];
+        if (c.model.type !== "code") continue;
+        const items = [];
+        for (const img of c.node.querySelectorAll('.jp-OutputArea-output img[src^="data:image/svg+xml"]')) {
+          const src = img.getAttribute("src");
+          const comma = src.indexOf(",");
+          let body = src.slice(comma + 1);
+          try { body = src.slice(0, comma).includes(";base64") ? atob(body) : decodeURIComponent(body); }
+          catch (e) { continue; }
+          items.push({el: img, text: body, kind: "img"});
+        }
+        for (const svg of c.node.querySelectorAll(".tokenlab-graph svg")) {
+          const g = svg.querySelector("g.graph");
+          items.push({el: svg, text: `<g transform="${g ? g.getAttribute("transform") : ""}"` + svg.outerHTML.slice(0, 400)
+                        + [...svg.querySelectorAll("text")].map(t => `font-size="${t.getAttribute("font-size")}"`).join(" "),
+                      kind: "widget", vb: svg.viewBox && svg.viewBox.baseVal ? svg.viewBox.baseVal.width : null});
+        }
+        for (const it of items) {
+          const r = it.el.getBoundingClientRect();
+          if (!(r.width > 0 && r.height > 0) || !it.el.checkVisibility()) continue;
+          const area = it.el.closest(".jp-OutputArea-output");
+          const vb = it.vb || vbWidth(it.text);
+          // Graphviz scales a drawing larger than its size= down with the first group's transform.
+          const sc = /transform="scale\(([\d.]+)/.exec(it.text);
+          const font = minFont(it.text) === null ? null : minFont(it.text) * (sc ? parseFloat(sc[1]) : 1);
+          const title = (/<title>(.*?)<\/title>/.exec(it.text) || [null, ""])[1];
+          out.push({cell: index, kind: it.kind, graph: title, width: Math.round(r.width),
+                    areaWidth: area ? area.clientWidth : null,
+                    fontPx: font && vb ? Math.round(font * r.width / vb * 10) / 10 : null});
+        }
+      }
+      return out;
+    },
+
+    // The changed node (diff colours) of stepper i's graph: is it inside the viewport?
+    changedInView(i) {
+      const s = window.__tl._steppers[i];
+      const graph = [...s.box.querySelectorAll(".tokenlab-graph")].filter(g => !g.closest(ACCORDION))[0];
+      if (!graph) return {found: false};
+      const marked = [...graph.querySelectorAll("g.node")].filter(g => {
+        const shape = g.querySelector("path, polygon");
+        const fill = shape ? (shape.getAttribute("fill") || "").toLowerCase() : "";
+        return fill === "#d4edda" || fill === "#fff3cd";  // added / changed (palette)
+      });
+      const vh = window.innerHeight, vw = window.innerWidth;
+      return {found: marked.length > 0, inView: marked.map(g => {
+        const r = g.getBoundingClientRect();
+        return r.top >= 0 && r.bottom <= vh && r.left >= 0 && r.right <= vw;
+      }), titles: marked.map(g => (g.querySelector("title") || {}).textContent)};
+    },
+
+    // Bring stepper i into view the way a learner clicking "next" sees it: its buttons at the top.
+    scrollStepper(i) {
+      const s = window.__tl._steppers[i];
+      s.next.scrollIntoView({block: "start"});
+    },
 
     // The stepper answered: its graph or its text changed (or it shows an error).
     stepperChanged(i, graphHTML, text) {

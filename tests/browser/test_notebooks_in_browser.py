@@ -42,6 +42,11 @@ T_RENDER = 60_000    # ms: widget views and images settling after the run
 T_STEP = 60_000      # ms: a stepper answering "next"
 MAX_SHOT_HEIGHT = 40_000  # px: taller notebooks are cut off (and slow to encode)
 
+# A small laptop screen, with the file browser open: the notebook column the issue measured.
+VIEWPORT = {"width": 1366, "height": 768}
+MIN_FONT_PX = 11        # the smallest text a graph may render
+STORY_SHOT_STEPS = (4, 5, 6)  # the story players' key steps, saved as screenshots
+
 # The story notebooks: they must have a ScenarioPlayer that steps. Tested when they exist.
 STORIES = {"04": "04_duplicated_token_denied", "05": "05_revert_to_self_is_not_a_pop"}
 
@@ -115,7 +120,7 @@ def _screenshot(page, stem: str) -> None:
             if want <= viewport:
                 break
             viewport = want
-            page.set_viewport_size({"width": 1280, "height": viewport})
+            page.set_viewport_size({"width": VIEWPORT["width"], "height": viewport})
             # two animation frames: the resized layout has been painted
             page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
         # Run All leaves the notebook scrolled to its last cell: show it from the top.
@@ -169,7 +174,7 @@ def browser(lab):
 @pytest.fixture
 def page(browser, lab, request):
     """A fresh browser context and page; afterwards a screenshot, and the kernel shut down."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, device_scale_factor=1)
+    context = browser.new_context(viewport=VIEWPORT, device_scale_factor=1)
     context.set_default_timeout(T)
     page = context.new_page()
     page.console_errors = []
@@ -206,7 +211,8 @@ def _open_and_run(page, lab, name: str) -> None:
         page.evaluate("([path, ms]) => window.__tl.open(path, ms)", [name, T])
     except Exception as exc:
         raise PageFailure(f"opening {name}: {exc}\n" + _diagnose(page, lab)) from None
-    page.evaluate("() => window.jupyterapp.shell.collapseLeft()")
+    # As a learner has it: the file browser open beside the notebook (a narrower column).
+    page.evaluate("() => { window.jupyterapp.shell.expandLeft(); window.jupyterapp.shell.activateById('filebrowser'); }")
     _wait(page, "kernelIdle", "the kernel to start (idle)", T, lab=lab)
     try:
         page.evaluate("ms => window.__tl.runAll(ms)", T)
@@ -286,7 +292,78 @@ def _step_all(page, lab, stem: str) -> tuple[list[str], int]:
                 problems.append(f"{label}: the object graph did not change on 'next'")
             else:
                 players_stepped += 1
+            problems += _changed_node_in_view(page, i, label)
+            if _is_story(stem) and players_stepped == 1:
+                problems += _story_screenshots(page, lab, i, stem, label)
+        else:
+            problems += _compare_difference_visible(page, lab, i, label)
     return problems, players_stepped
+
+
+def _changed_node_in_view(page, i: int, label: str) -> list[str]:
+    """After "next", with the player's buttons at the top of the screen (where the learner's
+    pointer is), the node the call changed is on screen."""
+    page.evaluate("i => window.__tl.scrollStepper(i)", i)
+    page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+    seen = page.evaluate("i => window.__tl.changedInView(i)", i)
+    if seen["found"] and not any(seen["inView"]):
+        return [f"{label}: after 'next' the changed node(s) {seen['titles']} are outside the viewport"]
+    return []
+
+
+def _step_to(page, lab, i: int, label: str, want: str) -> bool:
+    """Click "next" until the stepper's text shows ``want`` (False if it never does)."""
+    for _ in range(20):
+        state = page.evaluate("i => window.__tl.stepperState(i)", i)
+        if want in state["text"]:
+            return True
+        if page.evaluate("i => window.__tl._steppers[i].next.disabled", i):
+            return False
+        page.evaluate("i => window.__tl.clickNext(i)", i)
+        _wait(page, "stepperChanged", f"{label} to answer 'next'", T_STEP,
+              args=(i, state["graphHTML"], state["text"]), lab=lab)
+        _wait(page, "kernelIdle", "the kernel to be idle after 'next'", T_STEP, lab=lab)
+    return False
+
+
+def _story_screenshots(page, lab, i: int, stem: str, label: str) -> list[str]:
+    """The story player at its key steps, as the learner sees it (viewport screenshots)."""
+    problems = []
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    for step in STORY_SHOT_STEPS:
+        if not _step_to(page, lab, i, label, f"trace.steps[{step}]"):
+            problems.append(f"{label}: could not step to trace.steps[{step}]")
+            break
+        _wait(page, "rendered", "the page to settle after 'next'", T_RENDER, lab=lab)
+        problems += _changed_node_in_view(page, i, f"{label} at step {step}")
+        page.screenshot(path=str(SCREENSHOTS / f"{stem}-player-step{step}.png"))
+    return problems
+
+
+def _compare_difference_visible(page, lab, i: int, label: str) -> list[str]:
+    """Compare at the first row where the runs differ: its highlighted difference is drawn,
+    inside the graph's box (not cut off), at a legible size."""
+    if not _step_to(page, lab, i, label, "what differs (B"):  # a row where the machines differ
+        return []
+    _wait(page, "rendered", "the page to settle", T_RENDER, lab=lab)
+    page.evaluate("i => window.__tl.scrollStepper(i)", i)
+    seen = page.evaluate("i => window.__tl.changedInView(i)", i)
+    if not seen["found"]:
+        return [f"{label}: at a row where the runs differ, nothing is highlighted"]
+    return []
+
+
+def _check_fit(page, stem: str) -> tuple[list[str], list[dict]]:
+    """Every graph shown fits its output area and renders no text under MIN_FONT_PX."""
+    graphs = page.evaluate("() => window.__tl.measureGraphs()")
+    problems = []
+    for g in graphs:
+        where = f"{stem} cell {g['cell']} {g['kind']} graph {g['graph']!r}"
+        if g["areaWidth"] is not None and g["width"] > g["areaWidth"] + 1:
+            problems.append(f"{where}: {g['width']} px wide in a {g['areaWidth']} px output area")
+        if g["fontPx"] is not None and g["fontPx"] < MIN_FONT_PX:
+            problems.append(f"{where}: smallest text {g['fontPx']} px (< {MIN_FONT_PX})")
+    return problems, graphs
 
 
 @pytest.mark.parametrize("path", _cases())
@@ -296,6 +373,12 @@ def test_notebook_in_browser(path, lab, page):
 
     report = page.evaluate("() => window.__tl.report()")
     problems = _check_outputs(report, stem)
+    fit_problems, graphs = _check_fit(page, stem)
+    problems += fit_problems
+    if graphs:
+        print(f"{stem}: {len(graphs)} graphs, widest {max(g['width'] for g in graphs)} px "
+              f"(output area {min(g['areaWidth'] or 0 for g in graphs)} px), smallest text "
+              f"{min(g['fontPx'] or 99 for g in graphs)} px")
     step_problems, players_stepped = _step_all(page, lab, stem)
     problems += step_problems
     if _is_story(stem) and not players_stepped:

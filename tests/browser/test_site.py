@@ -91,7 +91,11 @@ def test_a_page_renders_its_widgets_without_a_kernel(site):
             text = page.inner_text("body")
             assert "Error displaying widget" not in text
             assert "Loading widget" not in text
-            assert page.locator(".widget-button").count() > 0
+            # Steppers step with their slider (jslinked to the saved pages); no button that
+            # would need a kernel ("next" that does nothing) is shown.
+            assert page.locator(".widget-slider").count() > 0
+            nexts = [b for b in page.locator(".widget-button").all() if b.inner_text().strip() == "next"]
+            assert not [b for b in nexts if b.is_visible()], "a 'next' button on a page without a kernel"
             shots = ROOT / "artifacts" / "screenshots"
             shots.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(shots / f"static-{name}.png"), full_page=True)
@@ -101,3 +105,45 @@ def test_a_page_renders_its_widgets_without_a_kernel(site):
                 reap_adopted()
                 set_subreaper(False)
     assert not failed, f"requests failed (the page must be self-contained): {failed}"
+
+
+def _visible_text(page) -> str:
+    return page.inner_text("body")
+
+
+def test_a_static_player_steps_through_story_1_without_a_kernel(site):
+    """The first ScenarioPlayer of 04 (story 1): every step, driven only by the page."""
+    playwright = pytest.importorskip("playwright.sync_api")
+    out, pages = site
+    name = next(n for n in pages if n.startswith("04"))
+    trace_len = len(__import__("tokenlab.scenarios", fromlist=["x"]).duplicated_token().steps)
+    subreaper = set_subreaper(True)
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1366, "height": 768})
+            page.goto(pages[name].as_uri())
+            page.wait_for_function("() => document.querySelectorAll('input[type=number]').length > 0"
+                                   " || document.body.innerText.includes('Error displaying widget')", timeout=60_000)
+            assert "Error displaying widget" not in _visible_text(page)
+            # The first player's step box (a BoundedIntText jslinked to its slider and pages).
+            box = page.locator("input[type=number]").first
+            stack = box.locator("xpath=ancestor::div[contains(@class,'widget-vbox')][1]")
+            shots = ROOT / "artifacts" / "screenshots"
+            shots.mkdir(parents=True, exist_ok=True)
+            for i in range(trace_len):
+                box.fill(str(i))
+                box.press("Enter")
+                page.wait_for_function("([el, i]) => el.innerText.includes(`trace.steps[${i}]`)",
+                                       arg=[stack.element_handle(), i], timeout=10_000)
+                shown = stack.inner_text()
+                assert f"trace.steps[{i}]" in shown and f"trace.steps[{i + 1}]" not in shown
+                assert stack.locator("svg").count() >= 1
+                if i in (4, 5, 6):
+                    stack.scroll_into_view_if_needed()
+                    page.screenshot(path=str(shots / f"static-story1-step{i}.png"))
+        finally:
+            browser.close()
+            if subreaper:
+                reap_adopted()
+                set_subreaper(False)

@@ -36,7 +36,10 @@ def label(value) -> str:
 
 
 def pre(value, style: str = "") -> str:
-    return (f'<pre style="{MONO};white-space:pre-wrap;word-break:break-word;margin:2px 0;{style}">'
+    # Long lines wrap at blanks only, never inside a name ("NT AUTHORITY\\SY|STEM"); a name
+    # longer than the line scrolls in its own box.
+    return (f'<pre style="{MONO};white-space:pre-wrap;word-break:normal;overflow-wrap:normal;overflow-x:auto;'
+            f'margin:2px 0;{style}">'
             f"{lines(value)}</pre>")
 
 
@@ -53,16 +56,43 @@ def note(message: str) -> str:
 _SVG_SIZE = re.compile(r'<svg width="[^"]*" height="[^"]*"')
 
 
-def svg_html(graph, fit: bool = False) -> str:
+def svg_html(graph, fit: bool = False, *, max_height: str = "") -> str:
     """A view's graph rendered (through the cached :func:`tokenlab.view.svg`) for an HTML
-    widget: at Graphviz's size in a scrolling box, or with ``fit`` scaled to the box's width."""
+    widget: at Graphviz's size in a box that scrolls both ways when the picture is larger
+    (``max_height``, a CSS length, bounds the box's height), or with ``fit`` scaled to the
+    box's width. The box is the scroll container: the widget around it never scrolls."""
     from ..view import svg
 
     source = svg(graph)
     source = source[source.find("<svg"):]  # drop the XML prolog and doctype: this goes inside HTML
     if fit:
         source = _SVG_SIZE.sub('<svg width="100%" style="height:auto"', source, count=1)
-    return f'<div class="tokenlab-graph" style="overflow:auto;max-width:100%">{source}</div>'
+    height = f";max-height:{max_height}" if max_height else ""
+    return (f'<div class="tokenlab-graph" style="overflow:auto;max-width:100%;box-sizing:border-box{height}">'
+            f"{source}</div>")
+
+
+def legend_strip(title: str = "what the call changed") -> str:
+    """The diff colours as one line of HTML (the widgets' legend; pictures carry their own)."""
+    from ..view import DIFF_STYLES, LEGEND
+
+    cells = []
+    for state, (mark, words) in LEGEND.items():
+        st = DIFF_STYLES[state]
+        border = "dashed" if "dashed" in st.get("style", "") else "solid"
+        cells.append(f'<span style="border:2px {border} {st["color"]};background:{st.get("fillcolor", "white")};'
+                     f'border-radius:4px;padding:0 6px;margin-left:6px;white-space:nowrap">'
+                     f"{text(mark)} {text(words.split(':')[0])}</span>")
+    return (f'<div class="tokenlab-legend" style="font-size:12px;line-height:1.2;color:{pal.GREY_700};margin:0">'
+            f"{text(title)}:{''.join(cells)}</div>")
+
+
+def static_mode() -> bool:
+    """True while the static edition is built (tools/build_site.py sets TOKENLAB_STATIC=1):
+    steppers then pre-render every step so the saved page steps without a kernel."""
+    import os
+
+    return os.environ.get("TOKENLAB_STATIC", "") == "1"
 
 
 def fit_toggle(value: bool) -> w.Checkbox:

@@ -1,10 +1,15 @@
 """ScenarioPlayer: step through a recorded trace, call by call."""
 from __future__ import annotations
 
+import re
+
 import ipywidgets as w
 
 from ..view import palette as pal
 from . import _common as c
+
+
+PRERENDER = 60  # steps whose pictures a player renders up front (in one Graphviz run)
 
 
 class ScenarioPlayer(c.Stepper, w.VBox):
@@ -25,16 +30,32 @@ class ScenarioPlayer(c.Stepper, w.VBox):
     ``narration``  HTML: why (``step.narration`` and COM's ``step.explanation`` lines)
     ``checks``     Accordion: one entry per access check the call made; opening one draws
                    its descriptor graph and the check's narrative (hidden when there are none)
-    ``graph``      HTML: the object graph after the call, changes coloured (SVG)
+    ``legend``     HTML: the diff colours, one line
+    ``graph``      HTML: the object graph after the call, changes coloured (SVG); every step
+                   is drawn on one layout of the whole trace, so nothing moves between steps
     ``fit``        Checkbox: scale the graphs to the widget's width (default: actual size, scrolling)
+    ``pages``      Stack: in the static edition only (``TOKENLAB_STATIC=1``), every step
+                   pre-rendered, its page linked to the slider in the browser (``jslink``),
+                   so the saved page steps without a kernel; else None
     ``calls``      HTML: every call, the current one marked
     ``error``      HTML: an exception from a callback, if any (empty when all is well)
 
     ``step`` is the step shown; ``refresh()`` re-reads a trace that is still recording.
     """
 
-    def __init__(self, trace):
+    def __init__(self, trace, *, static: bool | None = None):
         self.trace = trace
+        self._pinned = None
+        try:
+            self._pinned = c.view("trace_layout")(trace) if trace.steps else None
+        except Exception:  # noqa: BLE001 - without a shared layout each step is laid out alone
+            self._pinned = None
+        if self._pinned is not None:
+            # Every step's picture, rendered now in one Graphviz run: "next" then only swaps HTML.
+            try:
+                c.view("prerender")([self._graph_of(i) for i in range(min(len(trace.steps), PRERENDER))])
+            except Exception:  # noqa: BLE001 - each step is then rendered when shown
+                pass
         self.error = c.error_area()
         self.title = w.HTML(value=self._title_html())
         self.first, self.back, self.next, self.last = c.nav_buttons()
@@ -47,18 +68,37 @@ class ScenarioPlayer(c.Stepper, w.VBox):
         self.outcome = w.HTML()
         self.narration = w.HTML()
         self.checks = w.Accordion(children=(), layout=w.Layout(display="none"))
+        self.legend = w.HTML(value=c.legend_strip())
         self.graph = w.HTML(layout=w.Layout(width="100%"))
         self.fit = c.fit_toggle(False)
         self.calls = w.HTML()
+        self.pages = None
+        self.links: tuple = ()
         self._check_views: list[w.VBox] = []
 
         self.wire_nav()
         self.fit.observe(self._on_fit, names="value")
         self.checks.observe(self._on_check_opened, names="selected_index")
 
-        controls = w.HBox([self.first, self.back, self.slider, self.next, self.last, self.fit])
-        super().__init__(children=[self.title, controls, self.error, self.position, self.call, self.outcome,
-                                   self.narration, self.checks, self.graph, self.calls])
+        wrap = w.Layout(flex_flow="row wrap", align_items="center")
+        controls = w.HBox([self.first, self.back, self.slider, self.next, self.last, self.fit], layout=wrap)
+        # Python Tutor's order: the controls, what the call was and did, then the picture
+        # right under them; the list of every call last.
+        head = w.HBox([self.position, self.call, self.outcome],
+                      layout=w.Layout(flex_flow="row wrap", align_items="baseline", margin="0"))
+        live = [head, self.narration, self.legend, self.graph, self.checks, self.calls]
+        if static if static is not None else c.static_mode():
+            self.pages = self._static_pages()
+            steps = w.BoundedIntText(value=0, min=0, max=max(n - 1, 0), description="step",
+                                     layout=w.Layout(width="150px"))
+            self.links = (w.jslink((self.slider, "value"), (steps, "value")),
+                          w.jslink((self.slider, "value"), (self.pages, "selected_index")))
+            note = w.HTML(value=c.note("Static page: move the slider, or the arrows of the step box, "
+                                       "to step (no kernel needed)."))
+            controls = w.HBox([self.slider, steps, note], layout=wrap)
+            super().__init__(children=[self.title, controls, self.error, self.pages])
+        else:
+            super().__init__(children=[self.title, controls, self.error, *live])
         self._show()
 
     @c.guarded
@@ -102,8 +142,7 @@ class ScenarioPlayer(c.Stepper, w.VBox):
             return
         i = self.slider.value
         step = steps[i]
-        self.position.value = (f"<b>trace.steps[{i}]</b>: call {i + 1} of {len(steps)}, "
-                               f"in {c.text(step.image)} on thread {step.tid}")
+        self.position.value = self._position_html(i, step)
         self.call.value = self._call_html(step)
         self.outcome.value = self._outcome_html(step)
         self.narration.value = self._narration_html(step)
@@ -119,38 +158,83 @@ class ScenarioPlayer(c.Stepper, w.VBox):
         if key in cache:
             self.graph.value = cache[key]
             return
+        self.graph.value = cache[key] = c.svg_html(self._graph_of(self.slider.value if self.trace.steps else None),
+                                                   self.fit.value)
+
+    def _graph_of(self, i):
         object_graph = c.view("object_graph")
-        step = self.step
-        if step is None:
-            graph = object_graph(self.trace.initial)
-        else:
-            i = self.slider.value
-            previous = self.trace.steps[i - 1].snapshot if i > 0 else self.trace.initial
-            graph = object_graph(step.snapshot, previous=previous, focus_tid=step.tid)
-        self.graph.value = cache[key] = c.svg_html(graph, self.fit.value)
+        if i is None:
+            return object_graph(self.trace.initial)
+        step = self.trace.steps[i]
+        previous = self.trace.steps[i - 1].snapshot if i > 0 else self.trace.initial
+        if self._pinned is None:
+            return object_graph(step.snapshot, previous=previous, focus_tid=step.tid, legend=False)
+        return object_graph(step.snapshot, previous=previous, focus_tid=step.tid, legend=False, pinned=self._pinned)
+
+    def _static_pages(self) -> w.Stack:
+        """Every step as a page of its own: the call, outcome, narration, picture, checks."""
+        pages = []
+        for i, step in enumerate(self.trace.steps):
+            checks = w.Accordion(children=[
+                w.VBox([w.HTML(value=self._check_summary(r)), w.HTML(value=self._check_graph(step, r)),
+                        w.HTML(value=f'<p style="margin:4px 0">{c.text(r.narrative or str(r.result))}</p>')])
+                for r in step.checks])
+            checks.titles = tuple(c.label(self._check_title(k, r)) for k, r in enumerate(step.checks))
+            if not step.checks:
+                checks.layout.display = "none"
+            pages.append(w.VBox([
+                w.HBox([w.HTML(value=self._position_html(i, step)), w.HTML(value=self._call_html(step)),
+                        w.HTML(value=self._outcome_html(step))],
+                       layout=w.Layout(flex_flow="row wrap", align_items="baseline")),
+                w.HTML(value=self._narration_html(step)), w.HTML(value=c.legend_strip()),
+                w.HTML(value=c.svg_html(self._graph_of(i))), checks, w.HTML(value=self._calls_html(i))]))
+        return w.Stack(children=pages, selected_index=0 if pages else None)
+
+    def _check_graph(self, step, record) -> str:
+        names = dict(step.snapshot.names)
+        domain = getattr(getattr(self.trace, "machine", None), "domain_sid", None)
+        return c.svg_html(c.view("descriptor_graph")(record.sd, record.result, names=names, domain=domain))
+
+    def _position_html(self, i: int, step) -> str:
+        return (f'<span style="margin-right:8px"><b>trace.steps[{i}]</b>: call {i + 1} of {len(self.trace.steps)}, '
+                f"{c.text(step.image)}, thread {step.tid}:</span>")
 
     @staticmethod
     def _call_html(step) -> str:
-        parts = [f'<div style="color:{pal.GREY}">Python</div>', c.pre(step.call)]
+        # One line with the outcome; the C twin one click away: the picture stays close to the buttons.
+        call = (f'<code style="{c.MONO};white-space:pre-wrap;word-break:normal;overflow-wrap:normal;font-weight:bold">'
+                f"{c.text(step.call)}</code>")
         if step.c_call:
-            parts += [f'<div style="color:{pal.GREY}">C</div>', c.pre(step.c_call)]
-        return "".join(parts)
+            return (f'<details style="display:inline-block;margin-right:8px"><summary style="cursor:pointer" '
+                    f'title="the same call in C">{call}</summary>{c.pre(step.c_call)}</details>')
+        return f'<span style="margin-right:8px">{call}</span>'
 
     @staticmethod
     def _outcome_html(step) -> str:
+        style = "border-radius:4px;padding:1px 8px;white-space:nowrap"
         if step.ok:
-            return c.box(f"<b>returned</b> <code>{c.text(step.result)}</code>", pal.GREEN, pal.GREEN_FILL)
-        return c.box(f'<b style="color:{pal.RED}">failed: {c.text(step.error)}</b>', pal.RED, pal.RED_FILL)
+            return (f'<span style="{style};background:{pal.GREEN_FILL};border:1px solid {pal.GREEN}">'
+                    f"<b>returned</b> <code>{c.text(step.result)}</code></span>")
+        return (f'<span style="{style};background:{pal.RED_FILL};border:1px solid {pal.RED};color:{pal.RED}">'
+                f"<b>failed: {c.text(step.error)}</b></span>")
 
     @staticmethod
     def _narration_html(step) -> str:
         parts = []
         if step.narration:
-            parts.append(f'<p style="margin:4px 0">{c.text(step.narration)}</p>')
+            # The first sentences (a couple of lines) say what happened; the rest is folded.
+            sentences = re.split(r"(?<=[.!?])\s+", step.narration.strip())
+            shown, rest = sentences[:1], sentences[1:]
+            while rest and len(" ".join(shown)) < 100:  # about two lines
+                shown.append(rest.pop(0))
+            more = (f' <details style="display:inline"><summary style="display:inline;cursor:pointer;color:{pal.BLUE}">'
+                    f"more</summary>{c.text(' '.join(rest))}</details>") if rest else ""
+            parts.append(f'<div style="margin:2px 0;line-height:1.35">{c.text(" ".join(shown))}{more}</div>')
         extra = [line for line in step.explanation if line not in step.narration]  # not said twice
-        if extra:
+        if extra:  # COM's step-by-step reasons: folded, so the picture stays in view
             items = "".join(f"<li>{c.text(line)}</li>" for line in extra)
-            parts.append(f'<ol style="margin:4px 0">{items}</ol>')
+            parts.append(f'<details><summary style="color:{pal.GREY};cursor:pointer">why, step by step '
+                         f'({len(extra)})</summary><ol style="margin:4px 0">{items}</ol></details>')
         return "".join(parts)
 
     def _calls_html(self, current: int) -> str:
@@ -194,10 +278,7 @@ class ScenarioPlayer(c.Stepper, w.VBox):
         record = step.checks[k]
         _, graph, narrative = self._check_views[k].children
         if not graph.value:
-            names = dict(step.snapshot.names)
-            domain = getattr(getattr(self.trace, "machine", None), "domain_sid", None)
-            graph.value = c.svg_html(c.view("descriptor_graph")(record.sd, record.result, names=names,
-                                                                  domain=domain))
+            graph.value = self._check_graph(step, record)
             narrative.value = f'<p style="margin:4px 0">{c.text(record.narrative or str(record.result))}</p>'
 
     def __repr__(self) -> str:

@@ -25,10 +25,14 @@ class Predict(w.VBox):
     ``error``     HTML: what went wrong if ``reveal()`` raised or returned something unexpected
 
     After a reveal, ``answer`` is the correct choice and ``correct`` whether the pick matched.
+
+    In the static edition (``static=True``, or ``TOKENLAB_STATIC=1``) there is no kernel to
+    run ``reveal()`` later: it runs now, and ``feedback`` holds the answer folded in a
+    ``<details>`` ("Reveal the answer"), which the page opens without a kernel.
     """
 
     def __init__(self, question: str, choices: Sequence[str], reveal: Callable[[], object], *,
-                 explain: str | None = None):
+                 explain: str | None = None, static: bool | None = None):
         choices = [str(x) for x in choices]
         if len(choices) < 2 or len(set(choices)) != len(choices):
             raise ValueError(f"choices must be at least two distinct strings, got {choices!r}")
@@ -47,7 +51,21 @@ class Predict(w.VBox):
         self.feedback = w.HTML()
         self.choices.observe(self._on_choice, names="value")
         self.reveal.on_click(self._on_reveal)
-        super().__init__(children=[self.question, self.choices, self.reveal, self.feedback, self.error])
+        if static if static is not None else c.static_mode():
+            self._static_answer()
+            super().__init__(children=[self.question, self.choices, self.feedback, self.error])
+        else:
+            super().__init__(children=[self.question, self.choices, self.reveal, self.feedback, self.error])
+
+    @c.guarded
+    def _static_answer(self):
+        outcome = self._run()
+        answer, why = outcome if isinstance(outcome, tuple) and len(outcome) == 2 else (outcome, None)
+        details = "".join(f'<p style="margin:4px 0">{c.text(x)}</p>' for x in (why, self._explain) if x)
+        self.feedback.value = (
+            f'<details class="tokenlab-reveal"><summary style="cursor:pointer;color:{pal.BLUE};font-weight:bold">'
+            f"Pick your answer, then click here to reveal it</summary>"
+            + c.box(f"The model says <b>{c.text(answer)}</b>.{details}", pal.GREEN, pal.GREEN_FILL) + "</details>")
 
     @property
     def revealed(self) -> bool:

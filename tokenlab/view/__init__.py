@@ -26,7 +26,7 @@ there is no program to run) it renders the same DOT with Graphviz compiled to We
 """
 from __future__ import annotations
 
-from functools import lru_cache
+from collections import OrderedDict
 
 import graphviz
 
@@ -35,14 +35,14 @@ from . import _wasm
 from .descriptor import STYLES as DESCRIPTOR_STYLES
 from .descriptor import descriptor_graph, descriptor_table
 from .compare import align, compare_table
-from .diff import DIFF_STYLES, LEGEND, MARKS
+from .diff import DIFF_STYLES, LEGEND, MARKS, PINNED_COMMENT, Pinned
 from .objects import STYLES as OBJECT_STYLES
-from .objects import object_graph, object_table
+from .objects import object_graph, object_table, pairs_layout, summary_graph, trace_layout
 from .tokens import STYLES as TOKEN_STYLES
 from .tokens import group_state, privilege_state, token_graph, token_table
 
 __all__ = ["descriptor_graph", "descriptor_table", "object_graph", "object_table", "token_graph",
-           "token_table", "svg", "svg_of_source", "clear_cache", "DESCRIPTOR_STYLES", "OBJECT_STYLES", "TOKEN_STYLES", "DIFF_STYLES",
+           "token_table", "trace_layout", "pairs_layout", "prerender", "summary_graph", "Pinned", "svg", "svg_of_source", "clear_cache", "DESCRIPTOR_STYLES", "OBJECT_STYLES", "TOKEN_STYLES", "DIFF_STYLES",
            "LEGEND", "MARKS", "align", "compare_table", "group_state", "privilege_state"]
 
 
@@ -56,16 +56,72 @@ def svg_of_source(source: str, engine: str = "dot") -> str:
     return _render_svg(source, engine)
 
 
+def prerender(graphs) -> None:
+    """Render many graphs in one Graphviz run per engine and keep them in the cache, so that
+    :func:`svg` of each later answers at once (a player renders all its steps this way:
+    one process start instead of one per step)."""
+    global _cache_chars
+    if _wasm.in_browser():  # one render at a time in the browser
+        for g in graphs:
+            _render_svg(g.source, g.engine)
+        return
+    todo: dict[tuple[str, int | None], list[str]] = {}
+    for g in graphs:
+        source, engine = g.source, g.engine
+        if (source, engine) in _cache:
+            continue
+        no_op = 2 if engine == "neato" and source.startswith(f"// {PINNED_COMMENT}") else None
+        todo.setdefault((engine, no_op), [])
+        if source not in todo[(engine, no_op)]:
+            todo[(engine, no_op)].append(source)
+    for (engine, no_op), sources in todo.items():
+        out = graphviz.Source("\n".join(sources), engine=engine).pipe(format="svg", encoding="utf-8",
+                                                                       neato_no_op=no_op)
+        parts = ["<?xml" + p for p in out.split("<?xml")[1:]]
+        if len(parts) != len(sources):  # cannot tell which is which: leave them to svg()
+            continue
+        for source, svg_text in zip(sources, parts):
+            _cache[(source, engine)] = svg_text
+            _cache_chars += len(svg_text) + len(source)
+    while _cache and (len(_cache) > CACHE_ENTRIES or _cache_chars > CACHE_CHARS):
+        (old_source, _), old = _cache.popitem(last=False)
+        _cache_chars -= len(old) + len(old_source)
+
+
 def clear_cache() -> None:
     """Forget every rendered picture (benchmarks measure a cold start with it)."""
-    _render_svg.cache_clear()
+    global _cache_chars
+    _cache.clear()
+    _cache_chars = 0
 
 
-@lru_cache(maxsize=128)
+# The cache holds at most this many pictures and this many characters of SVG (a big
+# machine's summary is small, but a player of many steps keeps one picture per step).
+CACHE_ENTRIES = 256
+CACHE_CHARS = 32_000_000
+_cache: "OrderedDict[tuple[str, str], str]" = OrderedDict()
+_cache_chars = 0
+
+
 def _render_svg(source: str, engine: str) -> str:
-    if _wasm.in_browser():
-        return _wasm.render(source, engine)
-    return graphviz.Source(source, engine=engine).pipe(format="svg", encoding="utf-8")
+    global _cache_chars
+    key = (source, engine)
+    hit = _cache.get(key)
+    if hit is not None:
+        _cache.move_to_end(key)
+        return hit
+    # A pinned picture (tokenlab.view.diff.pin) has its positions: neato -n2 only draws it.
+    no_op = 2 if engine == "neato" and source.startswith(f"// {PINNED_COMMENT}") else None
+    if _wasm.in_browser():  # no dot binary in Pyodide: Graphviz in WebAssembly, same DOT
+        out = _wasm.render(source, engine)
+    else:
+        out = graphviz.Source(source, engine=engine).pipe(format="svg", encoding="utf-8", neato_no_op=no_op)
+    _cache[key] = out
+    _cache_chars += len(out) + len(source)
+    while _cache and (len(_cache) > CACHE_ENTRIES or _cache_chars > CACHE_CHARS):
+        (old_source, _), old = _cache.popitem(last=False)
+        _cache_chars -= len(old) + len(old_source)
+    return out
 
 
 if _wasm.in_browser():

@@ -33,14 +33,15 @@ from ..security.errors import ErrorCode
 from ..security.rights import GenericMapping, MandatoryLabelPolicy, StandardAccess, format_mask, mask_names
 from ..security.sids import SID
 from . import palette as pal
-from .text import ACE_KIND, MASK_WIDTH, TEXT_WIDTH, SidNamer, Style, html_label, sid_tag, visible, wrap
+from .text import FIT_SIZE
+from .text import ACE_KIND, MASK_WIDTH, TEXT_WIDTH, SidNamer, Style, html_label, short_name, sid_tag, visible, wrap
 
 __all__ = ["STYLES", "DACL_STATE_TEXT", "descriptor_graph", "descriptor_table"]
 
 # ------------------------------------------------------------------ styles (data)
 
 STYLES: dict[str, dict[str, str]] = {
-    "graph": {"rankdir": "LR", "ordering": "out", "nodesep": "0.2", "ranksep": "0.45",
+    "graph": {"rankdir": "LR", "size": FIT_SIZE, "ordering": "out", "nodesep": "0.15", "ranksep": "0.3",
               "fontname": "Helvetica"},
     "node": dict(pal.NODE),
     "edge": dict(pal.EDGE),
@@ -56,7 +57,8 @@ STYLES: dict[str, dict[str, str]] = {
     "dacl_empty": {"style": "rounded,filled,bold", "fillcolor": pal.RED_FILL, "color": pal.RED, "penwidth": "2"},
     "sacl_absent": {"style": "rounded,dashed", "fillcolor": "white", "fontcolor": pal.GREY, "color": pal.GREY},
     "ace": {"fillcolor": "white"},
-    "sid": {"shape": "ellipse", "style": "filled", "fillcolor": pal.BLUE_FILL, "color": pal.BLUE},
+    # (A rounded box, not an ellipse: an ellipse is half again as wide for the same text.)
+    "sid": {"shape": "box", "style": "rounded,filled", "fillcolor": pal.BLUE_FILL, "color": pal.BLUE},
     # What an ACE did in the check.
     "ace_granted": {"fillcolor": pal.GREEN_FILL, "color": pal.GREEN, "penwidth": "2"},
     "ace_denied": {"fillcolor": pal.RED_FILL, "color": pal.RED, "penwidth": "2"},
@@ -77,6 +79,7 @@ STYLES: dict[str, dict[str, str]] = {
     "verdict_denied": {"fillcolor": pal.RED_FILL, "color": pal.RED},
     "verdict_failed": {"fillcolor": pal.AMBER_FILL, "color": pal.RED},
     "edge_structure": {},
+    "edge_part": {"constraint": "false"},
     "edge_sid": {"style": "dashed", "arrowhead": "none"},
     "edge_granted": {"color": pal.GREEN, "fontcolor": pal.GREEN, "penwidth": "2"},
     "edge_denied": {"color": pal.RED, "fontcolor": pal.RED, "penwidth": "2"},
@@ -109,12 +112,34 @@ _OUTCOME_TEXT = {
 
 # ------------------------------------------------------------------ folding
 
+# Narrower than the text module's defaults: the graph must fit a 900-px notebook column.
+_MASK_FOLD = 24
+_TEXT_FOLD = 30
+_EDGE_FOLD = 18  # an edge label sits between two columns: narrowest
+
+
 def _wrap_mask(text: str) -> list[str]:
-    return wrap(text, MASK_WIDTH)
+    return wrap(text, _MASK_FOLD)
 
 
 def _wrap_text(text: str) -> list[str]:
-    return wrap(text, TEXT_WIDTH)
+    return wrap(text, _TEXT_FOLD)
+
+
+def _short_tag(tag: str) -> str:
+    """A SID tag short enough for a node: a domain SID's sub-authorities elided
+    (``S-1-5-21-…-1001 (DU)``); the full SID is in the node's tooltip and the text twin."""
+    sid, _, alias = tag.partition(" ")
+    parts = sid.split("-")
+    if len(parts) > 6:
+        sid = "-".join(parts[:4]) + "-\u2026-" + parts[-1]
+    return f"{sid} {alias}".strip()
+
+
+def _tip(*texts: str) -> str:
+    from .diff import tooltip
+
+    return tooltip(tuple((Style.PLAIN, t) for t in texts if t))
 
 
 # ------------------------------------------------------------------ naming
@@ -265,10 +290,12 @@ def descriptor_graph(sd: SecurityDescriptor, result=None, *, domain: SID | None 
                          edge_attr=STYLES["edge"])
     sids: dict[SID, None] = {}   # SID nodes, in order of first use
 
-    def node(node_id: str, lines: list[tuple[str, str]], *styles: str) -> None:
+    def node(node_id: str, lines: list[tuple[str, str]], *styles: str, tooltip: str = "") -> None:
         attrs: dict[str, str] = {}
         for s in styles:
             attrs.update(STYLES[s])
+        if tooltip:
+            attrs["tooltip"] = tooltip
         g.node(node_id, label=html_label(lines), **attrs)
 
     def edge(a: str, b: str, style: str = "edge_structure", label: list[tuple[str, str]] | None = None) -> None:
@@ -282,7 +309,10 @@ def descriptor_graph(sd: SecurityDescriptor, result=None, *, domain: SID | None 
         edge(a, _sid_node_id(sid), "edge_sid")
 
     # The descriptor and its four parts.
-    node("sd", [(Style.BOLD, "Security descriptor"), (Style.PLAIN, f"control: {_control_names(sd.control)}")], "sd")
+    # The descriptor and its parts make one column (the edges between them do not push
+    # the parts into a column of their own): the picture stays narrow.
+    node("sd", [(Style.BOLD, "Security descriptor"),
+                *((Style.PLAIN, ln) for ln in _wrap_mask(f"control: {_control_names(sd.control)}"))], "sd")
     for part, sid, title in (("owner", sd.owner, "Owner"), ("group", sd.group, "Primary group")):
         if sid is None:
             node(part, [(Style.BOLD, f"no {title.lower()}"), (Style.PLAIN, "AccessCheck rejects the descriptor")], "missing")
@@ -292,7 +322,7 @@ def descriptor_graph(sd: SecurityDescriptor, result=None, *, domain: SID | None 
                  part, "owner_implied")
         else:
             node(part, [(Style.BOLD, title)], part)
-        edge("sd", part)
+        edge("sd", part, "edge_part")
         if sid is not None:
             sid_edge(part, sid)
 
@@ -301,19 +331,20 @@ def descriptor_graph(sd: SecurityDescriptor, result=None, *, domain: SID | None 
     node("dacl", [(Style.BOLD, ln) for ln in _wrap_text(f"DACL: {dacl_text}" if state == "entries" else dacl_text)]
          + ([(Style.PLAIN, "walked twice: user and groups,"), (Style.PLAIN, "then the restricting SIDs")] if reading.restricted else []),
          "acl", *((f"dacl_{state}",) if state != "entries" else ()))
-    edge("sd", "dacl")
+    edge("sd", "dacl", "edge_part")
     sacl_state = sd.sacl_state
     sacl_text = _acl_state_text(sacl_state, len(sacl), "SACL")
     node("sacl", [(Style.BOLD, ln) for ln in _wrap_text(f"SACL: {sacl_text}" if sacl_state == "entries" else sacl_text)],
          "acl", *(("sacl_absent",) if sacl_state != "entries" else ()))
-    edge("sd", "sacl")
+    edge("sd", "sacl", "edge_part")
 
     # The ACEs, in order, each pointing at its SID.
     for which, aces in (("dacl", dacl), ("sacl", sacl)):
         for i, ace in enumerate(aces):
             ace_id = f"{which}_{i}"
             cls = _ace_rights_class(ace, rights)
-            lines = [(Style.BOLD, f"{i}: {ACE_KIND.get(ace.type, ace.type.name)}"), (Style.ITALIC, ace.type.name)]
+            # (The ACE type's full name is the tooltip: "allow" says it in the picture.)
+            lines = [(Style.BOLD, f"{i}: {ACE_KIND.get(ace.type, ace.type.name)}")]
             if ace.flags:
                 lines += [(Style.PLAIN, ln) for ln in _wrap_mask("flags: " + _flag_names(ace.flags))]
             lines += [(Style.PLAIN, ln) for ln in _wrap_mask(format_mask(ace.mask, cls))]
@@ -322,13 +353,16 @@ def descriptor_graph(sd: SecurityDescriptor, result=None, *, domain: SID | None 
                 outcome = reading.outcomes[i]
                 styles.append(f"ace_{outcome}")
                 lines += [(Style.ITALIC, ln) for part in reading.effect_text(i, cls).split("; ") for ln in _wrap_mask(part)]
-            node(ace_id, lines, *styles)
+            node(ace_id, lines, *styles, tooltip=_tip(ace.type.name))
             edge(which, ace_id)
             sid_edge(ace_id, ace.sid)
 
     for sid in sids:
         name = namer.find(sid)
-        node(_sid_node_id(sid), ([(Style.BOLD, name)] if name is not None else []) + [(Style.PLAIN, sid_tag(sid, domain))], "sid")
+        tag = sid_tag(sid, domain)
+        brief = short_name(name) if name is not None else None
+        node(_sid_node_id(sid), ([(Style.BOLD, brief)] if brief is not None else []) + [(Style.PLAIN, _short_tag(tag))],
+             "sid", tooltip=_tip(name or "", tag))
 
     if result is None:
         return g
@@ -348,13 +382,13 @@ def descriptor_graph(sd: SecurityDescriptor, result=None, *, domain: SID | None 
         edge("privileges", "verdict", "edge_check")
     if reading.owner_implied:
         edge("owner", "verdict", "edge_granted",
-             [(Style.PLAIN, "implied"), *((Style.PLAIN, ln) for ln in _wrap_mask(_bits(reading.owner_implied, rights)))])
+             [(Style.PLAIN, "implied"), *((Style.PLAIN, ln) for ln in wrap(_bits(reading.owner_implied, rights), _EDGE_FOLD))])
     for i, ace in enumerate(dacl):
         cls = _ace_rights_class(ace, rights)
         for pass_name, granted, denied in reading.effects.get(i, ()):
             where = [(Style.ITALIC, "restricted pass")] if pass_name == "restricted" else []
             verb, mask, style = ("grants", granted, "edge_granted") if granted else ("denies", denied, "edge_denied")
-            edge(f"dacl_{i}", "verdict", style, where + [(Style.PLAIN, ln) for ln in _wrap_mask(f"{verb} {_bits(mask, cls)}")])
+            edge(f"dacl_{i}", "verdict", style, where + [(Style.PLAIN, ln) for ln in wrap(f"{verb} {_bits(mask, cls)}", _EDGE_FOLD)])
 
     style, (head, asked) = _verdict_lines(result)
     lines = [(Style.BOLD, "AccessCheck")] + [(Style.BOLD, ln) for ln in _wrap_mask(head)]

@@ -24,13 +24,14 @@ from ..security.descriptor import SecurityDescriptor
 from ..security.sids import SID
 from ..security.tokenattrs import GroupAttributes, PrivilegeAttributes
 from . import palette as pal
-from .diff import Arrow, Box, Scene, compare, digraph, scene_table
-from .text import SidNamer, Style
+from .text import FIT_SIZE
+from .diff import Arrow, Box, Pinned, Scene, compare, digraph, label, pin, scene_table
+from .text import SidNamer, Style, html_text, short_name
 
-__all__ = ["STYLES", "object_graph", "object_table", "object_scene"]
+__all__ = ["STYLES", "MAX_PROCESSES", "object_graph", "object_table", "object_scene", "summary_graph", "trace_layout", "pairs_layout"]
 
 STYLES: dict[str, dict[str, str]] = {
-    "graph": {"rankdir": "LR", "nodesep": "0.25", "ranksep": "0.5", "fontname": "Helvetica",
+    "graph": {"rankdir": "LR", "size": FIT_SIZE, "nodesep": "0.15", "ranksep": "0.35", "fontname": "Helvetica",
               "fontsize": "10"},
     "node": dict(pal.NODE),
     "edge": dict(pal.EDGE),
@@ -45,15 +46,21 @@ STYLES: dict[str, dict[str, str]] = {
     "slot_empty": {"style": "rounded,filled,dashed", "fillcolor": "white", "fontcolor": pal.GREY},
     "slot_filled": {"fillcolor": pal.BLUE_FILL, "color": pal.BLUE},
     "slot_copy_on_open": {"fillcolor": pal.BLUE_FILL, "color": pal.BLUE, "style": "rounded,filled,dashed", "penwidth": "2"},
-    "handle": {"fillcolor": "white", "fontsize": "9"},
+    "handle": {"fillcolor": "white"},
     "token_primary": {"fillcolor": pal.BLUE_FILL, "color": pal.BLUE},
     "token_impersonation": {"fillcolor": pal.PURPLE_FILL, "color": pal.PURPLE},
     "token_identification": {"fillcolor": pal.ROSE_PALE, "color": pal.ROSE},
     "event": {"fillcolor": pal.GREY_150},
     "object": {"style": "rounded,filled,dotted", "fillcolor": "white", "fontcolor": pal.GREY},
-    "focus": {"peripheries": "2", "penwidth": "2", "color": pal.BLUE},
+    "focus": {"penwidth": "3", "color": pal.BLUE},
     # Edges.
-    "edge_structure": {"arrowhead": "none", "color": pal.GREY_500},
+    # Structure inside a process does not push things apart: the process stays one narrow column.
+    "edge_structure": {"arrowhead": "none", "color": pal.GREY_500, "constraint": "false"},
+    "edge_column": {"constraint": "true"},  # ...except that threads sit in a column right of their process
+    "edge_loose": {"constraint": "false"},  # a handle to a process or thread
+    # The processes' order, top to bottom (an invisible node and its ordered edges).
+    "edge_order": {"style": "invis"},
+    "order": {"style": "invis", "width": "0.01", "height": "0.01", "fixedsize": "true", "ordering": "out"},
     "edge_primary": {"color": pal.GREY_700, "fontcolor": pal.GREY_700},
     "edge_slot": {"color": pal.BLUE, "fontcolor": pal.BLUE},
     "edge_effective": {"style": "bold", "penwidth": "3", "color": pal.NAVY, "fontcolor": pal.NAVY,
@@ -136,6 +143,35 @@ def _token_lines(t, name: SidNamer, tokens: dict) -> tuple[tuple[str, str], ...]
     return tuple(lines)
 
 
+def short(name: str) -> str:
+    """An account name without its domain: the picture's name; the full name is in the
+    tooltip and the text twin (:func:`tokenlab.view.text.short_name`)."""
+    return short_name(name)
+
+
+_LEVEL = {"SecurityAnonymous": "Anonymous", "SecurityIdentification": "Identification",
+          "SecurityImpersonation": "Impersonation", "SecurityDelegation": "Delegation"}
+
+
+def _token_short(t, name: SidNamer) -> tuple[tuple[str, str], ...]:
+    """The token in four lines or so: who, what kind, where from, and whom its DACL lets in."""
+    lines = [(Style.BOLD, f"Token#{t.object_id} \u00b7 {short(name(t.user))}")]
+    kind = "primary" if t.token_type == "TokenPrimary" else f"impersonation, {_LEVEL.get(t.level, t.level)}"
+    lines.append((Style.PLAIN, kind))
+    flags = [f"integrity {t.integrity}"]
+    if t.restricted:
+        flags.append("restricted")
+    lines.append((Style.PLAIN, ", ".join(flags)))
+    if t.duplicated_from is not None:
+        lines.append((Style.ITALIC, f"copy of Token#{t.duplicated_from}"))
+    allowed, denied = _dacl_sids(t.security)
+    if allowed:
+        lines.append((Style.NAMES_SHORT, "DACL: " + ", ".join(short(name(s)) for s in allowed)))
+    if denied:
+        lines.append((Style.NAMES_SHORT, "DACL denies: " + ", ".join(short(name(s)) for s in denied)))
+    return tuple(lines)
+
+
 def _token_style(t) -> str:
     if t.token_type == "TokenPrimary":
         return "token_primary"
@@ -144,8 +180,9 @@ def _token_style(t) -> str:
     return "token_impersonation"
 
 
-def object_scene(snap) -> Scene:
-    """The snapshot as boxes and arrows with stable ids (see :mod:`tokenlab.view.diff`)."""
+def object_scene(snap, order: tuple[int, ...] = ()) -> Scene:
+    """The snapshot as boxes and arrows with stable ids (see :mod:`tokenlab.view.diff`).
+    ``order`` lists pids to draw first (top to bottom); the rest follow in pid order."""
     name = _namer(snap)
     tokens = {t.object_id: t for t in snap.tokens}
     target: dict[int, str] = {}              # object id -> node id, for handle targets
@@ -178,39 +215,48 @@ def object_scene(snap) -> Scene:
     for p in snap.processes:
         proc, cluster = f"proc_{p.pid}", f"cluster_proc_{p.pid}"
         boxes.append(Box(cluster, ((Style.BOLD, p.image), (Style.PLAIN, f"pid {p.pid}, runs as {user_of(p.token)}")),
-                         ("process_cluster",), cluster=True))
-        boxes.append(Box(proc, ((Style.BOLD, f"Process {p.pid}"), (Style.PLAIN, p.image)), ("process",), parent=cluster, depth=1))
-        arrows.append(Arrow(proc, token_node(p.token), "primary", ((Style.PLAIN, "primary token"),), ("edge_primary",)))
+                         ("process_cluster",), cluster=True,
+                         short=((Style.BOLD, p.image), (Style.PLAIN, f"as {short(user_of(p.token))}"))))
+        boxes.append(Box(proc, ((Style.BOLD, f"Process {p.pid}"), (Style.PLAIN, p.image)), ("process",), parent=cluster, depth=1,
+                         short=((Style.BOLD, f"Process {p.pid}"),)))
+        arrows.append(Arrow(proc, token_node(p.token), "primary", ((Style.PLAIN, "primary token"),), ("edge_primary",),
+                            short=((Style.PLAIN, "primary"),)))
         for th in p.threads:
             thread, slot, tcluster = f"thread_{th.tid}", f"slot_{th.tid}", f"cluster_thread_{th.tid}"
             effective = th.token if th.token is not None else p.token
             how = "impersonating" if th.token is not None else "as its process"
             boxes.append(Box(tcluster, (), ("thread_cluster",), parent=cluster, cluster=True))
             boxes.append(Box(thread, ((Style.BOLD, f"Thread {th.tid}"), (Style.PLAIN, f"acts as {user_of(effective)}"), (Style.ITALIC, how)),
-                             ("thread",), parent=tcluster, depth=1))
+                             ("thread",), parent=tcluster, depth=1,
+                             short=((Style.BOLD, f"Thread {th.tid}"), (Style.PLAIN, f"acts as {short(user_of(effective))}"))))
             if th.token is None:
                 boxes.append(Box(slot, ((Style.BOLD, "token slot"), (Style.ITALIC, "empty")), ("slot_empty",),
-                                 parent=tcluster, depth=2))
+                                 parent=tcluster, depth=2, short=((Style.PLAIN, "slot: empty"),)))
             else:
+                copy_on_open = getattr(th, "copy_on_open", False)
                 lines = [(Style.BOLD, "token slot"), (Style.PLAIN, f"holds Token#{th.token}")]
-                if getattr(th, "copy_on_open", False):
+                compact = [(Style.PLAIN, f"slot: Token#{th.token}")]
+                if copy_on_open:
                     # A client's context (pipe, RPC, COM): the first open copies it.
                     lines.append((Style.ITALIC, "client context, copy-on-open"))
-                boxes.append(Box(slot, tuple(lines), ("slot_copy_on_open" if getattr(th, "copy_on_open", False)
-                                                      else "slot_filled",), parent=tcluster, depth=2))
-            arrows.append(Arrow(proc, thread, "thread", (), ("edge_structure",)))
+                    compact.append((Style.ITALIC, "copy-on-open"))
+                boxes.append(Box(slot, tuple(lines), ("slot_copy_on_open" if copy_on_open else "slot_filled",),
+                                 parent=tcluster, depth=2, short=tuple(compact)))
+            arrows.append(Arrow(proc, thread, "thread", (), ("edge_structure", "edge_column")))
             arrows.append(Arrow(thread, slot, "slot", (), ("edge_structure",)))
             if th.token is not None:
-                arrows.append(Arrow(slot, token_node(th.token), "holds", ((Style.PLAIN, "holds"),), ("edge_slot",)))
+                arrows.append(Arrow(slot, token_node(th.token), "holds", ((Style.PLAIN, "holds"),), ("edge_slot",),
+                                    short=()))
             arrows.append(Arrow(thread, token_node(effective), "effective", ((Style.BOLD, "effective"),),
                                 ("edge_effective",)))
         if p.handles:
             table = f"cluster_handles_{p.pid}"
-            boxes.append(Box(table, ((Style.BOLD, "handle table"),), ("handle_table",), parent=cluster, cluster=True, depth=1))
+            boxes.append(Box(table, ((Style.BOLD, "handle table"),), ("handle_table",), parent=cluster, cluster=True, depth=1,
+                             short=((Style.PLAIN, "handles"),)))
             for h in p.handles:
                 handle = f"handle_{p.pid}_{h.value}"
                 boxes.append(Box(handle, ((Style.BOLD, f"handle {h.value}"), (Style.ITALIC, h.object_type)), ("handle",),
-                                 parent=table, depth=2))
+                                 parent=table, depth=2, short=((Style.PLAIN, f"{h.value}: {h.object_type}"),)))
                 dst = target.get(h.object_id)
                 if dst is None:
                     dst = f"object_{h.object_id}"
@@ -218,36 +264,147 @@ def object_scene(snap) -> Scene:
                                                       (Style.ITALIC, "no longer running" if h.object_type in
                                                        ("Process", "Thread") else "not drawn here")), ("object",)))
                 granted = f"{h.granted_names or '0'} (0x{h.granted:08X})"
-                arrows.append(Arrow(handle, dst, "handle", ((Style.MASK, granted),), ("edge_handle",)))
+                prefix = h.object_type.upper() + "_"
+                brief = "|".join(r[len(prefix):] if r.startswith(prefix) else r
+                                 for r in (h.granted_names or f"0x{h.granted:X}").split("|"))
+                # A handle to a process or thread must not push that process a column right.
+                loose = ("edge_loose",) if dst.startswith(("proc_", "thread_")) else ()
+                arrows.append(Arrow(handle, dst, "handle", ((Style.MASK, granted),), ("edge_handle", *loose),
+                                    short=((Style.MASK_SHORT, brief),)))
 
+    # Processes top to bottom in pid order (the first is usually the one making the calls):
+    # an invisible node left of them, its edges in that order (ordering=out), keeps dot
+    # from reordering them.
+    if len(snap.processes) > 1:
+        boxes.append(Box("order", (), ("order",)))
+        rank = {pid: k for k, pid in enumerate(order)}
+        for p in sorted(snap.processes, key=lambda p: (rank.get(p.pid, len(rank)), p.pid)):
+            arrows.append(Arrow("order", f"proc_{p.pid}", "order", (), ("edge_order",), layout=True))
     for t in snap.tokens:
-        boxes.append(Box(f"token_{t.object_id}", _token_lines(t, name, tokens), (_token_style(t),)))
+        boxes.append(Box(f"token_{t.object_id}", _token_lines(t, name, tokens), (_token_style(t),),
+                         short=_token_short(t, name)))
         if t.duplicated_from is not None and t.duplicated_from in tokens:
             arrows.append(Arrow(f"token_{t.object_id}", f"token_{t.duplicated_from}", "duplicated_from",
-                                ((Style.ITALIC, "duplicated from"),), ("edge_provenance",)))
+                                ((Style.ITALIC, "duplicated from"),), ("edge_provenance",), short=()))
     for e in snap.events:
         boxes.append(Box(f"event_{e.object_id}", ((Style.BOLD, f"Event#{e.object_id}"),
                                                   (Style.PLAIN, f"name: {e.name}" if e.name is not None else "unnamed"),
                                                   (Style.ITALIC, "signalled" if e.signalled else "not signalled"))
                          + (((Style.ITALIC, "no security descriptor"),) if e.security is None else ()),
-                         ("event",)))
+                         ("event",),
+                         short=((Style.BOLD, f"Event#{e.object_id}" + (f" \u00b7 {e.name}" if e.name is not None else "")),
+                                (Style.ITALIC, "signalled" if e.signalled else "not signalled"))))
     for o in others:
         boxes.append(Box(f"object_{o.object_id}", ((Style.BOLD, f"{o.object_type}#{o.object_id}"),
                                                     (Style.PLAIN, f"name: {o.name}" if o.name is not None else "unnamed"),
-                                                    (Style.ITALIC, o.detail)), ("object",)))
+                                                    (Style.ITALIC, o.detail)), ("object",),
+                         short=((Style.BOLD, f"{o.object_type}#{o.object_id}"), (Style.ITALIC, o.detail))))
     boxes.extend(missing.values())
     return Scene(tuple(boxes), tuple(arrows))
 
 
 # ------------------------------------------------------------------ graph and table
 
-def object_graph(snap, previous=None, *, focus_tid: int | None = None) -> graphviz.Digraph:
+def object_graph(snap, previous=None, *, focus_tid: int | None = None, legend: bool | str = True,
+                 pinned: Pinned | None = None, was: bool = False) -> graphviz.Digraph:
     """The snapshot as a graph; with ``previous``, what changed since it is coloured and a
-    legend says how. ``focus_tid`` draws a double border round the thread that made the call."""
+    one-line legend says how (``legend=False`` leaves it to the caller; a string is the
+    legend's title, e.g. when ``previous`` is another run's snapshot). ``focus_tid``
+    draws a thick border round the thread that made the call.
+
+    ``pinned`` (from :func:`trace_layout`) draws every box where the trace's shared layout
+    put it, so stepping through a trace moves nothing. ``was`` writes into each changed box
+    what its differing lines were (for comparing two runs). A machine too big to draw box by box
+    (more than :data:`MAX_PROCESSES` processes) is drawn as a summary: counts per image.
+    """
+    if len(snap.processes) > MAX_PROCESSES:
+        return summary_graph(snap)
     boxes, arrows = compare(object_scene(snap), object_scene(previous) if previous is not None else None)
     extra = {f"thread_{focus_tid}": ("focus",)} if focus_tid is not None else None
-    return digraph("objects", boxes, arrows, STYLES, legend=_LEGEND_TITLE if previous is not None else None,
-                   extra=extra)
+    title = legend if isinstance(legend, str) else _LEGEND_TITLE
+    return digraph("objects", boxes, arrows, STYLES,
+                   legend=title if previous is not None and legend else None, extra=extra, pinned=pinned, was=was)
+
+
+def pairs_layout(pairs, *, was: bool = False) -> Pinned | None:
+    """:func:`trace_layout` for any series of (snapshot, compared-with) pairs, e.g. run B
+    against run A at each aligned row of a comparison."""
+    pairs = list(pairs)
+    if not pairs or any(len(s.processes) > MAX_PROCESSES for pair in pairs for s in pair if s is not None):
+        return None
+    return pin([compare(object_scene(now), object_scene(before) if before is not None else None)
+                for now, before in pairs], STYLES, name="objects", was=was)
+
+
+def trace_layout(trace) -> Pinned | None:
+    """One layout for every picture of a trace (each step's snapshot against the one before
+    it, and the initial state), so that a box sits at the same place at every step it
+    appears in. None when the machine is drawn as a summary (nothing to pin)."""
+    snaps = [trace.initial] + [s.snapshot for s in trace.steps]
+    if any(len(s.processes) > MAX_PROCESSES for s in snaps):
+        return None
+    # The processes that make the most calls go on top: what a step changes is near the
+    # player's buttons.
+    calls: dict[int, int] = {}
+    for step in trace.steps:
+        pid = next((p.pid for p in step.snapshot.processes for th in p.threads if th.tid == step.tid), None)
+        if pid is not None:
+            calls[pid] = calls.get(pid, 0) + 1
+    order = tuple(sorted(calls, key=lambda pid: (-calls[pid], pid)))
+    scenes = [compare(object_scene(snaps[0], order))]
+    for before, now in zip(snaps, snaps[1:]):
+        scenes.append(compare(object_scene(now, order), object_scene(before, order)))
+    return pin(scenes, STYLES, name="objects")
+
+
+# ------------------------------------------------------------------ big machines
+
+MAX_PROCESSES = 12   # more than this, and object_graph draws the summary instead
+
+
+def summary_graph(snap) -> graphviz.Digraph:
+    """A machine too big to draw box by box: one row per image (how many processes,
+    threads, handles, impersonating threads), then the tokens by kind and user."""
+    name = _namer(snap)
+    images: dict[str, list[int]] = {}
+    for p in snap.processes:
+        row = images.setdefault(p.image, [0, 0, 0, 0])
+        row[0] += 1
+        row[1] += len(p.threads)
+        row[2] += len(p.handles)
+        row[3] += sum(1 for th in p.threads if th.token is not None)
+    kinds: dict[tuple[str, str], int] = {}
+    for t in snap.tokens:
+        kind = "primary" if t.token_type == "TokenPrimary" else "impersonation"
+        key = (kind, short(name(t.user)))
+        kinds[key] = kinds.get(key, 0) + 1
+
+    def table(title: str, head: tuple[str, ...], rows: list[tuple]) -> str:
+        out = [f'<TR><TD COLSPAN="{len(head)}" ALIGN="LEFT"><B>{html_text(title)}</B></TD></TR>',
+               "<TR>" + "".join(f'<TD ALIGN="LEFT"><I>{html_text(h)}</I></TD>' for h in head) + "</TR>"]
+        for r in rows:
+            out.append("<TR>" + "".join(f'<TD ALIGN="LEFT">{html_text(str(v))}</TD>' for v in r) + "</TR>")
+        return '<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="2">' + "".join(out) + "</TABLE>>"
+
+    top = sorted(images.items(), key=lambda kv: (-kv[1][0], kv[0]))
+    shown = top[:MAX_PROCESSES]
+    rows = [(img, *counts) for img, counts in shown]
+    if len(top) > len(shown):
+        rest = [sum(c[k] for _, c in top[len(shown):]) for k in range(4)]
+        rows.append((f"{len(top) - len(shown)} other images", *rest))
+    g = graphviz.Digraph("objects", graph_attr={**STYLES["graph"], "rankdir": "TB"}, node_attr=STYLES["node"],
+                         edge_attr=STYLES["edge"])
+    g.node("summary_processes", label=table(
+        f"{len(snap.processes)} processes (too many to draw one by one)",
+        ("image", "processes", "threads", "handles", "impersonating"), rows), fillcolor=pal.GREY_100)
+    krows = sorted(((k, u, n) for (k, u), n in kinds.items()), key=lambda r: (-r[2], r[0], r[1]))
+    more = len(krows) - MAX_PROCESSES
+    krows = krows[:MAX_PROCESSES] + ([(f"{more} other kinds", "", "")] if more > 0 else [])
+    g.node("summary_tokens", label=table(f"{len(snap.tokens)} tokens", ("kind", "user", "count"), krows),
+           fillcolor=pal.BLUE_FILL)
+    g.node("summary_events", label=label(((Style.BOLD, f"{len(snap.events)} events"),)), fillcolor=pal.GREY_150)
+    g.edge("summary_processes", "summary_tokens", label=label(((Style.PLAIN, "use"),)))
+    return g
 
 
 def object_table(snap, previous=None) -> str:

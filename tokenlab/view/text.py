@@ -18,7 +18,7 @@ from ..security.acl import AceType
 from ..security.sids import SID, alias_of, well_known_name
 
 __all__ = ["Style", "MASK_WIDTH", "TEXT_WIDTH", "ACE_KIND", "visible", "html_text", "html_label", "wrap", "fold",
-           "sid_tag", "SidNamer"]
+           "sid_tag", "short_name", "SidNamer", "FIT_SIZE"]
 
 
 class Style:
@@ -35,10 +35,19 @@ class Style:
     MASK = "m"              # an access mask: folds after '|' or a blank
     NAMES = "l"             # a list of names: folds after ', '
     SDDL = "s"              # folds after ')' or before 'O:', 'G:', 'D:', 'S:'
+    NAMES_SHORT = "n"       # a list of names in a compact picture: folds after ', ', narrower
+    MASK_SHORT = "k"        # an access mask in a compact picture: folds after '|', narrower
+    SENTENCE_SHORT = "v"    # a sentence in a compact picture: folds after a blank, narrower
+    ITALIC_SENTENCE_SHORT = "iv"
 
 
 MASK_WIDTH = 34     # characters per line of a mask inside a node
 TEXT_WIDTH = 46     # characters per line of a sentence inside a node
+NARROW_WIDTH = 26   # characters per line in a compact picture (object graph)
+# The largest a picture may be drawn, in inches (Graphviz ``size``): 9.3 in = 670 pt = 893 px,
+# which fits a 900-px notebook column. A larger layout is scaled down to it, never up; every
+# view lays its pictures out to need little or no scaling, so that 9-pt text stays >= 11 px.
+FIT_SIZE = "9.3,1000"
 
 # Short names for ACE types (the SDDL letters say the same: A, D, AU, ML).
 ACE_KIND = {
@@ -111,7 +120,9 @@ def wrap(text: str, width: int, breaks: re.Pattern = BLANK_OR_BAR) -> list[str]:
 # Style letter -> (where it may break, how wide a line is).
 FOLDS = {Style.SENTENCE: (re.compile(r"(?<= )"), TEXT_WIDTH), Style.MASK: (BLANK_OR_BAR, MASK_WIDTH),
          Style.NAMES: (re.compile(r"(?<=, )"), TEXT_WIDTH),
-         Style.SDDL: (re.compile(r"(?<=\))|(?=[OGDS]:)"), TEXT_WIDTH)}
+         Style.SDDL: (re.compile(r"(?<=\))|(?=[OGDS]:)"), TEXT_WIDTH),
+         Style.NAMES_SHORT: (re.compile(r"(?<=, )"), NARROW_WIDTH), Style.MASK_SHORT: (BLANK_OR_BAR, NARROW_WIDTH),
+         Style.SENTENCE_SHORT: (re.compile(r"(?<= )"), NARROW_WIDTH)}
 
 
 def fold(text: str, style: str) -> list[str]:
@@ -121,6 +132,16 @@ def fold(text: str, style: str) -> list[str]:
 
 
 # ------------------------------------------------------------------ naming SIDs
+
+_DOMAIN_PREFIX = re.compile(r"^[A-Za-z][A-Za-z0-9 _-]*\\(?=[^\\]+$)")
+
+
+def short_name(name: str) -> str:
+    """An account name without its domain (``TOKENLAB\\alice`` -> ``alice``,
+    ``NT AUTHORITY\\SYSTEM`` -> ``SYSTEM``) for compact pictures; anything else (a SID
+    string, a name that is not DOMAIN\\account) unchanged."""
+    return _DOMAIN_PREFIX.sub("", name)
+
 
 def sid_tag(sid: SID, domain: SID | None) -> str:
     """``S-1-5-32-544 (BA)``: the SID string with its SDDL alias, if it has one."""

@@ -16,6 +16,7 @@ what differs is coloured and ``token_table`` marks it ``+``/``-``/``~``.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Mapping
 
 import graphviz
@@ -25,15 +26,16 @@ from ..security.sids import SID
 from ..security.tokenattrs import GroupAttributes, PrivilegeAttributes
 from ..teaching.snapshot import TokenState, token_state
 from . import palette as pal
+from .text import FIT_SIZE
 from .diff import Arrow, Box, Scene, compare, digraph, scene_table
 from .text import ACE_KIND, SidNamer, Style
 
 __all__ = ["STYLES", "token_graph", "token_table", "token_scene", "group_state", "privilege_state"]
 
-_ROWS = 8  # members of a cluster per column, before the grid adds a column
+_ROWS = 16  # members of a cluster per column, before the grid adds a column (one column keeps it narrow)
 
 STYLES: dict[str, dict[str, str]] = {
-    "graph": {"rankdir": "LR", "nodesep": "0.15", "ranksep": "0.5", "fontname": "Helvetica",
+    "graph": {"rankdir": "LR", "size": FIT_SIZE, "nodesep": "0.15", "ranksep": "0.3", "fontname": "Helvetica",
               "fontsize": "10", "compound": "true"},
     "node": {**pal.NODE, "margin": "0.1,0.04"},
     "edge": {**pal.EDGE, "color": pal.GREY_500, "arrowsize": "0.6"},
@@ -139,6 +141,24 @@ def _title(state: TokenState) -> str:
     return f"Token#{state.object_id}" if state.object_id else "Token"
 
 
+_DOMAIN_IN_TEXT = re.compile(r"\b[A-Z][A-Z0-9_-]*(?: [A-Z][A-Z0-9_-]*)*\\(?=[^\\\s])")
+_LONG_SID = re.compile(r"\bS-1-5-21(?:-\d+){3}-(\d+)\b")
+
+
+def _brief(lines) -> tuple:
+    """The picture's version of a box's lines: names without their domain, domain SIDs
+    elided to their RID, SDDL left to the tooltip (the box's ACEs are drawn beside it)."""
+    out = []
+    for style, text in lines:
+        if style == Style.SDDL:
+            continue
+        text = _LONG_SID.sub(lambda m: f"S-1-5-21-\u2026-{m.group(1)}", _DOMAIN_IN_TEXT.sub("", text))
+        style = {Style.SENTENCE: Style.SENTENCE_SHORT, Style.ITALIC_SENTENCE: Style.ITALIC_SENTENCE_SHORT,
+                 Style.MASK: Style.MASK_SHORT}.get(style, style)
+        out.append((style, text))
+    return tuple(out)
+
+
 def token_scene(state: TokenState, name: SidNamer, source: TokenState | None = None) -> Scene:
     """One token as boxes and arrows with stable ids: ``token``, ``user``, ``owner``,
     ``primary_group``, ``group_<SID>``, ``restricted_<SID>``, ``privilege_<name>``,
@@ -170,10 +190,10 @@ def token_scene(state: TokenState, name: SidNamer, source: TokenState | None = N
         head.append((Style.PLAIN, "primary token"))
         style = "token_primary"
     else:
-        head.append((Style.PLAIN, f"impersonation token, {state.level}"))
+        head.append((Style.SENTENCE, f"impersonation token, {state.level}"))
         style = ("token_identification" if state.level in ("SecurityIdentification", "SecurityAnonymous")
                  else "token_impersonation")
-    head.append((Style.PLAIN, f"integrity {state.integrity}" + (f" ({state.integrity_sid})" if state.integrity_sid else "")))
+    head.append((Style.SENTENCE, f"integrity {state.integrity}" + (f" ({state.integrity_sid})" if state.integrity_sid else "")))
     if state.restricted:
         head.append((Style.ITALIC, "restricted: two-pass access check"))
     boxes.append(Box("token", tuple(head), (style,)))
@@ -232,6 +252,14 @@ def token_scene(state: TokenState, name: SidNamer, source: TokenState | None = N
             lines.append((Style.PLAIN, name(source.user)))
         part(f"token_{state.duplicated_from}", lines, ("source_token",), key="duplicated_from",
              arrow_lines=[(Style.ITALIC, "duplicated from")], arrow_style="edge_provenance")
+    boxes = [b if (short := _brief(b.lines)) == b.lines else replace(b, short=short) for b in boxes]
+    if state.duplicated_from is not None:
+        # The provenance arrow's label would widen the gap next to the token: the source box
+        # says it instead (the text twin keeps the arrow's words).
+        src_id = f"token_{state.duplicated_from}"
+        boxes = [replace(b, short=((Style.ITALIC, "duplicated from"), *_brief(b.lines))) if b.id == src_id else b
+                 for b in boxes]
+        arrows = [replace(a, short=()) if a.key == "duplicated_from" else a for a in arrows]
     return Scene(tuple(boxes), tuple(arrows))
 
 
