@@ -26,6 +26,7 @@ there is no program to run) it renders the same DOT with Graphviz compiled to We
 """
 from __future__ import annotations
 
+import subprocess
 from collections import OrderedDict
 
 import graphviz
@@ -75,8 +76,11 @@ def prerender(graphs) -> None:
         if source not in todo[(engine, no_op)]:
             todo[(engine, no_op)].append(source)
     for (engine, no_op), sources in todo.items():
-        out = graphviz.Source("\n".join(sources), engine=engine).pipe(format="svg", encoding="utf-8",
-                                                                       neato_no_op=no_op)
+        # subprocess.run writes the input and reads the output together (communicate): many
+        # pictures' SVG overflows a pipe buffer, which a write-then-read would deadlock on.
+        args = [engine, "-Tsvg"] + ([f"-n{no_op}"] if no_op else [])
+        out = subprocess.run(args, input="\n".join(sources).encode("utf-8"), capture_output=True,
+                             check=True, timeout=120).stdout.decode("utf-8")
         parts = ["<?xml" + p for p in out.split("<?xml")[1:]]
         if len(parts) != len(sources):  # cannot tell which is which: leave them to svg()
             continue
