@@ -7,11 +7,9 @@ The rules are in :mod:`tokenlab.kernel.files` (paths, creation) and
 from __future__ import annotations
 
 from ..kernel import files, srm
-from ..security.acl import NULL_ACL
 from ..security.descriptor import SecurityDescriptor
-from ..security.errors import ErrorCode, WinError
 from .base import ApiBase, _int, _sa, _sd, win32
-from .security import read_access, security_parts, write_access
+from .security import parts_to_set, read_access, security_parts, write_access
 
 
 def _path(value, param: str) -> str:
@@ -52,13 +50,8 @@ class FileCalls(ApiBase):
         DACL entries")."""
         path = _path(lpFileName, "lpFileName")
         info = _int(SecurityInformation, "SecurityInformation")
-        sd = _sd(pSecurityDescriptor, "pSecurityDescriptor")
-        if (info & srm.OWNER_SECURITY_INFORMATION and sd.owner is None) or (
-                info & srm.GROUP_SECURITY_INFORMATION and sd.group is None):
-            raise WinError(ErrorCode.ERROR_INVALID_SECURITY_DESCR,
-                           "The descriptor has no owner or group for the information asked to set.")
+        owner, group, dacl, sacl = parts_to_set(_sd(pSecurityDescriptor, "pSecurityDescriptor"), info)
         node = files.find(self.machine, path)
         self._open(node, write_access(info))
-        dacl = (sd.dacl if sd.dacl is not None else NULL_ACL) if sd.dacl_present else NULL_ACL
-        srm.set_security(self.machine, node, info, self.thread.effective_token, sd.owner, sd.group, dacl, sd.sacl)
+        srm.set_security(self.machine, node, info, self.thread.effective_token, owner, group, dacl, sacl)
         return True

@@ -54,6 +54,19 @@ def write_access(info: int) -> int:
     return need
 
 
+def parts_to_set(sd: SecurityDescriptor, info: int) -> tuple:
+    """(owner, group, dacl, sacl) a SECURITY_DESCRIPTOR argument gives for the parts
+    ``info`` names; the descriptor must carry the owner or group it names, else
+    ERROR_INVALID_SECURITY_DESCR (Wine test test_kernel_objects_security). An absent DACL
+    sets a NULL one, as Windows does."""
+    if (info & C.OWNER_SECURITY_INFORMATION and sd.owner is None) or (
+            info & C.GROUP_SECURITY_INFORMATION and sd.group is None):
+        raise WinError(ErrorCode.ERROR_INVALID_SECURITY_DESCR,
+                       "The descriptor has no owner or group for the information asked to set.")
+    dacl = (sd.dacl if sd.dacl is not None else NULL_ACL) if sd.dacl_present else NULL_ACL
+    return sd.owner, sd.group, dacl, sd.sacl
+
+
 def security_parts(sd: SecurityDescriptor | None, info: int) -> SecurityDescriptor:
     """The parts of ``sd`` that ``info`` selects, self-relative, as Windows returns them."""
     sd = sd or SecurityDescriptor()
@@ -118,14 +131,8 @@ class SecurityCalls(ApiBase):
     @win32
     def SetKernelObjectSecurity(self, Handle, SecurityInformation, SecurityDescriptor_) -> bool:
         info = _int(SecurityInformation, "SecurityInformation")
-        sd = _sd(SecurityDescriptor_, "SecurityDescriptor")
-        if (info & C.OWNER_SECURITY_INFORMATION and sd.owner is None) or (
-                info & C.GROUP_SECURITY_INFORMATION and sd.group is None):
-            # Wine test test_kernel_objects_security: the descriptor lacks what info names
-            raise WinError(ErrorCode.ERROR_INVALID_SECURITY_DESCR,
-                           "The descriptor has no owner or group for the information asked to set.")
-        dacl = (sd.dacl if sd.dacl is not None else NULL_ACL) if sd.dacl_present else NULL_ACL
-        return self._write_security(_handle(Handle, "Handle"), info, sd.owner, sd.group, dacl, sd.sacl)
+        owner, group, dacl, sacl = parts_to_set(_sd(SecurityDescriptor_, "SecurityDescriptor"), info)
+        return self._write_security(_handle(Handle, "Handle"), info, owner, group, dacl, sacl)
 
     # ---------------------------------------------------------------- checks
     @win32
