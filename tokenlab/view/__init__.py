@@ -22,6 +22,7 @@ and two moments of it can be compared id by id (:mod:`tokenlab.view.diff`).
 """
 from __future__ import annotations
 
+import subprocess
 from collections import OrderedDict
 
 import graphviz
@@ -65,8 +66,13 @@ def prerender(graphs) -> None:
         if source not in todo[(engine, no_op)]:
             todo[(engine, no_op)].append(source)
     for (engine, no_op), sources in todo.items():
-        out = graphviz.Source("\n".join(sources), engine=engine).pipe(format="svg", encoding="utf-8",
-                                                                       neato_no_op=no_op)
+        # subprocess.run, not graphviz's pipe: Graphviz writes each graph's SVG while it is
+        # still being fed the next, so input and output must flow at once (communicate does).
+        cmd = [engine, *(["-n2"] if no_op else []), "-Tsvg"]
+        done = subprocess.run(cmd, input="\n".join(sources).encode("utf-8"), capture_output=True, check=False)
+        if done.returncode != 0:
+            continue  # leave them to svg(), which reports the error
+        out = done.stdout.decode("utf-8")
         parts = ["<?xml" + p for p in out.split("<?xml")[1:]]
         if len(parts) != len(sources):  # cannot tell which is which: leave them to svg()
             continue
