@@ -32,12 +32,12 @@ from .descriptor import descriptor_graph, descriptor_table
 from .compare import align, compare_table
 from .diff import DIFF_STYLES, LEGEND, MARKS, PINNED_COMMENT, Pinned
 from .objects import STYLES as OBJECT_STYLES
-from .objects import object_graph, object_table, pairs_layout, summary_graph, trace_layout
+from .objects import object_graph, object_table, pairs_layout, story_pids, summary_graph, trace_layout
 from .tokens import STYLES as TOKEN_STYLES
 from .tokens import group_state, privilege_state, token_graph, token_table
 
 __all__ = ["descriptor_graph", "descriptor_table", "object_graph", "object_table", "token_graph",
-           "token_table", "trace_layout", "pairs_layout", "prerender", "summary_graph", "Pinned", "svg", "svg_of_source", "clear_cache", "DESCRIPTOR_STYLES", "OBJECT_STYLES", "TOKEN_STYLES", "DIFF_STYLES",
+           "token_table", "trace_layout", "pairs_layout", "story_pids", "prerender", "summary_graph", "Pinned", "svg", "svg_of_source", "clear_cache", "DESCRIPTOR_STYLES", "OBJECT_STYLES", "TOKEN_STYLES", "DIFF_STYLES",
            "LEGEND", "MARKS", "align", "compare_table", "group_state", "privilege_state"]
 
 
