@@ -292,7 +292,8 @@ def _step_all(page, lab, stem: str) -> tuple[list[str], int]:
                 problems.append(f"{label}: the object graph did not change on 'next'")
             else:
                 players_stepped += 1
-            problems += _changed_node_in_view(page, i, label)
+            if _is_story(stem):  # (elsewhere a tall machine can still put it below the fold)
+                problems += _changed_node_in_view(page, i, label)
             if _is_story(stem) and players_stepped == 1:
                 problems += _story_screenshots(page, lab, i, stem, label)
         else:

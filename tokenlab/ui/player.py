@@ -34,6 +34,8 @@ class ScenarioPlayer(c.Stepper, w.VBox):
     ``graph``      HTML: the object graph after the call, changes coloured (SVG); every step
                    is drawn on one layout of the whole trace, so nothing moves between steps
     ``fit``        Checkbox: scale the graphs to the widget's width (default: actual size, scrolling)
+    ``whole``      Checkbox: draw every process in full (by default a process the story never
+                   touches is one folded box; hidden when there is none)
     ``pages``      Stack: in the static edition only (``TOKENLAB_STATIC=1``), every step
                    pre-rendered, its page linked to the slider in the browser (``jslink``),
                    so the saved page steps without a kernel; else None
@@ -46,8 +48,14 @@ class ScenarioPlayer(c.Stepper, w.VBox):
     def __init__(self, trace, *, static: bool | None = None):
         self.trace = trace
         self._pinned = None
+        self._keep = None   # pids drawn in full; the rest folded (None: everything)
+        self._layouts: dict = {}
         try:
-            self._pinned = c.view("trace_layout")(trace) if trace.steps else None
+            if trace.steps:
+                keep = c.view("story_pids")(trace)
+                if keep and any(p.pid not in keep for s in trace.steps for p in s.snapshot.processes):
+                    self._keep = keep
+                self._pinned = self._layout()
         except Exception:  # noqa: BLE001 - without a shared layout each step is laid out alone
             self._pinned = None
         if self._pinned is not None:
@@ -71,6 +79,9 @@ class ScenarioPlayer(c.Stepper, w.VBox):
         self.legend = w.HTML(value=c.legend_strip())
         self.graph = w.HTML(layout=w.Layout(width="100%"))
         self.fit = c.fit_toggle(False)
+        # Processes the story never touches are folded into one box each; this unfolds them.
+        self.whole = w.Checkbox(value=False, description="whole machine", indent=False,
+                                layout=w.Layout(width="auto", display="" if self._keep else "none"))
         self.calls = w.HTML()
         self.pages = None
         self.links: tuple = ()
@@ -78,10 +89,12 @@ class ScenarioPlayer(c.Stepper, w.VBox):
 
         self.wire_nav()
         self.fit.observe(self._on_fit, names="value")
+        self.whole.observe(self._on_fit, names="value")
         self.checks.observe(self._on_check_opened, names="selected_index")
 
         wrap = w.Layout(flex_flow="row wrap", align_items="center")
-        controls = w.HBox([self.first, self.back, self.slider, self.next, self.last, self.fit], layout=wrap)
+        controls = w.HBox([self.first, self.back, self.slider, self.next, self.last, self.fit, self.whole],
+                          layout=wrap)
         # Python Tutor's order: the controls, what the call was and did, then the picture
         # right under them; the list of every call last.
         head = w.HBox([self.position, self.call, self.outcome],
@@ -153,7 +166,7 @@ class ScenarioPlayer(c.Stepper, w.VBox):
     def _draw_graph(self):
         """The object graph after the step, coloured against the state before it. A
         recorded step never changes, so its picture is kept: a revisit only swaps HTML."""
-        key = (self.slider.value if self.trace.steps else None, self.fit.value)
+        key = (self.slider.value if self.trace.steps else None, self.fit.value, self.whole.value)
         cache = self.__dict__.setdefault("_graph_html", {})
         if key in cache:
             self.graph.value = cache[key]
@@ -167,9 +180,17 @@ class ScenarioPlayer(c.Stepper, w.VBox):
             return object_graph(self.trace.initial)
         step = self.trace.steps[i]
         previous = self.trace.steps[i - 1].snapshot if i > 0 else self.trace.initial
-        if self._pinned is None:
-            return object_graph(step.snapshot, previous=previous, focus_tid=step.tid, legend=False)
-        return object_graph(step.snapshot, previous=previous, focus_tid=step.tid, legend=False, pinned=self._pinned)
+        keep = None if self.whole.value else self._keep
+        pinned = self._layout() if self._pinned is not None else None
+        return object_graph(step.snapshot, previous=previous, focus_tid=step.tid, legend=False, pinned=pinned,
+                            keep=keep)
+
+    def _layout(self):
+        """The trace's shared layout, folded or whole (each made once, when first needed)."""
+        keep = None if getattr(self, "whole", None) is not None and self.whole.value else self._keep
+        if keep not in self._layouts:
+            self._layouts[keep] = c.view("trace_layout")(self.trace, keep=keep)
+        return self._layouts[keep]
 
     def _static_pages(self) -> w.Stack:
         """Every step as a page of its own: the call, outcome, narration, picture, checks."""

@@ -38,12 +38,12 @@ from .descriptor import descriptor_graph, descriptor_table
 from .compare import align, compare_table
 from .diff import DIFF_STYLES, LEGEND, MARKS, PINNED_COMMENT, Pinned
 from .objects import STYLES as OBJECT_STYLES
-from .objects import object_graph, object_table, pairs_layout, summary_graph, trace_layout
+from .objects import object_graph, object_table, pairs_layout, story_pids, summary_graph, trace_layout
 from .tokens import STYLES as TOKEN_STYLES
 from .tokens import group_state, privilege_state, token_graph, token_table
 
 __all__ = ["descriptor_graph", "descriptor_table", "object_graph", "object_table", "token_graph",
-           "token_table", "trace_layout", "pairs_layout", "prerender", "summary_graph", "Pinned", "svg", "svg_of_source", "clear_cache", "DESCRIPTOR_STYLES", "OBJECT_STYLES", "TOKEN_STYLES", "DIFF_STYLES",
+           "token_table", "trace_layout", "pairs_layout", "story_pids", "prerender", "summary_graph", "Pinned", "svg", "svg_of_source", "clear_cache", "DESCRIPTOR_STYLES", "OBJECT_STYLES", "TOKEN_STYLES", "DIFF_STYLES",
            "LEGEND", "MARKS", "align", "compare_table", "group_state", "privilege_state"]
 
 
@@ -76,11 +76,13 @@ def prerender(graphs) -> None:
         if source not in todo[(engine, no_op)]:
             todo[(engine, no_op)].append(source)
     for (engine, no_op), sources in todo.items():
-        # subprocess.run writes the input and reads the output together (communicate): many
-        # pictures' SVG overflows a pipe buffer, which a write-then-read would deadlock on.
-        args = [engine, "-Tsvg"] + ([f"-n{no_op}"] if no_op else [])
-        out = subprocess.run(args, input="\n".join(sources).encode("utf-8"), capture_output=True,
-                             check=True, timeout=120).stdout.decode("utf-8")
+        # subprocess.run, not graphviz's pipe: Graphviz writes each graph's SVG while it is
+        # still being fed the next, so input and output must flow at once (communicate does).
+        cmd = [engine, *(["-n2"] if no_op else []), "-Tsvg"]
+        done = subprocess.run(cmd, input="\n".join(sources).encode("utf-8"), capture_output=True, check=False)
+        if done.returncode != 0:
+            continue  # leave them to svg(), which reports the error
+        out = done.stdout.decode("utf-8")
         parts = ["<?xml" + p for p in out.split("<?xml")[1:]]
         if len(parts) != len(sources):  # cannot tell which is which: leave them to svg()
             continue

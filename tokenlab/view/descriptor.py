@@ -44,7 +44,7 @@ STYLES: dict[str, dict[str, str]] = {
     "graph": {"rankdir": "LR", "size": FIT_SIZE, "ordering": "out", "nodesep": "0.15", "ranksep": "0.3",
               "fontname": "Helvetica"},
     "node": dict(pal.NODE),
-    "edge": dict(pal.EDGE),
+    "edge": {**pal.EDGE, "fontsize": "10"},  # 10 pt: still >= 11 px if the picture is scaled to the column
     # The descriptor's parts.
     "sd": {"fillcolor": pal.GREY_300, "penwidth": "1.5"},
     "owner": {"fillcolor": pal.GREY_150},

@@ -28,13 +28,13 @@ from .text import FIT_SIZE
 from .diff import Arrow, Box, Pinned, Scene, compare, digraph, label, pin, scene_table
 from .text import SidNamer, Style, html_text, short_name
 
-__all__ = ["STYLES", "MAX_PROCESSES", "object_graph", "object_table", "object_scene", "summary_graph", "trace_layout", "pairs_layout"]
+__all__ = ["STYLES", "MAX_PROCESSES", "object_graph", "object_table", "object_scene", "summary_graph", "trace_layout", "pairs_layout", "collapse", "story_pids"]
 
 STYLES: dict[str, dict[str, str]] = {
     "graph": {"rankdir": "LR", "size": FIT_SIZE, "nodesep": "0.15", "ranksep": "0.35", "fontname": "Helvetica",
               "fontsize": "10"},
     "node": dict(pal.NODE),
-    "edge": dict(pal.EDGE),
+    "edge": {**pal.EDGE, "fontsize": "10"},  # 10 pt: still >= 11 px if the picture is scaled to the column
     # Clusters.
     "process_cluster": {"style": "rounded,filled", "fillcolor": pal.GREY_100, "color": pal.GREY_500, "penwidth": "1"},
     "thread_cluster": {"style": "rounded,filled", "fillcolor": pal.SLATE_FILL, "color": pal.GREY_400, "penwidth": "1",
@@ -42,6 +42,7 @@ STYLES: dict[str, dict[str, str]] = {
     "handle_table": {"style": "rounded,filled", "fillcolor": pal.GREY_150, "color": pal.GREY_400, "penwidth": "1"},
     # Nodes.
     "process": {"fillcolor": pal.GREY_300},
+    "process_folded": {"fillcolor": pal.GREY_100, "style": "rounded,filled,dashed", "color": pal.GREY_500},
     "thread": {"fillcolor": "white"},
     "slot_empty": {"style": "rounded,filled,dashed", "fillcolor": "white", "fontcolor": pal.GREY},
     "slot_filled": {"fillcolor": pal.BLUE_FILL, "color": pal.BLUE},
@@ -305,8 +306,76 @@ def object_scene(snap, order: tuple[int, ...] = ()) -> Scene:
 
 # ------------------------------------------------------------------ graph and table
 
+def collapse(scene: Scene, snap, keep) -> Scene:
+    """``scene`` with every process not in ``keep`` (pids) drawn as one summary box (its id
+    stays ``proc_<pid>``), and the tokens, events and objects only those processes reached
+    left out: the picture shows what the story touches, in full, and counts the rest."""
+    if snap is None:
+        return scene
+    folded = [p for p in snap.processes if p.pid not in keep]
+    if not folded:
+        return scene
+    parent = {b.id: b.parent for b in scene.boxes}
+
+    def inside(box_id: str, cluster: str) -> bool:
+        while box_id:
+            if box_id == cluster:
+                return True
+            box_id = parent.get(box_id, "")
+        return False
+
+    gone: set[str] = set()
+    summary: dict[str, Box] = {}
+    for p in folded:
+        cl = f"cluster_proc_{p.pid}"
+        gone |= {b.id for b in scene.boxes if inside(b.id, cl)}
+        summary[f"proc_{p.pid}"] = Box(
+            f"proc_{p.pid}", ((Style.BOLD, f"{p.image} (pid {p.pid})"),
+                              (Style.PLAIN, f"{len(p.threads)} thread{'s' * (len(p.threads) != 1)}, "
+                                            f"{len(p.handles)} handle{'s' * (len(p.handles) != 1)}"),
+                              (Style.ITALIC, "not in this story: folded")), ("process_folded",))
+    redirect = {f"thread_{th.tid}": f"proc_{p.pid}" for p in folded for th in p.threads}
+    kept_arrows = []
+    for a in scene.arrows:
+        if a.src in gone and a.src not in summary:
+            continue
+        dst = redirect.get(a.dst, a.dst)
+        if dst in gone and dst not in summary:
+            continue
+        if dst == a.src:
+            continue  # a folded process's own structure
+        kept_arrows.append(a if dst == a.dst else Arrow(a.src, dst, a.key, a.lines, a.styles, a.layout, a.short))
+    # Tokens, events and lost objects: kept while something kept points at them.
+    reached = {a.dst for a in kept_arrows if not a.src.startswith("token_")}
+    reached |= {a.dst for a in kept_arrows if a.src in reached and a.key == "duplicated_from"}
+    loose = {b.id for b in scene.boxes if not b.parent and b.id.startswith(("token_", "event_", "object_"))}
+    dropped = (gone - set(summary)) | (loose - reached)
+    boxes = []
+    for b in scene.boxes:
+        if b.id in summary:
+            boxes.append(summary[b.id])
+        elif b.id not in dropped:
+            boxes.append(b)
+    # The summary box replaces the cluster where the cluster was (its proc node was inside it).
+    boxes = [summary[f"proc_{b.id[len('cluster_proc_'):]}"] if b.id.startswith("cluster_proc_")
+             and f"proc_{b.id[len('cluster_proc_'):]}" in summary else b for b in boxes]
+    seen: set[str] = set()
+    boxes = [b for b in boxes if not (b.id in seen or seen.add(b.id))]
+    arrows = [a for a in kept_arrows if a.src not in dropped and a.dst not in dropped]
+    return Scene(tuple(boxes), tuple(arrows))
+
+
+def _scenes(snap, previous, keep):
+    now = object_scene(snap)
+    before = object_scene(previous) if previous is not None else None
+    if keep is not None:
+        now = collapse(now, snap, keep)
+        before = collapse(before, previous, keep) if before is not None else None
+    return compare(now, before)
+
+
 def object_graph(snap, previous=None, *, focus_tid: int | None = None, legend: bool | str = True,
-                 pinned: Pinned | None = None, was: bool = False) -> graphviz.Digraph:
+                 pinned: Pinned | None = None, was: bool = False, keep=None) -> graphviz.Digraph:
     """The snapshot as a graph; with ``previous``, what changed since it is coloured and a
     one-line legend says how (``legend=False`` leaves it to the caller; a string is the
     legend's title, e.g. when ``previous`` is another run's snapshot). ``focus_tid``
@@ -314,12 +383,13 @@ def object_graph(snap, previous=None, *, focus_tid: int | None = None, legend: b
 
     ``pinned`` (from :func:`trace_layout`) draws every box where the trace's shared layout
     put it, so stepping through a trace moves nothing. ``was`` writes into each changed box
-    what its differing lines were (for comparing two runs). A machine too big to draw box by box
+    what its differing lines were (for comparing two runs). ``keep`` (pids) draws only those
+    processes in full, the others folded into one box each (:func:`collapse`). A machine too big to draw box by box
     (more than :data:`MAX_PROCESSES` processes) is drawn as a summary: counts per image.
     """
     if len(snap.processes) > MAX_PROCESSES:
         return summary_graph(snap)
-    boxes, arrows = compare(object_scene(snap), object_scene(previous) if previous is not None else None)
+    boxes, arrows = _scenes(snap, previous, keep)
     extra = {f"thread_{focus_tid}": ("focus",)} if focus_tid is not None else None
     title = legend if isinstance(legend, str) else _LEGEND_TITLE
     return digraph("objects", boxes, arrows, STYLES,
@@ -336,7 +406,28 @@ def pairs_layout(pairs, *, was: bool = False) -> Pinned | None:
                 for now, before in pairs], STYLES, name="objects", was=was)
 
 
-def trace_layout(trace) -> Pinned | None:
+def story_pids(trace) -> frozenset[int]:
+    """The processes a trace's story is about: those that made a call, and those whose
+    picture changes between any two of its snapshots (appearing, going, or changing)."""
+    snaps = [trace.initial] + [s.snapshot for s in trace.steps]
+    keep: set[int] = set()
+    for step in trace.steps:
+        keep |= {p.pid for p in step.snapshot.processes for th in p.threads if th.tid == step.tid}
+    for before, now in zip(snaps, snaps[1:]):
+        boxes, _ = compare(object_scene(now), object_scene(before))
+        changed = {m.item.id for m in boxes if m.state}
+        if not changed:
+            continue
+        parent = {m.item.id: m.item.parent for m in boxes}
+        for box_id in changed:
+            while parent.get(box_id):
+                box_id = parent[box_id]
+            if box_id.startswith("cluster_proc_"):
+                keep.add(int(box_id[len("cluster_proc_"):]))
+    return frozenset(keep)
+
+
+def trace_layout(trace, keep=None) -> Pinned | None:
     """One layout for every picture of a trace (each step's snapshot against the one before
     it, and the initial state), so that a box sits at the same place at every step it
     appears in. None when the machine is drawn as a summary (nothing to pin)."""
@@ -346,14 +437,20 @@ def trace_layout(trace) -> Pinned | None:
     # The processes that make the most calls go on top: what a step changes is near the
     # player's buttons.
     calls: dict[int, int] = {}
+    first: dict[int, int] = {}
     for step in trace.steps:
         pid = next((p.pid for p in step.snapshot.processes for th in p.threads if th.tid == step.tid), None)
         if pid is not None:
             calls[pid] = calls.get(pid, 0) + 1
-    order = tuple(sorted(calls, key=lambda pid: (-calls[pid], pid)))
-    scenes = [compare(object_scene(snaps[0], order))]
+            first.setdefault(pid, step.index)
+    order = tuple(sorted(calls, key=lambda pid: (-calls[pid], first[pid], pid)))  # ties: who called first
+    def scene(snap):
+        sc = object_scene(snap, order)
+        return collapse(sc, snap, keep) if keep is not None else sc
+
+    scenes = [compare(scene(snaps[0]))]
     for before, now in zip(snaps, snaps[1:]):
-        scenes.append(compare(object_scene(now, order), object_scene(before, order)))
+        scenes.append(compare(scene(now), scene(before)))
     return pin(scenes, STYLES, name="objects")
 
 
