@@ -40,7 +40,6 @@ MEDIUM = SID("S-1-16-8192")
 HIGH = SID("S-1-16-12288")
 THREAD_ALL_ACCESS_VISTA = C.STANDARD_RIGHTS_REQUIRED | C.SYNCHRONIZE | 0xFFFF
 PROCESS_ALL_ACCESS_VISTA = C.STANDARD_RIGHTS_REQUIRED | C.SYNCHRONIZE | 0xFFFF
-TokenIsAppContainer = 29  # TOKEN_INFORMATION_CLASS (winnt.h)
 # winnt.h / winbase.h values the facade's constants do not carry
 STANDARD_RIGHTS_READ = STANDARD_RIGHTS_WRITE = STANDARD_RIGHTS_EXECUTE = C.READ_CONTROL
 CREATE_SUSPENDED = 0x4
@@ -107,8 +106,6 @@ def test_token_attr_default_dacl_can_be_set_to_null_and_back():  # Wine test_tok
 
 # ------------------------------------------------------------------ test_GetTokenInformation
 
-@divergence("GetTokenInformation(TokenIsAppContainer) succeeds and returns FALSE for a token that "
-            "is not an AppContainer's", "tokenlab/win32/tokens.py:TokenCalls.GetTokenInformation")
 def test_GetTokenInformation_is_app_container():  # Wine test_GetTokenInformation
     m, api = world()
     token = api.OpenProcessToken(api.GetCurrentProcess(), C.MAXIMUM_ALLOWED)
@@ -258,9 +255,6 @@ def test_named_pipe_security():  # Wine test_kernel_objects_security -> test_nam
         api.CloseHandle(dup)
 
 
-@divergence("GetKernelObjectSecurity on a named pipe's handle returns its descriptor (owner, group, "
-            "DACL present, not defaulted), which AccessCheck then reads like any other",
-            "tokenlab/win32/security.py:SecurityCalls._read_security (object types it accepts)")
 def test_named_pipe_default_handle_security():  # Wine test_named_pipe_security -> test_default_handle_security
     m, api = world()
     token = _kernel_objects_token(api)
@@ -670,9 +664,6 @@ def test_token_label():  # Wine test_token_label
     assert not sd.dacl_present  # todo_wine
 
 
-@divergence("a token's label read with LABEL_SECURITY_INFORMATION has control "
-            "SE_SELF_RELATIVE|SE_SACL_AUTO_INHERITED|SE_SACL_PRESENT",
-            "tokenlab/kernel/srm.py:assign_security (a token's SACL is auto-inherited)")
 def test_token_label_control():  # Wine test_token_label (todo_wine)
     m, api = world()
     token = api.OpenProcessToken(api.GetCurrentProcess(), C.READ_CONTROL | C.WRITE_OWNER)

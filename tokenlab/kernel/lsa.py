@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..security.acl import ACE, ACL
+from ..security.acl import ACE, ACL, SDControl
 from ..security.rights import STANDARD, TOKEN_MAPPING
 from ..security.sids import (
     AUTHENTICATED_USERS, BATCH, BUILTIN_ADMINISTRATORS, BUILTIN_USERS, CONSOLE_LOGON, EVERYONE,
@@ -462,7 +462,8 @@ class Lsa:
             aces.append(ACE.allow(BUILTIN_ADMINISTRATORS, STANDARD["GENERIC_READ"]))
         dacl = srm.map_acl(ACL(aces), TOKEN_MAPPING)
         label = ACL([ACE.label(token.integrity_level, 0x1)])  # SYSTEM_MANDATORY_LABEL_NO_WRITE_UP
-        return SecurityDescriptor(BUILTIN_ADMINISTRATORS, LOCAL_SYSTEM, dacl, label)
+        return SecurityDescriptor(BUILTIN_ADMINISTRATORS, LOCAL_SYSTEM, dacl, label,
+                                  SDControl.SE_SACL_AUTO_INHERITED)  # as every token's (Wine test test_token_label)
 
     def _user_token(self, acct: Account, session: LogonSession, logon_type: int, primary: bool, source: str,
                     session_id: int) -> Token:

@@ -111,7 +111,8 @@ def assign_security(machine, creator: Token, explicit: SecurityDescriptor | None
         dacl = map_acl(dacl, mapping)
     if is_token and token_integrity is not None:
         sacl = ACL([*(sacl or ()), ACE.label(token_integrity, _NO_WRITE_UP)])
-        control |= SDControl.SE_SACL_PRESENT
+        # a token's SACL reads back auto-inherited (Wine test test_token_label, on Windows)
+        control |= SDControl.SE_SACL_PRESENT | SDControl.SE_SACL_AUTO_INHERITED
     elif not is_token and sacl is None and integrity_rid(creator.integrity_level) < integrity_rid(MEDIUM_INTEGRITY):
         sacl = ACL([ACE.label(creator.integrity_level, _NO_WRITE_UP)])
         control |= SDControl.SE_SACL_PRESENT

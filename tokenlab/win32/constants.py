@@ -83,6 +83,7 @@ TokenIntegrityLevel = 25
 TokenUIAccess = 26
 TokenMandatoryPolicy = 27
 TokenLogonSid = 28
+TokenIsAppContainer = 29
 TOKEN_INFORMATION_CLASS_NAMES = {v: k for k, v in list(globals().items())
                                  if k.startswith("Token") and k != "TokenType" and type(v) is int} | {8: "TokenType"}
 

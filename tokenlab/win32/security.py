@@ -23,7 +23,7 @@ _DACL_CONTROL = SDControl.SE_DACL_PROTECTED | SDControl.SE_DACL_AUTO_INHERITED
 _SACL_CONTROL = SDControl.SE_SACL_PROTECTED | SDControl.SE_SACL_AUTO_INHERITED
 # The handles Get/SetSecurityInfo take per SE_OBJECT_TYPE; Get/SetKernelObjectSecurity take any.
 _KERNEL_OBJECTS = ("Token", "Process", "Thread", "Event", "Mutant", "Semaphore")
-_FILE_OBJECTS = ("File",)
+_FILE_OBJECTS = ("File", "NamedPipe")  # named pipes are files of the named-pipe file system
 _SE_OBJECT_KINDS = {C.SE_KERNEL_OBJECT: _KERNEL_OBJECTS, C.SE_FILE_OBJECT: _FILE_OBJECTS}
 
 

@@ -224,6 +224,8 @@ class TokenCalls(ApiBase):
             return t.restricted_sids
         if cls == C.TokenSessionId:
             return t.session_id
+        if cls == C.TokenIsAppContainer:
+            return False  # AppContainers are not modelled: no token is one (docs TOKEN_INFORMATION_CLASS)
         if cls == C.TokenElevationType:
             # Full or Limited for the halves of UAC's split logon, Default otherwise (an
             # administrator's unsplit token is Default and still elevated: Wine test
