@@ -39,7 +39,7 @@ from tokenlab.win32 import *
 from tokenlab.scenarios import duplicated_token
 from tokenlab.teaching.c_program import program
 from tokenlab.view import (compare_table, descriptor_graph, descriptor_table, object_graph, object_table,
-                           token_graph, token_table, svg)
+                           story_pids, token_graph, token_table, trace_layout, svg)
 from tokenlab.ui import Compare, Predict, ScenarioPlayer
 from tokenlab.security.rights import TokenAccess, format_mask
 from IPython.display import SVG, display
@@ -156,8 +156,11 @@ print(object_table(first.snapshot, story.steps[first.index - 1].snapshot))
 # %%
 dup_step = step_named(story, "DuplicateToken")
 before, after = story.steps[dup_step.index - 1].snapshot, dup_step.snapshot
-display(SVG(svg(object_graph(before))))
-display(SVG(svg(object_graph(after, before, focus_tid=dup_step.tid))))
+# drawn as the player draws them: the story's processes in full on one layout, the rest folded
+keep = story_pids(story)
+layout = trace_layout(story, keep=keep)
+display(SVG(svg(object_graph(before, pinned=layout, keep=keep, legend=False))))
+display(SVG(svg(object_graph(after, before, focus_tid=dup_step.tid, pinned=layout, keep=keep))))
 
 # %% [markdown]
 # The duplicate, Token#14, compared with the token it was copied from, Token#10:
