@@ -108,3 +108,25 @@ def test_elevation_type_and_linked_token():
     assert api.GetTokenInformation(admin, C.TokenElevation) is True
     assert api.GetTokenInformation(admin, C.TokenIntegrityLevel).sid == HIGH_INTEGRITY
     assert api.GetTokenInformation(admin, C.TokenLinkedToken) is None
+
+
+def test_a_dacl_set_later_has_its_generic_rights_mapped():
+    # source: Wine test test_kernel_objects_security (a DACL [Allow GA] set with
+    # SetKernelObjectSecurity then admits GENERIC_READ): the kernel maps generic rights
+    # when a DACL is set, as when one is assigned
+    m, api = world()
+    e = api.CreateEvent(None, True, False, "e")
+    api.SetKernelObjectSecurity(e, C.DACL_SECURITY_INFORMATION, SecurityDescriptor.from_sddl("D:(A;;GA;;;WD)"))
+    assert api.process.handles.get(e).obj.security.dacl[0].mask == C.EVENT_ALL_ACCESS
+    api.OpenEvent(C.GENERIC_READ, False, "e")
+
+
+def test_widgets_refuse_the_wrong_types_by_name():
+    pytest.importorskip("ipywidgets")
+    from tokenlab.ui import AccessCheckExplorer, Compare, ScenarioPlayer
+    with pytest.raises(TypeError, match="trace must be"):
+        ScenarioPlayer(None)
+    with pytest.raises(TypeError, match="token must be"):
+        AccessCheckExplorer(token="x")
+    with pytest.raises(TypeError, match="trace_a must be"):
+        Compare(None, None)

@@ -249,7 +249,9 @@ def set_security(machine, obj, info: int, setter: Token, owner=None, group=None,
     control = sd.control
     if info & DACL_SECURITY_INFORMATION:
         control = (control | SDControl.SE_DACL_PRESENT) & ~SDControl.SE_DACL_DEFAULTED
-        changes["dacl"] = dacl
+        # generic rights are mapped when a DACL is set, as when one is assigned (Wine test
+        # test_kernel_objects_security: [Allow GA] then GENERIC_READ opens)
+        changes["dacl"] = map_acl(dacl, obj.mapping) if isinstance(dacl, ACL) else dacl
     if info & SACL_SECURITY_INFORMATION:
         control |= SDControl.SE_SACL_PRESENT
         changes["sacl"] = sacl

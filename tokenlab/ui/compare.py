@@ -43,6 +43,9 @@ class Compare(c.Stepper, w.VBox):
     """
 
     def __init__(self, trace_a, trace_b, *, titles: tuple[str, str] | None = None, static: bool | None = None):
+        for name, t in (("trace_a", trace_a), ("trace_b", trace_b)):
+            if not (hasattr(t, "steps") and hasattr(t, "snapshots")):
+                raise TypeError(f"{name} must be a recorded tokenlab Trace, got {type(t).__name__}")
         self.traces = (trace_a, trace_b)
         self.titles = tuple(titles) if titles else (trace_a.title or "run A", trace_b.title or "run B")
         if len(self.titles) != 2:

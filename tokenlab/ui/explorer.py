@@ -58,6 +58,10 @@ class AccessCheckExplorer(w.VBox):
                  mapping: GenericMapping = TOKEN_MAPPING, *, tokens: dict | None = None, machine=None):
         if not isinstance(mapping, GenericMapping):
             raise TypeError(f"mapping must be a GenericMapping such as TOKEN_MAPPING, got {type(mapping).__name__}")
+        if token is not None and not isinstance(token, Token):
+            raise TypeError(f"token must be a tokenlab Token or None, got {type(token).__name__}")
+        if sddl is not None and not isinstance(sddl, str):
+            raise TypeError(f"sddl must be an SDDL string or None, got {type(sddl).__name__}")
         self.machine = machine
         self.mapping = mapping
         self.result = None

@@ -46,6 +46,9 @@ class ScenarioPlayer(c.Stepper, w.VBox):
     """
 
     def __init__(self, trace, *, static: bool | None = None):
+        if not (hasattr(trace, "steps") and hasattr(trace, "snapshots")):
+            raise TypeError(f"trace must be a recorded tokenlab Trace (tl.record or tokenlab.scenarios), "
+                            f"got {type(trace).__name__}")
         self.trace = trace
         self._pinned = None
         self._keep = None   # pids drawn in full; the rest folded (None: everything)
