@@ -18,6 +18,10 @@ shows for each kind of account. Model simplifications (said where a learner meet
 * A LogonUser token's own descriptor is the one Windows' LSA gives it (see
   :meth:`Lsa.logon_token_descriptor`); its owner and group (Administrators, SYSTEM) are
   tokenlab's choice.
+
+Why one file of ~550 lines: it is the LSA, every account and logon rule of the machine
+(built-in accounts, logon tokens, UAC's split token, lookups, the logon token's
+descriptor); each rule is one method.
 """
 from __future__ import annotations
 

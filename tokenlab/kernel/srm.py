@@ -24,6 +24,10 @@ Model simplifications (said here and in the notebooks):
   tokenlab does not model every condition of the kernel's check.
 * New objects get a mandatory label only when their creator runs below Medium integrity
   (objects without a label count as Medium).
+
+Why one file of ~450 lines: these are the security reference monitor's rules, which call
+each other (a duplicate's descriptor, impersonation's downgraded copy, copy-on-open's
+DACL, inheritance for children); kept together, each still has one function.
 """
 from __future__ import annotations
 

@@ -23,6 +23,10 @@ in the stories they wait for each other through the objects they share (a pipe).
 
 A call with no C twin raises :class:`NoCTwin`, naming it: add it to ``C_SIGNATURES``.
 The program is compiled as C++ when a twin is written as C++ (``c_twin.CPP_ONLY``).
+
+Why one file of ~630 lines: writing a whole compilable program from a trace is one job
+(declarations, set-up, each call and its expected outcome, threads and processes),
+checked as a whole by compiling it.
 """
 from __future__ import annotations
 

@@ -12,6 +12,10 @@ The paragraph is assembled from the model, never written per scenario:
 
 Same calls → same words, so notebooks can check the text. This module is the only
 place that turns what the kernel decided into sentences.
+
+Why one file of ~420 lines: it is the one place that puts the kernel's decisions into words
+(the sentences for every rule id, and the changes between two snapshots); splitting it
+would give wording two homes.
 """
 from __future__ import annotations
 

@@ -13,6 +13,10 @@ someone else (COM, say) can use them. Given the ``previous`` snapshot, what chan
 coloured (:mod:`tokenlab.view.diff`); ``focus_tid`` marks the thread that made the call.
 
 ``object_table`` prints the same scene as indented text, ``+``/``-``/``~`` marking changes.
+
+Why one file of ~510 lines: the object graph, its text twin, the trace's shared layout and
+the folding of untouched processes are built from one scene of boxes; they must agree
+box for box.
 """
 from __future__ import annotations
 
