@@ -335,14 +335,7 @@ def _story_screenshots(page, lab, i: int, stem: str, label: str) -> list[str]:
     """The story player at its key steps, as the learner sees it (viewport screenshots)."""
     problems = []
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    for step in STORY_SHOT_STEPS:
-        if not _step_to(page, lab, i, label, f"trace.steps[{step}]"):
-            problems.append(f"{label}: could not step to trace.steps[{step}]")
-            break
-        _wait(page, "rendered", "the page to settle after 'next'", T_RENDER, lab=lab)
-        problems += _changed_node_in_view(page, i, f"{label} at step {step}")
-        page.screenshot(path=str(SCREENSHOTS / f"{stem}-player-step{step}.png"))
-    for step in STORY_KEY_STEPS.get(stem[:2], ()):
+    for step in (*STORY_SHOT_STEPS, *STORY_KEY_STEPS.get(stem[:2], ())):
         if not _step_to(page, lab, i, label, f"trace.steps[{step}]"):
             problems.append(f"{label}: could not step to trace.steps[{step}]")
             break
