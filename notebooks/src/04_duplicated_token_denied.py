@@ -211,6 +211,8 @@ SVG(svg(descriptor_graph(denied.sd, denied.result, domain=DOMAIN, names=NAMES)))
 # NBVAL_CHECK_OUTPUT
 print("object:    ", denied.what)
 print("checked as:", denied.checker)
+print(wrap(denied.narrative))
+print()
 print(descriptor_table(denied.sd, denied.result, domain=DOMAIN, names=NAMES))
 print()
 granted = first.checks[0]

@@ -74,8 +74,9 @@ def start() -> None:
         _viz = instance
 
 
-def render(source: str, engine: str = "dot") -> str:
-    """SVG text for a DOT source, by Graphviz in WebAssembly."""
+def render(source: str, engine: str = "dot", fmt: str = "svg") -> str:
+    """SVG text (or another Graphviz output format, e.g. ``json0`` for a layout) for a DOT
+    source, by Graphviz in WebAssembly."""
     start()
     if _viz is None and _loading is not None:
         instance = _wait(_loading)
@@ -89,5 +90,5 @@ def render(source: str, engine: str = "dot") -> str:
     from pyodide.ffi import to_js
     import js
 
-    options = to_js({"format": "svg", "engine": engine}, dict_converter=js.Object.fromEntries)
+    options = to_js({"format": fmt, "engine": engine}, dict_converter=js.Object.fromEntries)
     return str(_viz.renderString(source, options))

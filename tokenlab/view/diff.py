@@ -24,6 +24,8 @@ from typing import Iterable, Mapping
 
 import graphviz
 
+from . import _wasm
+
 from . import palette as pal
 from .text import FOLDS, Style, fold, html_label, html_text, visible
 
@@ -236,7 +238,10 @@ def pin(scenes: list[tuple[list[Marked], list[Marked]]], styles: Mapping[str, Ma
     ua = [Marked(Arrow(a.src, a.dst, a.key, _widest(arrow_versions[a.id]) if any(arrow_versions[a.id]) else (),
                        a.styles, a.layout)) for a in arrows.values()]
     g = digraph(name, ub, ua, styles, _ids=True)
-    data = json.loads(graphviz.Source(g.source, engine="dot").pipe(format="json0", encoding="utf-8"))
+    if _wasm.in_browser():  # no dot binary in Pyodide: the same layout by Graphviz in WebAssembly
+        data = json.loads(_wasm.render(g.source, "dot", fmt="json0"))
+    else:
+        data = json.loads(graphviz.Source(g.source, engine="dot").pipe(format="json0", encoding="utf-8"))
     nodes, clusters, edges = {}, {}, {}
     for o in data.get("objects", ()):
         if "nodes" in o or o["name"].startswith("cluster"):
