@@ -36,11 +36,11 @@ import re
 import shutil
 import subprocess
 import sys
-import tarfile
 import time
-import urllib.request
 import zipfile
 from pathlib import Path
+
+import npm_cache  # tools/npm_cache.py, beside this script
 
 ROOT = Path(__file__).resolve().parents[1]
 CACHE = ROOT / ".cache"
@@ -91,33 +91,9 @@ def log(msg: str) -> None:
 
 # ------------------------------------------------------------------ npm packages
 
-def _integrity(data: bytes) -> str:
-    return "sha512-" + base64.b64encode(hashlib.sha512(data).digest()).decode()
-
-
 def npm_package(spec: tuple[str, str, str, str]) -> Path:
     """The package/ folder of an npm tarball, downloaded and verified once, cached."""
-    name, version, url, integrity = spec
-    target = CACHE / "npm" / f"{name.replace('/', '+')}-{version}"
-    if (target / "package.json").is_file():
-        return target
-    log(f"fetching {name}@{version} from the npm registry")
-    with urllib.request.urlopen(url, timeout=300) as response:
-        data = response.read()
-    if _integrity(data) != integrity:
-        raise SystemExit(f"{url}: integrity check failed; refusing to use it")
-    tmp = target.with_suffix(".tmp")
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir(parents=True)
-    with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as tar:
-        for member in tar.getmembers():
-            if member.isfile() and member.name.startswith("package/") and ".." not in member.name:
-                dest = tmp / member.name[len("package/"):]
-                dest.parent.mkdir(parents=True, exist_ok=True)
-                dest.write_bytes(tar.extractfile(member).read())
-    shutil.rmtree(target, ignore_errors=True)
-    tmp.rename(target)
-    return target
+    return npm_cache.npm_package(*spec, cache=CACHE, log=log)
 
 
 # ------------------------------------------------------------------ wheels from the lock

@@ -14,22 +14,18 @@
 """
 from __future__ import annotations
 
-import base64
-import hashlib
 import html
-import io
 import json
 import shutil
 import sys
-import tarfile
 import time
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tools"))
 
 import build_notebooks  # noqa: E402
+import npm_cache  # noqa: E402  (tools/npm_cache.py)
 import course  # noqa: E402
 
 HTML_MANAGER = "@jupyter-widgets/html-manager"
@@ -41,29 +37,11 @@ STATIC = "_static/html-manager"
 TEMPLATE_DIR = ROOT / "tools" / "site_template"
 
 
-def _integrity(data: bytes) -> str:
-    return "sha512-" + base64.b64encode(hashlib.sha512(data).digest()).decode()
-
-
 def html_manager_dist() -> Path:
-    """The html-manager's dist/ folder, downloaded and verified once."""
-    target = CACHE / f"html-manager-{HTML_MANAGER_VERSION}"
-    if (target / "embed.js").is_file():
-        return target
-    with urllib.request.urlopen(HTML_MANAGER_TARBALL, timeout=120) as response:
-        data = response.read()
-    if _integrity(data) != HTML_MANAGER_INTEGRITY:
-        raise SystemExit(f"{HTML_MANAGER_TARBALL}: integrity check failed; refusing to use it")
-    tmp = target.with_suffix(".tmp")
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir(parents=True)
-    with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as tar:
-        for member in tar.getmembers():
-            if member.isfile() and member.name.startswith("package/dist/") and "/" not in member.name[13:]:
-                (tmp / member.name[13:]).write_bytes(tar.extractfile(member).read())
-    shutil.rmtree(target, ignore_errors=True)
-    tmp.rename(target)
-    return target
+    """The html-manager's dist/ folder, downloaded and verified once (tools/npm_cache.py)."""
+    package = npm_cache.npm_package(HTML_MANAGER, HTML_MANAGER_VERSION, HTML_MANAGER_TARBALL,
+                                    HTML_MANAGER_INTEGRITY, CACHE, log=lambda msg: None)
+    return package / "dist"
 
 
 def execute(nb, folder: Path) -> float:
