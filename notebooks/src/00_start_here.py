@@ -78,8 +78,8 @@
 # | [01_security_descriptors](01_security_descriptors.ipynb) | SIDs, ACEs, SDDL, absent/NULL/empty DACLs and the access-check walk, step by step |
 # | [02_tokens](02_tokens.ipynb) | anatomy of a token, primary vs impersonation, the effective token, handles, pseudo-handles, OpenAsSelf |
 # | [03_new_object_security](03_new_object_security.ipynb) | where a new object's security descriptor comes from: the effective token's defaults, or yours |
-# | [04_duplicated_token_denied](04_duplicated_token_denied.ipynb) | story 1: why a duplicated token does not behave like the original, and the fix |
-# | [05_revert_to_self_is_not_a_pop](05_revert_to_self_is_not_a_pop.ipynb) | story 2: what RevertToSelf does after nested impersonation; saving and restoring impersonation safely |
+# | [04_duplicated_token](04_duplicated_token.ipynb) | story 1: a service impersonates a copy of its client's token and asks COM again; the fix |
+# | [05_nested_impersonation](05_nested_impersonation.ipynb) | story 2: what RevertToSelf does after nested impersonation; saving and restoring impersonation safely |
 # | [06_impersonation_levels](06_impersonation_levels.ipynb) | Anonymous, Identification, Impersonation, Delegation; SeImpersonatePrivilege and the downgrade |
 # | [07_integrity_and_restricted_tokens](07_integrity_and_restricted_tokens.ipynb) | mandatory labels and no-write-up, deny-only groups, restricting SIDs and the two-pass check |
 # | [08_sandbox](08_sandbox.ipynb) | a playground for your own machines and calls, and a bank of prediction exercises |
@@ -232,7 +232,7 @@ Predict("After ImpersonateLoggedOnUser(alice), SetThreadToken(bob), RevertToSelf
 
 # %% [markdown]
 # *Reveal first.* The recorded run (notebook
-# [05_revert_to_self_is_not_a_pop](05_revert_to_self_is_not_a_pop.ipynb) takes it apart and
+# [05_nested_impersonation](05_nested_impersonation.ipynb) takes it apart and
 # shows how to save and restore the previous token properly):
 
 # %%

@@ -587,7 +587,7 @@ print(open_trace.steps[0].checks[0].narrative)
 # `CoCreateInstance`: it opens the caller's thread token with `OpenAsSelf=TRUE`. With this
 # duplicate in the slot that open is refused — which is story 1, Raymond Chen's "How come a
 # duplicated token doesn't behave identically to the original?", told in notebook
-# [04_duplicated_token_denied](04_duplicated_token_denied.ipynb).
+# [04_duplicated_token](04_duplicated_token.ipynb).
 #
 # `OpenProcessToken` has no such flag. While impersonating, it is checked as the client. In
 # this world, NETWORK SERVICE's own token admits only NETWORK SERVICE and SYSTEM, so the service

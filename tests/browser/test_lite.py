@@ -2,7 +2,7 @@
 
 The built site (``lite/``, or ``$TOKENLAB_LITE``) is served as plain static files from a
 loopback port by a thread of this process — nothing runs Python but the browser. Headless
-Chromium opens ``04_duplicated_token_denied`` (as stored in ``notebooks/``) in JupyterLite's
+Chromium opens ``04_duplicated_token`` (as stored in ``notebooks/``) in JupyterLite's
 JupyterLab, clears its outputs and runs all cells in the Pyodide kernel (tests/browser/lab.js,
 the helpers of the JupyterLab test), then checks:
 
@@ -38,7 +38,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 REPO = Path(__file__).resolve().parents[2]
 SITE = Path(os.environ.get("TOKENLAB_LITE") or REPO / "lite")
-NAME = "04_duplicated_token_denied"
+NAME = "04_duplicated_token"
 T_BOOT = 240_000   # ms: the app, then Pyodide and every wheel loaded in the kernel's worker
 T_RUN = 240_000    # ms: all cells (Pyodide is slower than CPython)
 

@@ -51,7 +51,7 @@ STORY_SHOT_STEPS = (4, 5, 6)  # the story players' key steps, saved as screensho
 STORY_KEY_STEPS = {"04": (9, 10)}
 
 # The story notebooks: they must have a ScenarioPlayer that steps. Tested when they exist.
-STORIES = {"04": "04_duplicated_token_denied", "05": "05_revert_to_self_is_not_a_pop"}
+STORIES = {"04": "04_duplicated_token", "05": "05_nested_impersonation"}
 
 
 def _cases():

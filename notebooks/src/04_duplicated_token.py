@@ -1,5 +1,5 @@
 # %% [markdown]
-# # 04 · The duplicated token that was denied
+# # 04 · The duplicated token
 #
 # A service runs as NETWORK SERVICE. Its client, alice, connects over a named pipe; the service
 # impersonates her and asks COM to start a local server: that works. Then it makes a copy of

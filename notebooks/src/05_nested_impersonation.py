@@ -1,5 +1,5 @@
 # %% [markdown]
-# # 05 · RevertToSelf is not a pop
+# # 05 · RevertToSelf after nested impersonation
 #
 # A service running as NETWORK SERVICE impersonates its client, alice. In the middle of her
 # request it needs to act, briefly, as someone else — bob — so it calls `SetThreadToken` with
@@ -183,7 +183,7 @@ ScenarioPlayer(save_restore)
 # taking a reference to the object, not copying it. Step 6 put that object back in the slot,
 # and step 7 closed the extra handle.
 #
-# Over a named pipe the client's token is **copy-on-open** ([04, section 4](04_duplicated_token_denied.ipynb)):
+# Over a named pipe the client's token is **copy-on-open** ([04, section 4](04_duplicated_token.ipynb)):
 # the first save returns a copy that also replaces the original in the slot, so restoring it
 # still puts alice back:
 
@@ -489,7 +489,7 @@ display(SVG(svg(object_graph(lifetime.steps[5].snapshot, lifetime.steps[4].snaps
 # ## Check it on Windows
 #
 # `tokenlab.teaching.c_program.program(trace)` writes a trace as a C program to run on Windows
-# (as in [04, section 10](04_duplicated_token_denied.ipynb)). The save-and-restore program over
+# (as in [04, section 10](04_duplicated_token.ipynb)). The save-and-restore program over
 # a named pipe begins:
 
 # %%
