@@ -3,7 +3,7 @@
 #
 # This notebook is a playground. The first half hands you every tool of the course on a
 # machine you build yourself; the second half is a bank of predict-then-reveal exercises that
-# walk through the whole course again, one question per idea.
+# walk through the whole course again, one question per idea, with their answers at the back.
 #
 # By the end of this notebook you will be able to:
 #
@@ -33,9 +33,10 @@
 # **How to use this notebook:** run the cells from top to bottom with Shift+Enter. The
 # widgets (player, explorer, inspector, compare, and every *Predict* box) need a live kernel.
 # In the exercises, decide on your answer and click it *before* pressing Reveal; the Reveal
-# button runs the model there and then. Each exercise is followed by a folded cell that
-# computes the same answer in plain code and says why — open it after you have committed.
-# Every exercise builds what it needs, so you can do them in any order, and change anything.
+# button runs the model there and then, and says why. **Answers, in plain code**, at the end,
+# computes each answer again without the widget (A1–A13, numbered like the exercises): read it
+# after you have revealed. Every exercise builds what it needs, so you can do them in any
+# order, and change anything.
 
 # %%
 import tokenlab as tl
@@ -210,17 +211,11 @@ AccessCheckExplorer(sddl=event_sddl, mapping=EVENT_MAPPING, machine=ma)
 TokenInspector(token_of(ma.process("svc.exe"), bob_handle), machine=ma)
 
 # %% [markdown]
-# Now change `my_run` — add a `DuplicateToken`, a `SetThreadToken`, a `CreateEvent` with an
-# explicit `SECURITY_ATTRIBUTES` — and run the cells again. The stories of notebooks 04 and 05
-# are recorded the same way: `duplicated_token()` and `nested_impersonation("revert")` return
-# traces you can pass to `ScenarioPlayer` and `Compare` too.
-
-# %% [markdown]
 # # Part 2 · Exercises
 #
 # Thirteen questions, each from one notebook of the course. For each: read the set-up, click
-# your answer, press **Reveal** (the model runs and says if you were right), then open the
-# folded cell below it for the same answer computed in plain code, with the reason.
+# your answer, and press **Reveal**: the model runs, says if you were right, and why. The same
+# answers in plain code are at the end of the notebook.
 
 # %% [markdown]
 # ### Exercise 1 · Which alias? (notebook 01: SIDs)
@@ -229,22 +224,12 @@ TokenInspector(token_of(ma.process("svc.exe"), bob_handle), machine=ma)
 
 # %%
 Predict("The SDDL alias of S-1-5-32-545 is…", ["BA", "BU", "AU", "WD"],
-        lambda: tl.SID("S-1-5-32-545").alias)
-
-# %% [markdown]
-# *Reveal first.* The same, in plain code:
-
-# %%
-# NBVAL_CHECK_OUTPUT
-answers = {}
-sid = tl.SID("S-1-5-32-545")
-answers[1] = sid.alias
-print(f"{sid} is {sid.name}, alias {sid.alias}")
-for other in ("S-1-5-32-544", "S-1-5-11", "S-1-1-0"):
-    print(f"  compare {other:<13} {tl.SID(other).alias}  {tl.SID(other).name}")
-print("Why: S-1-5-32 is the BUILTIN domain and RID 545 is its Users group, so BU. BA is RID 544")
-print("(Administrators) in the same domain; AU (Authenticated Users, S-1-5-11) and WD (Everyone,")
-print("S-1-1-0) are not BUILTIN groups at all, though an ordinary user's token holds them too.")
+        lambda: tl.SID("S-1-5-32-545").alias,
+        explain=(
+            "S-1-5-32 is the BUILTIN domain and RID 545 is its Users group. BA is RID 544 "
+            "(Administrators) in the same domain; AU (Authenticated Users, S-1-5-11) and WD "
+            "(Everyone, S-1-1-0) are not BUILTIN groups, though an ordinary user's token holds them "
+            "too. Answers, at the end of this notebook, runs it in plain code (A1)."))
 
 # %% [markdown]
 # ### Exercise 2 · A deny first, and `MAXIMUM_ALLOWED` (notebook 01: ACE order)
@@ -272,27 +257,13 @@ def exercise_2():
 
 
 Predict("alice (in Contractors and Users) opens the folder with MAXIMUM_ALLOWED and gets…",
-        E2_CHOICES, exercise_2)
-
-# %% [markdown]
-# *Reveal first.* The same, in plain code:
-
-# %%
-# NBVAL_CHECK_OUTPUT
-domain = tl.SID("S-1-5-21-1004336348-1177238915-682003330")
-contractors = domain.child(1105)
-token = tl.Token(domain.child(1001), [tl.SID("S-1-1-0"), tl.SID("S-1-5-32-545"), contractors])
-folder = parse_sddl(f"O:BAG:BAD:(D;;FW;;;{contractors})(A;;FA;;;BU)")
-r2 = tl.access_check(folder, token, MAXIMUM_ALLOWED, FILE_MAPPING)
-answers[2] = r2.granted == FileAccess.FILE_ALL_ACCESS & ~FileAccess.FILE_GENERIC_WRITE
-print("granted:", format_mask(r2.granted, FileAccess))
-print("missing:", format_mask(FileAccess.FILE_ALL_ACCESS & ~r2.granted, FileAccess))
-print("the same as FILE_GENERIC_WRITE:", FileAccess.FILE_ALL_ACCESS & ~r2.granted == FileAccess.FILE_GENERIC_WRITE)
-print(r2.table())
-print("Why: with MAXIMUM_ALLOWED the check reads every ACE and each bit keeps the verdict of the")
-print("first ACE that mentions it. The deny comes first and FW is FILE_GENERIC_WRITE, which holds")
-print("READ_CONTROL and SYNCHRONIZE besides the writing rights, so all of those are denied; the")
-print("allow then grants the rest. Denying FW also takes away reading the DACL and waiting.")
+        E2_CHOICES, exercise_2,
+        explain=(
+            "With MAXIMUM_ALLOWED the check reads every ACE, and each bit keeps the verdict of the "
+            "first ACE that mentions it. The deny comes first, and FW (FILE_GENERIC_WRITE) holds "
+            "READ_CONTROL and SYNCHRONIZE besides the writing rights, so all of those are denied "
+            "and the allow grants the rest. Answers, at the end of this notebook, runs it in plain "
+            "code (A2)."))
 
 # %% [markdown]
 # ### Exercise 3 · An empty DACL and its owner (notebook 01: absent, NULL and empty DACLs)
@@ -308,24 +279,12 @@ def exercise_3():
     return ("granted" if r.allowed else "denied"), str(r)
 
 
-Predict("The owner of an object with an empty DACL asks for WRITE_DAC.", ["granted", "denied"], exercise_3)
-
-# %% [markdown]
-# *Reveal first.* The same, in plain code:
-
-# %%
-# NBVAL_CHECK_OUTPUT
-alice = tl.SID("S-1-5-21-1004336348-1177238915-682003330-1001")
-locked = tl.SecurityDescriptor(alice, alice, dacl=tl.ACL([]))
-alice_token = tl.Token(alice, [tl.SID("S-1-1-0")])
-r3 = tl.access_check(locked, alice_token, FileAccess.WRITE_DAC, FILE_MAPPING)
-answers[3] = r3.allowed
-print("WRITE_DAC:     ", r3.status.name)
-print("FILE_READ_DATA:", tl.access_check(locked, alice_token, FileAccess.FILE_READ_DATA, FILE_MAPPING).status.name)
-print(r3)
-print("Why: an empty DACL grants nothing, but the owner is always implicitly granted READ_CONTROL")
-print("and WRITE_DAC (unless an OWNER RIGHTS ACE says otherwise), so an owner can always read and")
-print("repair a DACL that locks everyone out. Reading the data stays denied.")
+Predict("The owner of an object with an empty DACL asks for WRITE_DAC.", ["granted", "denied"], exercise_3,
+        explain=(
+            "An empty DACL grants nothing, but the owner is implicitly granted READ_CONTROL and "
+            "WRITE_DAC (unless an OWNER RIGHTS ACE says otherwise), so an owner can always repair a "
+            "DACL that locks everyone out. Reading the data stays denied. Answers, at the end of "
+            "this notebook, runs it in plain code (A3)."))
 
 # %% [markdown]
 # ### Exercise 4 · What does a `DuplicateToken` handle allow? (notebook 02: tokens and handles)
@@ -350,29 +309,15 @@ def exercise_4():
     return "|".join(tl.mask_names(granted, TokenAccess))
 
 
-Predict("The handle DuplicateToken returns has…", E4_CHOICES, exercise_4)
+Predict("The handle DuplicateToken returns has…", E4_CHOICES, exercise_4,
+        explain=(
+            "DuplicateToken always returns a handle with TOKEN_IMPERSONATE and TOKEN_QUERY, "
+            "whatever the source handle had: enough to impersonate the copy, not to duplicate it "
+            "again (TOKEN_DUPLICATE) or change it. DuplicateTokenEx takes the access you want as an "
+            "argument. Answers, at the end of this notebook, runs it in plain code (A4)."))
 
 # %% [markdown]
-# *Reveal first.* The same, in plain code:
-
-# %%
-# NBVAL_CHECK_OUTPUT
-m4 = build_machine()
-svc4 = m4.process("svc.exe")
-api4 = svc4.main_thread.api
-h4 = api4.LogonUser("alice", ".", "pw", LOGON32_LOGON_NETWORK, LOGON32_PROVIDER_DEFAULT)
-dup4 = api4.DuplicateToken(h4, SecurityImpersonation)
-answers[4] = format_mask(svc4.handles.get(dup4).granted, TokenAccess)
-print("source handle:   ", format_mask(svc4.handles.get(h4).granted, TokenAccess))
-print("duplicate handle:", answers[4])
-err = attempt(api4.DuplicateToken, dup4, SecurityImpersonation)
-print("duplicating the duplicate:", err.name if isinstance(err, tl.WinError) else err)
-print("Why: DuplicateToken always returns a handle with TOKEN_IMPERSONATE and TOKEN_QUERY, whatever")
-print("the source handle had. That is enough to impersonate the copy, but not to duplicate it again")
-print("(TOKEN_DUPLICATE) or change it. DuplicateTokenEx takes the access you want as an argument.")
-
-# %% [markdown]
-# ### Exercise 5 · A handle outlives the impersonation (notebook 02: tokens and handles)
+# ### Exercise 5 · A handle opened while impersonating, used after `RevertToSelf` (notebook 02: tokens and handles)
 #
 # alice's own program creates an event `AliceJob`; by default its DACL gives alice and SYSTEM
 # full access and her logon session read-and-wait access; NETWORK SERVICE is not in it. The
@@ -397,29 +342,13 @@ def exercise_5():
 
 
 Predict("After RevertToSelf, GetSecurityInfo on the handle opened while impersonating alice…",
-        E5_CHOICES, exercise_5)
-
-# %% [markdown]
-# *Reveal first.* The same, in plain code:
-
-# %%
-# NBVAL_CHECK_OUTPUT
-m5 = build_machine()
-m5.start_process("app.exe", user="alice").main_thread.api.CreateEvent(None, True, False, "AliceJob")
-api5 = m5.process("svc.exe").main_thread.api
-with tl.record(m5, "handle after RevertToSelf") as trace5:
-    client5 = api5.LogonUser("alice", ".", "pw", LOGON32_LOGON_NETWORK, LOGON32_PROVIDER_DEFAULT)
-    api5.ImpersonateLoggedOnUser(client5)
-    event5 = api5.OpenEvent(EVENT_ALL_ACCESS, False, "AliceJob")
-    api5.RevertToSelf()
-    dacl5 = api5.GetSecurityInfo(event5, SE_KERNEL_OBJECT, DACL_SECURITY_INFORMATION)
-    attempt(api5.OpenEvent, EVENT_ALL_ACCESS, False, "AliceJob")
-answers[5] = trace5[4].ok and not trace5[5].ok
-print(trace5.table())
-print("Why: the access check happens once, when the handle is opened, as the thread was then")
-print("(impersonating alice). The handle records the access granted; later calls only compare")
-print("with that record. So the handle keeps working after RevertToSelf, while opening the event")
-print("afresh as NETWORK SERVICE is refused.")
+        E5_CHOICES, exercise_5,
+        explain=(
+            "The access check happens once, when the handle is opened, as the thread was then "
+            "(impersonating alice); later calls through the handle only compare with the access it "
+            "recorded. So the handle keeps working after RevertToSelf, while opening the event "
+            "afresh as NETWORK SERVICE is refused. Answers, at the end of this notebook, runs it in "
+            "plain code (A5)."))
 
 # %% [markdown]
 # ### Exercise 6 · Who owns a new object? (notebook 03: security of new objects)
@@ -443,25 +372,12 @@ def exercise_6():
 
 
 Predict("A named event created while impersonating alice, with no descriptor given, is owned by…",
-        E6_CHOICES, exercise_6)
-
-# %% [markdown]
-# *Reveal first.* The same, in plain code:
-
-# %%
-# NBVAL_CHECK_OUTPUT
-m6 = build_machine()
-api6 = m6.process("svc.exe").main_thread.api
-client6 = api6.LogonUser("alice", ".", "pw", LOGON32_LOGON_NETWORK, LOGON32_PROVIDER_DEFAULT)
-api6.ImpersonateLoggedOnUser(client6)
-event6 = api6.CreateEvent(None, True, False, "AliceReport")
-sd6 = api6.GetSecurityInfo(event6, SE_KERNEL_OBJECT, OWNER_SECURITY_INFORMATION | DACL_SECURITY_INFORMATION)
-answers[6] = m6.sid_name(sd6.owner)
-print("owner:", answers[6])
-print("SDDL: ", format_sddl(sd6, domain=m6.domain_sid))
-print("Why: a new object's owner, group and (without an explicit DACL) DACL come from the creating")
-print("thread's effective token at that moment: the impersonation token if there is one. The thread")
-print("was wearing alice's token, so alice owns the event and her default DACL protects it.")
+        E6_CHOICES, exercise_6,
+        explain=(
+            "A new object's owner, group and (without an explicit DACL) DACL come from the creating "
+            "thread's effective token at that moment: the impersonation token if there is one. The "
+            "thread was wearing alice's token, so alice owns the event and her default DACL "
+            "protects it. Answers, at the end of this notebook, runs it in plain code (A6)."))
 
 # %% [markdown]
 # ### Exercise 7 · The duplicated token, made on another thread (notebook 04: story 1)
@@ -483,35 +399,14 @@ def exercise_7():
 
 
 Predict("DuplicateToken on a worker thread that is not impersonating; then CoCreateInstance…",
-        E7_CHOICES, exercise_7)
-
-# %% [markdown]
-# *Reveal first.* The same, in plain code:
-
-# %%
-# NBVAL_CHECK_OUTPUT
-worker = duplicated_token(worker_thread=True)
-original = duplicated_token()
-answers[7] = worker[-1].ok
-print("worker thread:", worker[-1].call, "->", worker[-1].result if worker[-1].ok else worker[-1].error)
-print("original:     ", original[-1].call, "->", original[-1].result if original[-1].ok else original[-1].error)
-
-
-def duplicate_descriptor(trace):
-    """The descriptor of the token DuplicateToken made, read from the snapshot after that call."""
-    step = next(s for s in trace if s.name == "DuplicateToken")
-    handle = next(h for p in step.snapshot.processes for h in p.handles if h.value == int(step.result))
-    return step.snapshot.token(handle.object_id).security_sddl
-
-
-print("the duplicate's own descriptor, made on the worker thread:")
-print("  ", duplicate_descriptor(worker))
-print("made on the impersonating thread:")
-print("  ", duplicate_descriptor(original))
-print("Why: the duplicate is a new token object, and its descriptor comes from the effective token")
-print("of the thread that makes it. The worker thread is not impersonating, so that is the service's")
-print("own token, whose default DACL admits NETWORK SERVICE. In tokenlab's model of COM, activation then opens")
-print("the thread token as the process (OpenAsSelf) and is let in. Made while impersonating, the DACL is alice's and it fails.")
+        E7_CHOICES, exercise_7,
+        explain=(
+            "The duplicate is a new token object, and its descriptor comes from the effective token "
+            "of the thread that makes it: on the worker thread that is the service's own token, "
+            "whose default DACL admits NETWORK SERVICE. In tokenlab's model of COM, activation then "
+            "opens the thread token as the process (OpenAsSelf) and is let in; made while "
+            "impersonating, the DACL is alice's and it fails. Answers, at the end of this notebook, "
+            "runs it in plain code (A7)."))
 
 # %% [markdown]
 # ### Exercise 8 · `RevertToSelf` after a nested impersonation (notebook 05: story 2)
@@ -523,45 +418,29 @@ print("the thread token as the process (OpenAsSelf) and is let in. Made while im
 # %%
 E8_CHOICES = ["TOKENLAB\\alice", "TOKENLAB\\bob", "NT AUTHORITY\\NETWORK SERVICE"]
 Predict("After ImpersonateLoggedOnUser(alice), SetThreadToken(bob), RevertToSelf(), the thread is…",
-        E8_CHOICES, lambda: nested_impersonation("revert").final_user)
+        E8_CHOICES, lambda: nested_impersonation("revert").final_user,
+        explain=(
+            "A thread has one token slot, not a stack. SetThreadToken replaced alice's token with "
+            "bob's and RevertToSelf emptied the slot, so the thread is the service itself again; to "
+            "come back to alice, save a real handle to her token first and put it back with "
+            "SetThreadToken. Answers, at the end of this notebook, runs it in plain code (A8)."))
 
 # %% [markdown]
-# *Reveal first.* The same, in plain code:
-
-# %%
-# NBVAL_CHECK_OUTPUT
-revert = nested_impersonation("revert")
-answers[8] = revert.final_user
-print(revert.table())
-print("final identity:", revert.final_user)
-print("Why: a thread has one token slot, not a stack. SetThreadToken replaced alice's token with")
-print("bob's, and RevertToSelf emptied the slot, so the thread is the service itself again. To come")
-print("back to alice, save a real handle to her token first and put it back with SetThreadToken.")
-
-# %% [markdown]
-# ### Exercise 9 · "Saving" the thread token with a pseudo-handle (notebook 05: story 2)
+# ### Exercise 9 · Saving the thread token with `GetCurrentThreadToken()` (notebook 05: story 2)
 #
-# Same start, but the service "saves" the current token with `saved = GetCurrentThreadToken()`
-# before `SetThreadToken(None, bob)`, and "restores" it with `SetThreadToken(None, saved)`.
+# Same start, but the service saves the current token with `saved = GetCurrentThreadToken()`
+# before `SetThreadToken(None, bob)`, and puts it back with `SetThreadToken(None, saved)`.
 # Whose identity is the thread using at the end?
 
 # %%
 Predict("After saving GetCurrentThreadToken(), SetThreadToken(bob), SetThreadToken(saved), the thread is…",
-        E8_CHOICES, lambda: nested_impersonation("pseudo_handle").final_user)
-
-# %% [markdown]
-# *Reveal first.* The same, in plain code:
-
-# %%
-# NBVAL_CHECK_OUTPUT
-pseudo = nested_impersonation("pseudo_handle")
-answers[9] = pseudo.final_user
-print(pseudo.table())
-print("final identity:", pseudo.final_user)
-print("Why: GetCurrentThreadToken() returns a pseudo-handle (-5), not a handle to alice's token: it")
-print("means 'whatever the thread token is when used', and it carries only query access. At the")
-print("'restore' it names bob's token and SetThreadToken, which needs TOKEN_IMPERSONATE, fails with")
-print("ERROR_ACCESS_DENIED. The thread stays bob.")
+        E8_CHOICES, lambda: nested_impersonation("pseudo_handle").final_user,
+        explain=(
+            "GetCurrentThreadToken() returns the pseudo-handle -5, not a handle to alice's token: "
+            "it means 'the thread's token at the time of use', and token pseudo-handles work only "
+            "where a token is queried. SetThreadToken refuses it with ERROR_INVALID_HANDLE, and a "
+            "failed call changes nothing: the thread stays bob. Answers, at the end of this "
+            "notebook, runs it in plain code (A9)."))
 
 # %% [markdown]
 # ### Exercise 10 · Raising a duplicate's level (notebook 06: impersonation levels)
@@ -583,23 +462,12 @@ def exercise_10():
     return outcome.name if isinstance(outcome, tl.WinError) else E10_CHOICES[0]
 
 
-Predict("DuplicateTokenEx of an Identification-level token to SecurityImpersonation…", E10_CHOICES, exercise_10)
-
-# %% [markdown]
-# *Reveal first.* The same, in plain code:
-
-# %%
-# NBVAL_CHECK_OUTPUT
-m10 = build_machine()
-api10 = m10.process("svc.exe").main_thread.api
-h10 = api10.LogonUser("alice", ".", "pw", LOGON32_LOGON_NETWORK, LOGON32_PROVIDER_DEFAULT)
-ident10 = api10.DuplicateTokenEx(h10, TOKEN_ALL_ACCESS, None, SecurityIdentification, TokenImpersonation)
-err10 = attempt(api10.DuplicateTokenEx, ident10, TOKEN_ALL_ACCESS, None, SecurityImpersonation, TokenImpersonation)
-answers[10] = err10.name
-print(str(err10))
-print("Why: an impersonation token's level is a ceiling that only goes down. Whoever handed out an")
-print("Identification-level token allowed you to ask who the client is, not to act as the client,")
-print("and a duplicate cannot raise that. (A primary token has no such ceiling.)")
+Predict("DuplicateTokenEx of an Identification-level token to SecurityImpersonation…", E10_CHOICES, exercise_10,
+        explain=(
+            "An impersonation token's level is a ceiling that only goes down: whoever handed out an "
+            "Identification-level token let you ask who the client is, not act as the client, and a "
+            "duplicate cannot raise that. (A primary token has no such ceiling.) Answers, at the "
+            "end of this notebook, runs it in plain code (A10)."))
 
 # %% [markdown]
 # ### Exercise 11 · Opening an object at Identification level (notebook 06: impersonation levels)
@@ -621,28 +489,13 @@ def exercise_11():
     return outcome.name if isinstance(outcome, tl.WinError) else E11_CHOICES[0]
 
 
-Predict("Impersonating at SecurityIdentification, OpenEvent(SYNCHRONIZE, 'Ready')…", E11_CHOICES, exercise_11)
-
-# %% [markdown]
-# *Reveal first.* The same, in plain code:
-
-# %%
-# NBVAL_CHECK_OUTPUT
-m11 = build_machine()
-svc11 = m11.process("svc.exe")
-api11 = svc11.main_thread.api
-api11.CreateEvent(None, True, False, "Ready")
-api11.ImpersonateSelf(SecurityIdentification)
-err11 = attempt(api11.OpenEvent, SYNCHRONIZE, False, "Ready")
-answers[11] = err11.name
-print("OpenEvent:", str(err11))
-own = api11.OpenThreadToken(api11.GetCurrentThread(), TOKEN_QUERY, True)
-ready_sd = m11.find_named("Ready").security
-granted11, status11 = api11.AccessCheck(ready_sd, own, EventAccess.SYNCHRONIZE, EVENT_MAPPING)
-print("AccessCheck with the same token:", status11, format_mask(granted11, EventAccess))
-print("Why: an Identification-level token lets a server find out who its client is and check what")
-print("the client may do (AccessCheck works), but not act as the client: opening an object with it")
-print("fails with ERROR_BAD_IMPERSONATION_LEVEL before any DACL is read, even one that would allow it.")
+Predict("Impersonating at SecurityIdentification, OpenEvent(SYNCHRONIZE, 'Ready')…", E11_CHOICES, exercise_11,
+        explain=(
+            "An Identification-level token lets a server find out who its client is and check what "
+            "the client may do (AccessCheck works), but not act as the client: opening an object "
+            "with it fails with ERROR_BAD_IMPERSONATION_LEVEL before any DACL is read, even one "
+            "that would allow it. Answers, at the end of this notebook, runs it in plain code "
+            "(A11)."))
 
 # %% [markdown]
 # ### Exercise 12 · High integrity and a Low label (notebook 07: integrity)
@@ -662,21 +515,12 @@ def exercise_12():
 
 
 Predict("High-integrity alice writes a Low-labelled file whose DACL lets Everyone only read.",
-        ["granted", "denied"], exercise_12)
-
-# %% [markdown]
-# *Reveal first.* The same, in plain code:
-
-# %%
-# NBVAL_CHECK_OUTPUT
-high_token = tl.Token("S-1-5-21-1004336348-1177238915-682003330-1001", ["S-1-1-0"], integrity_level="S-1-16-12288")
-r12 = tl.access_check(parse_sddl(LOW_FILE), high_token, FileAccess.FILE_WRITE_DATA, FILE_MAPPING)
-answers[12] = r12.allowed
-print(r12.status.name)
-print(r12)
-print("Why: mandatory integrity only ever takes access away from a token *below* the label. Being")
-print("above it skips the integrity step, and then the DACL decides as usual: it gives Everyone")
-print("reading only, so the write is denied. A high level never adds a right the DACL does not give.")
+        ["granted", "denied"], exercise_12,
+        explain=(
+            "Mandatory integrity only takes access away from a token below the label. Above it, the "
+            "integrity step passes and the DACL decides as usual: Everyone may only read, so the "
+            "write is denied. A high level never adds a right the DACL does not give. Answers, at "
+            "the end of this notebook, runs it in plain code (A12)."))
 
 # %% [markdown]
 # ### Exercise 13 · Restricted to Everyone (notebook 07: restricted tokens)
@@ -696,10 +540,218 @@ def exercise_13():
 
 
 Predict("alice's token restricted to Everyone writes a file whose DACL gives Everyone full control.",
-        ["granted", "denied"], exercise_13)
+        ["granted", "denied"], exercise_13,
+        explain=(
+            "A restricted token is checked twice, once with its user and groups and once with only "
+            "its restricting SIDs, and both passes must grant. Here both find Everyone in ACE 0, so "
+            "the write is granted: restricting SIDs shut out what is granted only to other SIDs. "
+            "Answers, at the end of this notebook, runs it in plain code (A13)."))
 
 # %% [markdown]
-# *Reveal first.* The same, in plain code:
+# ## Going further
+#
+# Change an exercise's set-up (another DACL, another level, another thread) and run its cell
+# again: the new widget asks the model the new question when you press Reveal. Change `my_run`
+# in Part 1 too — add a `DuplicateToken`, a `SetThreadToken`, a `CreateEvent` with an explicit
+# `SECURITY_ATTRIBUTES` — and run those cells again. The stories of notebooks 04 and 05 are
+# recorded the same way: `duplicated_token()` and `nested_impersonation("revert")` return
+# traces you can pass to `ScenarioPlayer` and `Compare` too.
+
+# %% [markdown]
+# ## Answers, in plain code
+#
+# Read these after you have revealed your predictions above. Each one computes the answer to
+# the exercise with the same number, without the widget.
+
+# %% [markdown]
+# ### A1 · The SDDL alias of S-1-5-32-545
+
+# %%
+# NBVAL_CHECK_OUTPUT
+answers = {}
+sid = tl.SID("S-1-5-32-545")
+answers[1] = sid.alias
+print(f"{sid} is {sid.name}, alias {sid.alias}")
+for other in ("S-1-5-32-544", "S-1-5-11", "S-1-1-0"):
+    print(f"  compare {other:<13} {tl.SID(other).alias}  {tl.SID(other).name}")
+
+# %% [markdown]
+# ### A2 · A deny first, and `MAXIMUM_ALLOWED`
+#
+# The granted mask, what it lacks of `FILE_ALL_ACCESS`, and the check ACE by ACE:
+
+# %%
+# NBVAL_CHECK_OUTPUT
+domain = tl.SID("S-1-5-21-1004336348-1177238915-682003330")
+contractors = domain.child(1105)
+token = tl.Token(domain.child(1001), [tl.SID("S-1-1-0"), tl.SID("S-1-5-32-545"), contractors])
+folder = parse_sddl(f"O:BAG:BAD:(D;;FW;;;{contractors})(A;;FA;;;BU)")
+r2 = tl.access_check(folder, token, MAXIMUM_ALLOWED, FILE_MAPPING)
+answers[2] = r2.granted == FileAccess.FILE_ALL_ACCESS & ~FileAccess.FILE_GENERIC_WRITE
+print("granted:", format_mask(r2.granted, FileAccess))
+print("missing:", format_mask(FileAccess.FILE_ALL_ACCESS & ~r2.granted, FileAccess))
+print("the same as FILE_GENERIC_WRITE:", FileAccess.FILE_ALL_ACCESS & ~r2.granted == FileAccess.FILE_GENERIC_WRITE)
+print(r2.table())
+
+# %% [markdown]
+# ### A3 · An empty DACL and its owner
+
+# %%
+# NBVAL_CHECK_OUTPUT
+alice = tl.SID("S-1-5-21-1004336348-1177238915-682003330-1001")
+locked = tl.SecurityDescriptor(alice, alice, dacl=tl.ACL([]))
+alice_token = tl.Token(alice, [tl.SID("S-1-1-0")])
+r3 = tl.access_check(locked, alice_token, FileAccess.WRITE_DAC, FILE_MAPPING)
+answers[3] = r3.allowed
+print("WRITE_DAC:     ", r3.status.name)
+print("FILE_READ_DATA:", tl.access_check(locked, alice_token, FileAccess.FILE_READ_DATA, FILE_MAPPING).status.name)
+print(r3)
+
+# %% [markdown]
+# ### A4 · What does a `DuplicateToken` handle allow?
+
+# %%
+# NBVAL_CHECK_OUTPUT
+m4 = build_machine()
+svc4 = m4.process("svc.exe")
+api4 = svc4.main_thread.api
+h4 = api4.LogonUser("alice", ".", "pw", LOGON32_LOGON_NETWORK, LOGON32_PROVIDER_DEFAULT)
+dup4 = api4.DuplicateToken(h4, SecurityImpersonation)
+answers[4] = format_mask(svc4.handles.get(dup4).granted, TokenAccess)
+print("source handle:   ", format_mask(svc4.handles.get(h4).granted, TokenAccess))
+print("duplicate handle:", answers[4])
+err = attempt(api4.DuplicateToken, dup4, SecurityImpersonation)
+print("duplicating the duplicate:", err.name if isinstance(err, tl.WinError) else err)
+
+# %% [markdown]
+# ### A5 · A handle opened while impersonating, used after `RevertToSelf`
+#
+# The run as a table, with one call more at the end: the service opens the event again as
+# itself.
+
+# %%
+# NBVAL_CHECK_OUTPUT
+m5 = build_machine()
+m5.start_process("app.exe", user="alice").main_thread.api.CreateEvent(None, True, False, "AliceJob")
+api5 = m5.process("svc.exe").main_thread.api
+with tl.record(m5, "handle after RevertToSelf") as trace5:
+    client5 = api5.LogonUser("alice", ".", "pw", LOGON32_LOGON_NETWORK, LOGON32_PROVIDER_DEFAULT)
+    api5.ImpersonateLoggedOnUser(client5)
+    event5 = api5.OpenEvent(EVENT_ALL_ACCESS, False, "AliceJob")
+    api5.RevertToSelf()
+    dacl5 = api5.GetSecurityInfo(event5, SE_KERNEL_OBJECT, DACL_SECURITY_INFORMATION)
+    attempt(api5.OpenEvent, EVENT_ALL_ACCESS, False, "AliceJob")
+answers[5] = trace5[4].ok and not trace5[5].ok
+print(trace5.table())
+
+# %% [markdown]
+# ### A6 · Who owns a new object?
+
+# %%
+# NBVAL_CHECK_OUTPUT
+m6 = build_machine()
+api6 = m6.process("svc.exe").main_thread.api
+client6 = api6.LogonUser("alice", ".", "pw", LOGON32_LOGON_NETWORK, LOGON32_PROVIDER_DEFAULT)
+api6.ImpersonateLoggedOnUser(client6)
+event6 = api6.CreateEvent(None, True, False, "AliceReport")
+sd6 = api6.GetSecurityInfo(event6, SE_KERNEL_OBJECT, OWNER_SECURITY_INFORMATION | DACL_SECURITY_INFORMATION)
+answers[6] = m6.sid_name(sd6.owner)
+print("owner:", answers[6])
+print("SDDL: ", format_sddl(sd6, domain=m6.domain_sid))
+
+# %% [markdown]
+# ### A7 · The duplicated token, made on another thread
+#
+# The last call of each story, then the descriptor each duplicate was given:
+
+# %%
+# NBVAL_CHECK_OUTPUT
+worker = duplicated_token(worker_thread=True)
+original = duplicated_token()
+answers[7] = worker[-1].ok
+print("worker thread:", worker[-1].call, "->", worker[-1].result if worker[-1].ok else worker[-1].error)
+print("original:     ", original[-1].call, "->", original[-1].result if original[-1].ok else original[-1].error)
+
+
+def duplicate_descriptor(trace):
+    """The descriptor of the token DuplicateToken made, read from the snapshot after that call."""
+    step = next(s for s in trace if s.name == "DuplicateToken")
+    handle = next(h for p in step.snapshot.processes for h in p.handles if h.value == int(step.result))
+    return step.snapshot.token(handle.object_id).security_sddl
+
+
+print("the duplicate's own descriptor, made on the worker thread:")
+print("  ", duplicate_descriptor(worker))
+print("made on the impersonating thread:")
+print("  ", duplicate_descriptor(original))
+
+# %% [markdown]
+# ### A8 · `RevertToSelf` after a nested impersonation
+
+# %%
+# NBVAL_CHECK_OUTPUT
+revert = nested_impersonation("revert")
+answers[8] = revert.final_user
+print(revert.table())
+print("final identity:", revert.final_user)
+
+# %% [markdown]
+# ### A9 · Saving the thread token with `GetCurrentThreadToken()`
+
+# %%
+# NBVAL_CHECK_OUTPUT
+pseudo = nested_impersonation("pseudo_handle")
+answers[9] = pseudo.final_user
+print(pseudo.table())
+print("final identity:", pseudo.final_user)
+
+# %% [markdown]
+# ### A10 · Raising a duplicate's level
+
+# %%
+# NBVAL_CHECK_OUTPUT
+m10 = build_machine()
+api10 = m10.process("svc.exe").main_thread.api
+h10 = api10.LogonUser("alice", ".", "pw", LOGON32_LOGON_NETWORK, LOGON32_PROVIDER_DEFAULT)
+ident10 = api10.DuplicateTokenEx(h10, TOKEN_ALL_ACCESS, None, SecurityIdentification, TokenImpersonation)
+err10 = attempt(api10.DuplicateTokenEx, ident10, TOKEN_ALL_ACCESS, None, SecurityImpersonation, TokenImpersonation)
+answers[10] = err10.name
+print(str(err10))
+
+# %% [markdown]
+# ### A11 · Opening an object at Identification level
+#
+# After `OpenEvent`, the same thread token is used for an `AccessCheck` against the event's
+# descriptor.
+
+# %%
+# NBVAL_CHECK_OUTPUT
+m11 = build_machine()
+svc11 = m11.process("svc.exe")
+api11 = svc11.main_thread.api
+api11.CreateEvent(None, True, False, "Ready")
+api11.ImpersonateSelf(SecurityIdentification)
+err11 = attempt(api11.OpenEvent, SYNCHRONIZE, False, "Ready")
+answers[11] = err11.name
+print("OpenEvent:", str(err11))
+own = api11.OpenThreadToken(api11.GetCurrentThread(), TOKEN_QUERY, True)
+ready_sd = m11.find_named("Ready").security
+granted11, status11 = api11.AccessCheck(ready_sd, own, EventAccess.SYNCHRONIZE, EVENT_MAPPING)
+print("AccessCheck with the same token:", status11, format_mask(granted11, EventAccess))
+
+# %% [markdown]
+# ### A12 · High integrity and a Low label
+
+# %%
+# NBVAL_CHECK_OUTPUT
+high_token = tl.Token("S-1-5-21-1004336348-1177238915-682003330-1001", ["S-1-1-0"], integrity_level="S-1-16-12288")
+r12 = tl.access_check(parse_sddl(LOW_FILE), high_token, FileAccess.FILE_WRITE_DATA, FILE_MAPPING)
+answers[12] = r12.allowed
+print(r12.status.name)
+print(r12)
+
+# %% [markdown]
+# ### A13 · Restricted to Everyone
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -709,10 +761,7 @@ r13 = tl.access_check(parse_sddl(SCRATCH), restricted, FileAccess.FILE_WRITE_DAT
 answers[13] = r13.allowed
 print(r13.status.name)
 print(r13.table())
-print("Why: a restricted token is checked twice, once with its user and groups and once with only")
-print("its restricting SIDs, and both passes must grant. Here both passes find Everyone in ACE 0,")
-print("so the write is granted. Restricting SIDs shut out what is granted only to other SIDs; they")
-print("do not stop what is granted to a SID on the restricting list.")
+
 
 # %% [markdown]
 # ## Checks
