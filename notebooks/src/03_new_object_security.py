@@ -38,7 +38,8 @@
 # **How to use this notebook:** run the cells from top to bottom with Shift+Enter. Everything
 # is simulated, so change a value and run a cell again to see what moves. The widgets need a
 # live kernel (they stay blank in a static view). When a cell asks you to predict, decide on
-# your answer *before* you press Reveal or run the next cell.
+# your answer *before* you press Reveal; the same calls in plain code wait under *Answers*, near
+# the end.
 
 # %%
 import tokenlab as tl
@@ -190,7 +191,7 @@ for sd in (sd_svc, sd_alice):
 # itself** a moment ago, while impersonating alice. What happens?
 #
 # (The widget's Reveal button replays the calls on a fresh machine and reports what the model
-# says; the cell after it does the same in plain code.)
+# says.)
 
 # %%
 def reveal_reopen():
@@ -212,42 +213,21 @@ Predict("svc.exe (NETWORK SERVICE again) opens by name the event it made while i
         ["it opens: the service made it", "ERROR_ACCESS_DENIED", "ERROR_FILE_NOT_FOUND",
          "ERROR_BAD_IMPERSONATION_LEVEL"],
         reveal_reopen,
-        explain="Being the creator gives no right to reopen: the event's DACL came from alice's default "
-                "DACL, which names alice and SYSTEM only.")
+        explain="Creating an object gives no right to open it again: an open by name is an access check "
+                "against the object's descriptor, and this event's DACL came from alice's default DACL, "
+                "which does not name NETWORK SERVICE. "
+                "Answers, at the end of this notebook, runs it in plain code (A1).")
 
 # %% [markdown]
-# *Reveal first.* The same, in plain code:
-
-# %%
-# NBVAL_CHECK_OUTPUT
-with tl.record(m, "reopen") as reopen:
-    try:
-        api.OpenEvent(SYNCHRONIZE, False, "alice-made")
-    except tl.WinError as err:
-        print("OpenEvent:", err.name)
-step = reopen[0]
-print()
-print("Why:", step.narration)
-
-# %% [markdown]
-# The service *created* the event, but creating is not owning a right to open: the only thing
-# that decides an open is the access check against the descriptor, and the descriptor was
-# written from alice's defaults. NETWORK SERVICE is not in it.
-#
-# The step kept the access check it made (`step.checks`); here it is drawn, with the verdict:
-
-# %%
-check = step.checks[0]
-print(check.what, "| checked as", check.checker, "|", check.why)
-SVG(svg(descriptor_graph(check.sd, check.result, domain=m.domain_sid, names=names())))
+# *Pick an answer and press Reveal before you read on.*
 
 # %% [markdown]
 # ### Who can open which?
 #
-# Four callers try to open each event for `SYNCHRONIZE` (what a thread needs to wait on it):
-# the service as itself, the service while impersonating alice (the `impersonating` helper from
-# `tokenlab.scenarios` puts back whatever was there before), a program alice runs herself,
-# and one bob runs.
+# (Reveal the prediction above first: the table answers it.) Four callers try to open each
+# event for `SYNCHRONIZE` (what a thread needs to wait on it): the service as itself, the
+# service while impersonating alice (the `impersonating` helper from `tokenlab.scenarios` puts
+# back whatever was there before), a program alice runs herself, and one bob runs.
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -360,10 +340,9 @@ print("svc.exe opens alice-made:  ", try_open(api, "alice-made"), "(its descript
 #
 # `SECURITY_ATTRIBUTES(sd, bInheritHandle)` carries a descriptor the creator chose. The parts it
 # contains are **used as given** (generic rights in its ACEs are still mapped to the object's
-# specific rights); the parts it leaves out are **still filled from the effective token**.
-# Build one from SDDL with `tl.SecurityDescriptor.from_sddl` (or `tl.parse_sddl`).
+# specific rights). Build one from SDDL with `tl.SecurityDescriptor.from_sddl` (or `tl.parse_sddl`).
 #
-# ### Predict: what does a DACL-only descriptor leave to the defaults?
+# ### Predict: who owns an event made with a DACL-only descriptor?
 #
 # While impersonating alice, the service creates an event with
 # `SECURITY_ATTRIBUTES(SecurityDescriptor.from_sddl("D:(A;;GA;;;WD)"), FALSE)` — a descriptor with
@@ -392,31 +371,20 @@ Predict("A descriptor with only a DACL, passed while impersonating alice: who ow
         ["NT AUTHORITY\\NETWORK SERVICE (the process)", "TOKENLAB\\alice (the impersonated user)",
          "Everyone", "nobody: the descriptor had no owner"],
         reveal_owner,
-        explain="What the explicit descriptor leaves out still comes from the effective token.")
+        explain="The parts a descriptor holds are used as given; the owner and group it leaves out are "
+                "filled from the effective token, which while impersonating is alice's. "
+                "Answers, at the end of this notebook, runs it in plain code (A2).")
 
 # %% [markdown]
-# *Reveal first.* The same, in plain code:
-
-# %%
-# NBVAL_CHECK_OUTPUT
-with tl.record(m, "explicit DACL") as trace_explicit:
-    with impersonating(api, h_alice):
-        ev_all = api.CreateEvent(SECURITY_ATTRIBUTES(everyone_dacl, False), True, False, "open-to-all")
-sd_all = api.GetSecurityInfo(ev_all, SE_KERNEL_OBJECT, OGD)
-print("passed:  ", sddl(everyone_dacl))
-print("assigned:", sddl(sd_all))
-print("owner:", m.sid_name(sd_all.owner), "| group:", m.sid_name(sd_all.group))
-print()
-step = next(s for s in trace_explicit if s.name == "CreateEvent")
-print(step.narration)
+# *Pick an answer and press Reveal before you read on.*
 
 # %% [markdown]
-# The owner and the group are alice's defaults, the DACL is the one passed (its `GA` mapped to
-# `EVENT_ALL_ACCESS`), and the narration says so: *the one passed in its SECURITY_ATTRIBUTES, not
-# a default*. The reverse works too: a descriptor with an owner and group but no DACL
-# (`O:NSG:NS`) gets the default DACL. And an explicit owner is checked: a token may only name
-# its own user, a group it holds with the *owner* attribute, or anyone at all with
-# `SeRestorePrivilege`.
+# ### A descriptor without a DACL, and an owner that is checked
+#
+# (Reveal the prediction above first.) It works the other way round too: a descriptor with an
+# owner and group but no DACL (`O:NSG:NS`) gets the default DACL. And an explicit owner is
+# checked: a token may only name its own user, a group it holds with the *owner* attribute, or
+# anyone at all with `SeRestorePrivilege`.
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -556,13 +524,60 @@ print(dup_step.narration)
 # SetTokenInformation(hAlice, TokenDefaultDacl, &tdd, sizeof tdd);  /* needs TOKEN_ADJUST_DEFAULT */
 # ```
 #
-# Every recorded step also carries its own C twin, `step.c_call`. Here are those of section 6
-# (after the `SetTokenInformation`) and of section 7's explicit descriptor:
+# Every recorded step also carries its own C twin, `step.c_call`. Here are those of section 6,
+# after the `SetTokenInformation`:
 
 # %%
 # NBVAL_CHECK_OUTPUT
-for step in list(trace_dacl)[1:] + [next(s for s in trace_explicit if s.name == "CreateEvent")]:
+for step in list(trace_dacl)[1:]:
     print(step.c_call)
+
+# %% [markdown]
+# ## Answers, in plain code
+#
+# Read these after you have revealed your predictions above.
+#
+# ### A1 · Can the service reopen the event it made while impersonating?
+#
+# The open of section 4, on this notebook's machine, recorded; the narration says why:
+
+# %%
+# NBVAL_CHECK_OUTPUT
+with tl.record(m, "reopen") as reopen:
+    try:
+        api.OpenEvent(SYNCHRONIZE, False, "alice-made")
+    except tl.WinError as err:
+        print("OpenEvent:", err.name)
+step = reopen[0]
+print()
+print("Why:", step.narration)
+
+# %% [markdown]
+# The step kept the access check it made (`step.checks`); here it is drawn, with the verdict:
+
+# %%
+check = step.checks[0]
+print(check.what, "| checked as", check.checker, "|", check.why)
+SVG(svg(descriptor_graph(check.sd, check.result, domain=m.domain_sid, names=names())))
+
+# %% [markdown]
+# ### A2 · Who owns an event made with a DACL-only descriptor?
+#
+# `passed` is the descriptor given, `assigned` what the event got (its `GA` mapped to
+# `EVENT_ALL_ACCESS`); the narration says where the DACL came from.
+
+# %%
+# NBVAL_CHECK_OUTPUT
+with tl.record(m, "explicit DACL") as trace_explicit:
+    with impersonating(api, h_alice):
+        ev_all = api.CreateEvent(SECURITY_ATTRIBUTES(everyone_dacl, False), True, False, "open-to-all")
+sd_all = api.GetSecurityInfo(ev_all, SE_KERNEL_OBJECT, OGD)
+print("passed:  ", sddl(everyone_dacl))
+print("assigned:", sddl(sd_all))
+print("owner:", m.sid_name(sd_all.owner), "| group:", m.sid_name(sd_all.group))
+print()
+step = next(s for s in trace_explicit if s.name == "CreateEvent")
+print(step.narration)
 
 # %% [markdown]
 # ## Checks

@@ -16,7 +16,7 @@
 # * read a mandatory label in SDDL (`S:(ML;;NW;;;HI)`) and say which level and policy it sets;
 # * predict when integrity stops a request before the DACL, and what `NO_WRITE_UP`,
 #   `NO_READ_UP` and `NO_EXECUTE_UP` leave open to a lower level;
-# * explain why an object without a label behaves as a Medium one;
+# * say how integrity treats an object that carries no label;
 # * make a deny-only group with `CreateRestrictedToken` and say which ACEs it still matches;
 # * follow the two-pass access check of a token with restricting SIDs;
 # * predict what `CheckTokenMembership` says for deny-only and restricted tokens;
@@ -38,7 +38,8 @@
 # **How to use this notebook:** run the cells from top to bottom with Shift+Enter. Everything
 # is simulated, so change any value and run the cell again. The widgets (the predictions, the
 # explorer, the inspector) need a live kernel: they do nothing in a static page. When a cell
-# asks you to predict, decide on your answer *before* you press Reveal or open the next cell.
+# asks you to predict, decide on your answer *before* you press Reveal; the same checks in plain
+# code wait under *Answers*, near the end.
 
 # %%
 import tokenlab as tl
@@ -111,11 +112,6 @@ print("label:", repr(high_file.label))
 print(descriptor_table(high_file, mapping=FILE_MAPPING))
 
 # %% [markdown]
-# **An object without a label counts as Medium with `NO_WRITE_UP`.** Most files on a disk have
-# no label, and that is why a Low process cannot write to them even where the DACL would let
-# it: to Windows they are Medium.
-
-# %% [markdown]
 # ## 3 · No write up: stopped before the DACL
 #
 # When the token's level is *below* the object's, the access check first works out a
@@ -173,26 +169,14 @@ def low_writes_unlabelled():
 
 Predict("Low-integrity alice asks to write a file with no label whose DACL gives Everyone full control.",
         ["granted", "denied"], low_writes_unlabelled,
-        explain="An object without a label counts as Medium with NO_WRITE_UP.")
+        explain="An object without a label (most files on a disk have none) counts as Medium with "
+                "NO_WRITE_UP; Low is below Medium, so the ceiling is the file's generic read and execute "
+                "rights, and the write is refused before the DACL is read, while a read goes on to the DACL. "
+                "That is the point of a Low sandbox: it can read its user's unlabelled files but not change "
+                "them. Answers, at the end of this notebook, runs it in plain code (A1).")
 
 # %% [markdown]
-# *Reveal first.* The same, in plain code:
-
-# %%
-# NBVAL_CHECK_OUTPUT
-low_write = tl.access_check(unlabelled_file, low, FileAccess.FILE_WRITE_DATA, FILE_MAPPING)
-low_read = tl.access_check(unlabelled_file, low, FileAccess.FILE_READ_DATA, FILE_MAPPING)
-print("write:", "granted" if low_write.allowed else "denied", f"({low_write.status.name})")
-print("read: ", "granted" if low_read.allowed else "denied", f"({low_read.status.name})")
-print()
-print(low_write)
-
-# %% [markdown]
-# **Why:** the file has no label, so the check treats it as Medium with `NO_WRITE_UP`. Low is
-# below Medium, so the ceiling is the file's generic read and execute rights; `FILE_WRITE_DATA`
-# is outside it and the request ends there. Reading is inside the ceiling, so it goes on to
-# the DACL and is granted. This is the whole point of running a sandbox at Low: it can read
-# what its user can read, but cannot change the user's files, even those the user could.
+# *Pick an answer and press Reveal before you read on.*
 
 # %% [markdown]
 # ## 5 · The three policies, and `MAXIMUM_ALLOWED`
@@ -219,7 +203,8 @@ for policy in ("NW", "NWNR", "NWNRNX", "NR"):
 #
 # `MAXIMUM_ALLOWED` asks for "everything I can get". Integrity does not refuse it outright; it
 # cuts the answer down to the ceiling after the DACL walk. The Low token on the unlabelled file
-# is granted Everyone's full control *minus* everything that writes:
+# of section 4 (reveal that prediction first) is granted Everyone's full control *minus*
+# everything that writes:
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -425,39 +410,14 @@ def restricted_writes_report():
 
 
 Predict("alice's token restricted to Everyone and Users asks to write her own report.",
-        ["granted", "denied"], restricted_writes_report)
+        ["granted", "denied"], restricted_writes_report,
+        explain="In the normal pass ACE 0 matches alice and grants the write. In the restricted pass only "
+                "Everyone and Users count: ACE 0 names alice, who is not a restricting SID, and ACE 1 gives "
+                "Users reading only, so the write is denied; restricting SIDs never add access, they are a "
+                "second gate. Answers, at the end of this notebook, runs it in plain code (A2).")
 
 # %% [markdown]
-# *Reveal first.* The same, in plain code:
-
-# %%
-# NBVAL_CHECK_OUTPUT
-two_pass_write = tl.access_check(report, restricted_token, FileAccess.FILE_WRITE_DATA, FILE_MAPPING)
-two_pass_read = tl.access_check(report, restricted_token, FileAccess.FILE_READ_DATA, FILE_MAPPING)
-print("write:", "granted" if two_pass_write.allowed else "denied", f"({two_pass_write.status.name})")
-print(two_pass_write.table())
-print()
-print("read: ", "granted" if two_pass_read.allowed else "denied", f"({two_pass_read.status.name})")
-print(two_pass_read.table())
-
-# %% [markdown]
-# **Why:** the `pass` column shows both walks. In the *normal* pass ACE 0 matches alice and
-# grants the write. In the *restricted* pass only Everyone and Users count: ACE 0 names alice,
-# who is not a restricting SID, and ACE 1 gives Users reading only, so nothing grants
-# `FILE_WRITE_DATA` and the whole request is denied. Reading passes both walks, once through
-# alice and once through Users. Restricting SIDs never add access: they are a second gate.
-#
-# The descriptor graph notes in the DACL box that it was *walked twice*, and labels the edges
-# the restricted pass contributed:
-
-# %%
-SVG(svg(descriptor_graph(report, two_pass_read, domain=m.domain_sid, names=NAMES)))
-
-# %%
-# NBVAL_CHECK_OUTPUT
-print(descriptor_table(report, two_pass_read, domain=m.domain_sid, names=NAMES))
-print()
-print("DOT mentions the second walk:", "walked twice" in descriptor_graph(report, two_pass_read).source)
+# *Pick an answer and press Reveal before you read on.*
 
 # %% [markdown]
 # ## 10 · `CheckTokenMembership` with deny-only and restricted tokens
@@ -497,26 +457,13 @@ def restricted_to_alice_is_alice():
 
 Predict("CheckTokenMembership(token restricted to [alice, Users], alice) returns…",
         ["TRUE", "FALSE"], restricted_to_alice_is_alice,
-        explain="For a restricted token the SID must be enabled AND be a restricting SID.")
+        explain="CheckTokenMembership answers the way the two passes of an access check would: with alice "
+                "among the restricting SIDs both can match her, so she is a member again, and the second "
+                "pass now finds ACE 0 of her report for her too. "
+                "Answers, at the end of this notebook, runs it in plain code (A3).")
 
 # %% [markdown]
-# *Reveal first.* The same, in plain code:
-
-# %%
-# NBVAL_CHECK_OUTPUT
-h_alice_users = wapi.CreateRestrictedToken(h, 0, [], [], [alice, users])
-i_alice_users = wapi.DuplicateToken(h_alice_users, SecurityImpersonation)
-print("restricted to [Everyone, Users]: CheckTokenMembership(alice) =", wapi.CheckTokenMembership(i_restricted, alice))
-print("restricted to [alice, Users]:    CheckTokenMembership(alice) =", wapi.CheckTokenMembership(i_alice_users, alice))
-granted, status = wapi.AccessCheck(report, i_alice_users, FileAccess.FILE_WRITE_DATA, FILE_MAPPING)
-print("restricted to [alice, Users]:    AccessCheck(write her report) ->", status, format_mask(granted, FileAccess))
-
-# %% [markdown]
-# **Why:** `CheckTokenMembership` answers the way an access check would. With alice among the
-# restricting SIDs both passes can match her, so she is a member again — and, just the same,
-# the second pass of the access check now finds ACE 0 for her, so she may write her report.
-# Restricting a token to its own user plus a few groups is a common way to keep most of the
-# user's access while shutting out everything granted only through other groups.
+# *Pick an answer and press Reveal before you read on.*
 
 # %% [markdown]
 # ## 11 · Try it: the access-check explorer
@@ -603,6 +550,68 @@ admin_app = m.start_process("admin.exe", user="root")
 admins = admin_app.token.find(tl.SID("S-1-5-32-544"))
 print("an administrator's process token:", admin_app.token.integrity_name, "integrity, elevated:",
       admin_app.token.elevated, "| Administrators:", group_state(admins.attributes)[1])
+
+# %% [markdown]
+# ## Answers, in plain code
+#
+# Read these after you have revealed your predictions above.
+#
+# ### A1 · A Low token writes an unlabelled file
+#
+# The write of section 4 and, for comparison, a read of the same file:
+
+# %%
+# NBVAL_CHECK_OUTPUT
+low_write = tl.access_check(unlabelled_file, low, FileAccess.FILE_WRITE_DATA, FILE_MAPPING)
+low_read = tl.access_check(unlabelled_file, low, FileAccess.FILE_READ_DATA, FILE_MAPPING)
+print("write:", "granted" if low_write.allowed else "denied", f"({low_write.status.name})")
+print("read: ", "granted" if low_read.allowed else "denied", f"({low_read.status.name})")
+print()
+print(low_write)
+
+# %% [markdown]
+# ### A2 · alice's restricted token writes her own report
+#
+# The write of section 9 and a read; the `pass` column of each table shows both walks. Reading
+# passes both, once through alice and once through Users.
+
+# %%
+# NBVAL_CHECK_OUTPUT
+two_pass_write = tl.access_check(report, restricted_token, FileAccess.FILE_WRITE_DATA, FILE_MAPPING)
+two_pass_read = tl.access_check(report, restricted_token, FileAccess.FILE_READ_DATA, FILE_MAPPING)
+print("write:", "granted" if two_pass_write.allowed else "denied", f"({two_pass_write.status.name})")
+print(two_pass_write.table())
+print()
+print("read: ", "granted" if two_pass_read.allowed else "denied", f"({two_pass_read.status.name})")
+print(two_pass_read.table())
+
+# %% [markdown]
+# The descriptor graph of the read notes in the DACL box that it was *walked twice*, and labels
+# the edges the restricted pass contributed:
+
+# %%
+SVG(svg(descriptor_graph(report, two_pass_read, domain=m.domain_sid, names=NAMES)))
+
+# %%
+# NBVAL_CHECK_OUTPUT
+print(descriptor_table(report, two_pass_read, domain=m.domain_sid, names=NAMES))
+print()
+print("DOT mentions the second walk:", "walked twice" in descriptor_graph(report, two_pass_read).source)
+
+# %% [markdown]
+# ### A3 · Is alice a member of alice, restricted to [alice, Users]?
+#
+# The question put to both restricted tokens, then A2's write checked again with the token
+# restricted to [alice, Users]:
+
+# %%
+# NBVAL_CHECK_OUTPUT
+h_alice_users = wapi.CreateRestrictedToken(h, 0, [], [], [alice, users])
+i_alice_users = wapi.DuplicateToken(h_alice_users, SecurityImpersonation)
+print("restricted to [Everyone, Users]: CheckTokenMembership(alice) =", wapi.CheckTokenMembership(i_restricted, alice))
+print("restricted to [alice, Users]:    CheckTokenMembership(alice) =", wapi.CheckTokenMembership(i_alice_users, alice))
+granted, status = wapi.AccessCheck(report, i_alice_users, FileAccess.FILE_WRITE_DATA, FILE_MAPPING)
+print("restricted to [alice, Users]:    AccessCheck(write her report) ->", status, format_mask(granted, FileAccess))
 
 # %% [markdown]
 # ## Checks
