@@ -16,6 +16,8 @@ from tokenlab.kernel.com import CLSID_Something, IID_IUnknown
 from tokenlab.teaching.c_twin import C_SIGNATURES
 from tokenlab.win32.api import Api
 from tokenlab.scenarios import duplicated_token, nested_impersonation
+from tokenlab.teaching.calls import sids_by_name
+from tokenlab.teaching.narrate import name_sids
 from tokenlab.teaching.trace import CheckRecord
 
 ALICE = "TOKENLAB\\alice"
@@ -216,6 +218,46 @@ def test_check_records_name_account_sids():
     (rec,) = step(duplicated_token(), "CoCreateInstance").checks
     assert f"{ALICE} (S-1-5-21-1004336348-1177238915-682003330-1001) is not in the token" in rec.narrative
     assert rec.narrative.startswith("Access denied.")
+
+
+ACCOUNT_SID = re.compile(r"S-1-5-21-\d+-\d+-\d+-\d+")
+
+
+def test_check_records_also_name_accounts_alone():
+    (rec,) = step(duplicated_token(), "CoCreateInstance").checks
+    assert not ACCOUNT_SID.search(rec.narrative_by_name)
+    assert f"ACE 0 (allow {ALICE} TOKEN_ALL_ACCESS): {ALICE} is not in the token" in rec.narrative_by_name
+    # Only the account SIDs go: the rest of the narrative is the narrative.
+    assert rec.narrative_by_name == rec.narrative.replace(" (S-1-5-21-1004336348-1177238915-682003330-1001)", "")
+
+
+def test_name_sids_gives_the_name_alone_only_when_asked():
+    text = "S-1-5-21-1-2-3-1001 is not in the token; S-1-5-21-1-2-3-1002 neither"
+    names = {"S-1-5-21-1-2-3-1001": ALICE}
+    assert name_sids(text, names) == f"{ALICE} (S-1-5-21-1-2-3-1001) is not in the token; S-1-5-21-1-2-3-1002 neither"
+    assert name_sids(text, names, sids=False) == f"{ALICE} is not in the token; S-1-5-21-1-2-3-1002 neither"
+
+
+def test_trace_table_names_sids_only_when_asked():
+    trace = nested_impersonation("save_restore")
+    default, named = trace.table(), trace.table(sids=False)
+    assert "-> SidAndAttributes(SID('S-1-5-21-1004336348-1177238915-682003330-1001'), 0x00000000)" in default
+    assert default == trace.table(sids=True)
+    assert not ACCOUNT_SID.search(named)
+    assert named.splitlines()[-1].endswith("-> SidAndAttributes(<TOKENLAB\\alice>, 0x00000000)")
+    # Everything but the SIDs is the same table.
+    assert [ln.split("->")[0] for ln in named.splitlines()] == [ln.split("->")[0] for ln in default.splitlines()]
+    revert = nested_impersonation("revert").table(sids=False)
+    assert revert.endswith("-> SidAndAttributes(<NT AUTHORITY\\NETWORK SERVICE>, 0x00000000)")
+
+
+def test_sids_by_name_names_sid_reprs_and_bare_account_sids_in_sddl():
+    names = {"S-1-5-21-1-2-3-1001": ALICE, "S-1-5-20": "NT AUTHORITY\\NETWORK SERVICE"}
+    sddl = "SecurityDescriptor.from_sddl('O:S-1-5-21-1-2-3-1001G:DUD:(A;;GA;;;S-1-5-21-1-2-3-1001)(A;;GA;;;S-1-5-21-1-2-3-1002)')"
+    assert sids_by_name(sddl, names) == (f"SecurityDescriptor.from_sddl('O:<{ALICE}>G:DUD:(A;;GA;;;<{ALICE}>)"
+                                         "(A;;GA;;;S-1-5-21-1-2-3-1002)')")
+    assert sids_by_name("(SID('S-1-5-20'), SID('S-1-5-18'))", names) == "(<NT AUTHORITY\\NETWORK SERVICE>, SID('S-1-5-18'))"
+    assert sids_by_name("no SID here", names) == "no SID here"
 
 
 def test_c_twin_declares_structures_and_arrays_without_nested_comments():

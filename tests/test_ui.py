@@ -439,6 +439,21 @@ def test_compare_table_is_the_text_twin():
     assert compare_table(empty, empty, titles=("x", "y")).endswith("(neither run made a call)")
 
 
+def test_compare_table_names_sids_only_when_asked():
+    a, b = scenarios.nested_impersonation("revert"), scenarios.nested_impersonation("save_restore")
+    default = compare_table(a, b)
+    assert default == compare_table(a, b, sids=True)
+    assert "SID('S-1-5-21-1004336348-1177238915-682003330-1001')" in default
+    named = compare_table(a, b, sids=False)
+    assert not re.search(r"S-1-5-21-\d+-\d+-\d+-\d+", named)
+    last = named.splitlines()[-2:]
+    assert last[0].endswith("-> SidAndAttributes(<NT AUTHORITY\\NETWORK SERVICE>, 0x00000000)")
+    assert last[1].endswith("-> SidAndAttributes(<TOKENLAB\\alice>, 0x00000000)")
+    fixed = compare_table(scenarios.duplicated_token(), scenarios.duplicated_token(fixed=True), sids=False)
+    assert ";;;<TOKENLAB\\alice>)" in fixed and not re.search(r"S-1-5-21-\d", fixed)
+    assert [ln[:22] for ln in named.splitlines()] == [ln[:22] for ln in default.splitlines()]
+
+
 class _Step:
     def __init__(self, name, k):
         self.name, self.image, self.tid, self.call = name, "p.exe", 1, f"{name}()"

@@ -358,6 +358,26 @@ def test_text_twin_lists_parts_aces_effects_and_verdict():
     assert all(ln[col:].startswith(("FILE_", "GENERIC_", "-")) for ln in lines[5:10])
 
 
+def test_text_twin_by_name_alone_only_when_asked():
+    sd = parse_sddl(f"O:{ALICE.text}G:BAD:(A;;FA;;;{ALICE.text})(A;;FR;;;WD)(A;;FR;;;S-1-5-21-1-2-3-1002)")
+    r = access_check(sd, alice(), READ, FILE_MAPPING)
+    default = descriptor_table(sd, r, names={ALICE: "TOKENLAB\\alice"})
+    assert default == descriptor_table(sd, r, names={ALICE: "TOKENLAB\\alice"}, sids=True)
+    assert "owner      S-1-5-21-1-2-3-1001  TOKENLAB\\alice" in default.splitlines()
+    assert default.splitlines()[4].split() == ["#", "type", "flags", "mask", "SID", "name", "effect"]
+    named = descriptor_table(sd, r, names={ALICE: "TOKENLAB\\alice"}, sids=False)
+    lines = named.splitlines()
+    assert ALICE.text not in named
+    assert lines[1] == "owner      TOKENLAB\\alice" and lines[2] == "group      BUILTIN\\Administrators"
+    assert lines[4].split() == ["#", "type", "flags", "mask", "name", "effect"]
+    assert re.match(r"  0  allow  -  +FILE_ALL_ACCESS \(0x001F01FF\) +TOKENLAB\\alice +grants", lines[6])
+    assert "  Everyone  " in lines[7]
+    # A SID with no name has only its SID string to show.
+    assert "S-1-5-21-1-2-3-1002" in lines[8]
+    # Same rows, same verdict.
+    assert len(lines) == len(default.splitlines()) and lines[-3:] == default.splitlines()[-3:]
+
+
 def test_text_twin_without_a_result_has_no_effect_column():
     table = descriptor_table(parse_sddl(FILE_SDDL), mapping=FILE_MAPPING)
     assert "effect" not in table and "verdict" not in table

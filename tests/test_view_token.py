@@ -216,6 +216,26 @@ def test_duplicate_compared_with_its_original_shows_the_new_descriptor():
     assert "cluster_legend" not in token_graph(dup, snapshot=snap).source
 
 
+def test_token_table_by_name_alone_only_when_asked():
+    snap, dup, orig = story()
+    alice_sid = dup.user
+    default = token_table(dup, orig, snapshot=snap)
+    assert default == token_table(dup, orig, snapshot=snap, sids=True)
+    assert f"    user  TOKENLAB\\alice  {alice_sid}" in default.splitlines()
+    assert re.search(r"^~   its security descriptor  its DACL says who may open this token  O:", default, re.M)
+    named = token_table(dup, orig, snapshot=snap, sids=False)
+    assert not re.search(r"S-1-5-21-\d+-\d+-\d+-\d+", named)
+    assert not re.search(r"\bS-1-\d", named)  # every SID in this token has a name
+    lines = named.splitlines()
+    assert "    user  TOKENLAB\\alice" in lines and "      Everyone  enabled (0x00000007)" in lines
+    # No SDDL: the ACEs under each DACL say it by name, and still carry the differences.
+    assert "    its security descriptor  its DACL says who may open this token" in lines
+    assert re.search(r"^~ +0: allow TOKENLAB\\alice  TOKEN_ALL_ACCESS", named, re.M)
+    # A SID without a name keeps its SID string.
+    bare = token_table(hand_token(), sids=False)
+    assert f"user  {ALICE.text}" in bare
+
+
 def test_restricted_token_compared_with_its_source():
     m = tl.Machine()
     m.add_user("alice", password="pw")

@@ -352,15 +352,18 @@ _BARE_DOMAIN_SID = re.compile(r"(?<![\w(-])(S-1-5-21(?:-\d+)+)(?![\w)-])")
 _SID_REPR = re.compile(r"SID\('(S-1-[\d-]+)'\)")
 
 
-def name_sids(text: str, names) -> str:
+def name_sids(text: str, names, *, sids: bool = True) -> str:
     """Give bare account SIDs (``S-1-5-21-…``) in a narrative their names; ``names`` is a
-    dict or a function SID text → name (or None to leave it bare)."""
+    dict or a function SID text → name (or None to leave it bare). Each named SID reads
+    ``TOKENLAB\\alice (S-1-5-21-…)``; with ``sids=False``, the name alone."""
     lookup = names.get if isinstance(names, dict) else names
 
     def named(m):
         sid = m.group(1)
         name = lookup(sid)
-        return f"{name} ({sid})" if name and name != sid else sid
+        if not name or name == sid:
+            return sid
+        return f"{name} ({sid})" if sids else name
 
     return _BARE_DOMAIN_SID.sub(named, text)
 

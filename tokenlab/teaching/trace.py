@@ -19,7 +19,7 @@ from ..security.errors import ComError, WinError
 from ..security.sids import SID
 from ..win32.api import Api
 from .c_twin import c_call
-from .calls import format_call, format_result
+from .calls import format_call, format_result, sids_by_name
 from ..kernel import events as ev
 from .narrate import name_sids, narrate, sentence, token_text, why_text
 from .snapshot import Snapshot, snapshot
@@ -36,6 +36,7 @@ class CheckRecord:
     result: object       # AccessCheckResult
     why: str = ""        # which rule chose that token, e.g. "OpenAsSelf=TRUE: the process token"
     narrative: str = ""  # str(result) with account SIDs named ("TOKENLAB\\alice (S-1-5-21-…)")
+    narrative_by_name: str = ""  # the same with accounts by name alone ("TOKENLAB\\alice")
 
 
 @dataclass(frozen=True)
@@ -91,9 +92,13 @@ class Trace:
         what = report["what"]
         if not isinstance(what, str):
             what = token_text(what, names)
-        narrative = name_sids(str(report["result"]), lambda sid: names.get(sid) or self.machine.sid_name(SID(sid)))
+
+        def lookup(sid):
+            return names.get(sid) or self.machine.sid_name(SID(sid))
+
+        text = str(report["result"])
         return CheckRecord(what, names[report["checker"].text], report["sd"], report["result"],
-                           why_text(report["why"]), narrative)
+                           why_text(report["why"]), name_sids(text, lookup), name_sids(text, lookup, sids=False))
 
     def record(self, thread, name: str, args: tuple, kwargs: dict, result=None, error=None) -> None:
         fn = getattr(Api, name)
@@ -144,12 +149,14 @@ class Trace:
     def __iter__(self):
         return iter(self.steps)
 
-    def table(self) -> str:
-        """One line per call: index, thread, call, outcome."""
+    def table(self, *, sids: bool = True) -> str:
+        """One line per call: index, thread, call, outcome. With ``sids=False`` the calls and
+        results name their SIDs (:func:`~tokenlab.teaching.calls.sids_by_name`): for reading."""
         lines = []
         for s in self.steps:
             outcome = f"-> {s.result}" if s.ok else f"!! {s.error}"
-            lines.append(f"{s.index:>2}  [{s.image} t{s.tid}]  {s.call}  {outcome}")
+            text = f"{s.call}  {outcome}" if sids else sids_by_name(f"{s.call}  {outcome}", s.snapshot.name_map)
+            lines.append(f"{s.index:>2}  [{s.image} t{s.tid}]  {text}")
         return "\n".join(lines)
 
     def __repr__(self) -> str:

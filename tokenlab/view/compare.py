@@ -22,6 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 
+from ..teaching.calls import sids_by_name
 from .text import visible
 
 __all__ = ["Row", "align", "compare_table", "KIND_TEXT"]
@@ -96,16 +97,19 @@ def align(trace_a, trace_b) -> list[Row]:
             for i, j in pairs]
 
 
-def step_text(step) -> str:
-    """``[svc.exe t1004] DuplicateToken(8, SecurityImpersonation)  -> 12``, one line."""
+def step_text(step, *, sids: bool = True) -> str:
+    """``[svc.exe t1004] DuplicateToken(8, SecurityImpersonation)  -> 12``, one line; with
+    ``sids=False`` its SIDs by name (``<TOKENLAB\\alice>``, :func:`~tokenlab.teaching.calls.sids_by_name`)."""
     outcome = f"-> {step.result}" if step.ok else f"!! {step.error}"
-    return visible(f"[{step.image} t{step.tid}] {step.call}  {outcome}")
+    text = f"{step.call}  {outcome}" if sids else sids_by_name(f"{step.call}  {outcome}", step.snapshot.name_map)
+    return visible(f"[{step.image} t{step.tid}] {text}")
 
 
-def compare_table(trace_a, trace_b, *, titles: tuple[str, str] | None = None) -> str:
+def compare_table(trace_a, trace_b, *, titles: tuple[str, str] | None = None, sids: bool = True) -> str:
     """The aligned runs as text: one line per row; rows that differ show both runs' calls.
 
-    ``row`` counts positions, ``A``/``B`` are each run's step index (``-`` for a gap).
+    ``row`` counts positions, ``A``/``B`` are each run's step index (``-`` for a gap). With
+    ``sids=False`` the calls and results give SIDs by name, for reading (they no longer run).
     """
     title_a, title_b = titles or (trace_a.title or "run A", trace_b.title or "run B")
     rows = align(trace_a, trace_b)
@@ -117,10 +121,10 @@ def compare_table(trace_a, trace_b, *, titles: tuple[str, str] | None = None) ->
         head = (f"{k:>3}  {'-' if row.a is None else row.a:>2}  {'-' if row.b is None else row.b:>2}"
                 f"  {KIND_TEXT[row.kind]:<7}")
         if row.kind == "same":
-            lines.append(f"{head}  {step_text(trace_a.steps[row.a])}")
+            lines.append(f"{head}  {step_text(trace_a.steps[row.a], sids=sids)}")
             continue
         sides = [("A", trace_a, row.a), ("B", trace_b, row.b)]
         present = [(name, t.steps[i]) for name, t, i in sides if i is not None]
         for n, (name, step) in enumerate(present):
-            lines.append(f"{head if n == 0 else ' ' * len(head)}  {name} {step_text(step)}")
+            lines.append(f"{head if n == 0 else ' ' * len(head)}  {name} {step_text(step, sids=sids)}")
     return "\n".join(lines)

@@ -404,13 +404,18 @@ def descriptor_graph(sd: SecurityDescriptor, result=None, *, domain: SID | None 
 # ------------------------------------------------------------------ the text twin
 
 def descriptor_table(sd: SecurityDescriptor, result=None, *, domain: SID | None = None,
-                     names: Mapping | None = None, mapping: GenericMapping | None = None) -> str:
+                     names: Mapping | None = None, mapping: GenericMapping | None = None, sids: bool = True) -> str:
     """The descriptor graph as fixed-width text: parts, the ACE rows, and (with a result)
-    what each ACE did, the checks before the DACL, and the verdict."""
+    what each ACE did, the checks before the DACL, and the verdict.
+
+    With ``sids=False`` owner, group and ACEs are given by name alone (no SID column); a SID
+    without a name is still shown, as its SID string."""
     namer, rights, dacl, sacl, reading = _read(sd, result, domain, names, mapping)
 
-    def who(sid: SID) -> tuple[str, str]:
+    def who(sid: SID) -> tuple[str, ...]:
         name = namer.find(sid)
+        if not sids:
+            return (visible(name) if name is not None else sid_tag(sid, domain),)
         return sid_tag(sid, domain), visible(name) if name is not None else ""
 
     out: list[tuple[str, str]] = [("control", _control_names(sd.control))]
@@ -443,7 +448,8 @@ def _block(rows: list[tuple[str, str]]) -> list[str]:
 def _ace_rows(aces, rights, reading: _Reading, who, with_result: bool) -> list[str]:
     if not aces:
         return []
-    header = ["#", "type", "flags", "mask", "SID", "name"] + (["effect"] if with_result else [])
+    header = (["#", "type", "flags", "mask"] + (["SID", "name"] if len(who(aces[0].sid)) == 2 else ["name"])
+              + (["effect"] if with_result else []))
     rows = []
     for i, ace in enumerate(aces):
         cls = _ace_rights_class(ace, rights)

@@ -159,13 +159,20 @@ def _brief(lines) -> tuple:
     return tuple(out)
 
 
-def token_scene(state: TokenState, name: SidNamer, source: TokenState | None = None) -> Scene:
+def token_scene(state: TokenState, name: SidNamer, source: TokenState | None = None, *, sids: bool = True) -> Scene:
     """One token as boxes and arrows with stable ids: ``token``, ``user``, ``owner``,
     ``primary_group``, ``group_<SID>``, ``restricted_<SID>``, ``privilege_<name>``,
     ``default_dacl`` and ``default_dacl_<i>``, ``security`` and ``security_<i>``,
-    ``origin``, ``token_<id>`` (the token it was duplicated from)."""
+    ``origin``, ``token_<id>`` (the token it was duplicated from).
+
+    With ``sids=False`` SIDs are named only: no SID string beside a name, and no SDDL (the
+    ACEs are listed by name under each DACL)."""
     boxes: list[Box] = []
     arrows: list[Arrow] = []
+
+    def tag(sid) -> list:
+        """The SID string line beside a name (none with ``sids=False``, unless it has no name)."""
+        return [(Style.PLAIN, name.tag(sid))] if sids or name.find(sid) is None else []
 
     def part(node: str, lines, styles=("part",), parent: str = "", depth: int = 1, src: str = "token",
              key: str = "part", arrow_lines=(), arrow_style: str = "edge_structure") -> None:
@@ -193,7 +200,8 @@ def token_scene(state: TokenState, name: SidNamer, source: TokenState | None = N
         head.append((Style.SENTENCE, f"impersonation token, {state.level}"))
         style = ("token_identification" if state.level in ("SecurityIdentification", "SecurityAnonymous")
                  else "token_impersonation")
-    head.append((Style.SENTENCE, f"integrity {state.integrity}" + (f" ({state.integrity_sid})" if state.integrity_sid else "")))
+    head.append((Style.SENTENCE, f"integrity {state.integrity}"
+                 + (f" ({state.integrity_sid})" if state.integrity_sid and sids else "")))
     if state.restricted:
         head.append((Style.ITALIC, "restricted: two-pass access check"))
     boxes.append(Box("token", tuple(head), (style,)))
@@ -201,7 +209,7 @@ def token_scene(state: TokenState, name: SidNamer, source: TokenState | None = N
     # Who it is.
     for node, title, sid in (("user", "user", state.user), ("owner", "owner of new objects", state.owner),
                              ("primary_group", "primary group", state.primary_group)):
-        lines, styles = [(Style.BOLD, title), (Style.PLAIN, name(sid)), (Style.PLAIN, name.tag(sid))], ("part",)
+        lines, styles = [(Style.BOLD, title), (Style.PLAIN, name(sid)), *tag(sid)], ("part",)
         # CreateRestrictedToken can make the user itself deny-only (when the snapshot says so).
         if node == "user" and getattr(state, "user_attributes", 0) & GroupAttributes.SE_GROUP_USE_FOR_DENY_ONLY:
             key, words = group_state(state.user_attributes)
@@ -210,11 +218,11 @@ def token_scene(state: TokenState, name: SidNamer, source: TokenState | None = N
 
     if state.groups:
         cluster("groups", f"groups ({len(state.groups)})",
-                [(f"group_{_id(sid)}", [(Style.BOLD, name(sid)), (Style.PLAIN, name.tag(sid)), (Style.ITALIC, group_state(attrs)[1])],
+                [(f"group_{_id(sid)}", [(Style.BOLD, name(sid)), *tag(sid), (Style.ITALIC, group_state(attrs)[1])],
                   group_state(attrs)[0]) for sid, attrs in state.groups])
     if state.restricted_sids:
         cluster("restricted", "restricting SIDs: the second access check",
-                [(f"restricted_{_id(sid)}", [(Style.BOLD, name(sid)), (Style.PLAIN, name.tag(sid))], "restricting_sid")
+                [(f"restricted_{_id(sid)}", [(Style.BOLD, name(sid)), *tag(sid)], "restricting_sid")
                  for sid in state.restricted_sids])
     if state.privileges:
         cluster("privileges", f"privileges ({len(state.privileges)})",
@@ -230,7 +238,7 @@ def token_scene(state: TokenState, name: SidNamer, source: TokenState | None = N
         if not sddl:
             part(node, [(Style.BOLD, title), (Style.ITALIC, "none")], ("acl",))
             continue
-        part(node, [(Style.BOLD, title), (Style.ITALIC_SENTENCE, why), (Style.SDDL, sddl)], ("acl",))
+        part(node, [(Style.BOLD, title), (Style.ITALIC_SENTENCE, why), *([(Style.SDDL, sddl)] if sids else [])], ("acl",))
         for i, ace in enumerate(acl or ()):
             kind = ACE_KIND.get(ace.type, ace.type.name)
             style = {"allow": "ace_allow", "deny": "ace_deny"}.get(kind, "ace_other")
@@ -263,7 +271,7 @@ def token_scene(state: TokenState, name: SidNamer, source: TokenState | None = N
     return Scene(tuple(boxes), tuple(arrows))
 
 
-def _scenes(token, previous, machine, names, snapshot):
+def _scenes(token, previous, machine, names, snapshot, sids=True):
     state = _state(token, machine)
     before = _state(previous, machine) if previous is not None else None
     name = _namer(state, machine, names, snapshot)
@@ -276,8 +284,8 @@ def _scenes(token, previous, machine, names, snapshot):
             return before
         return snapshot.token(s.duplicated_from) if snapshot is not None else None
 
-    now = token_scene(state, name, source(state))
-    then = token_scene(before, name, source(before)) if before is not None else None
+    now = token_scene(state, name, source(state), sids=sids)
+    then = token_scene(before, name, source(before), sids=sids) if before is not None else None
     legend = None
     if before is not None:
         legend = (f"compared with {_title(before)}" if before.object_id != state.object_id
@@ -297,7 +305,10 @@ def token_graph(token, previous=None, *, machine=None, names: Mapping | None = N
     return digraph("token", boxes, arrows, STYLES, legend=legend)
 
 
-def token_table(token, previous=None, *, machine=None, names: Mapping | None = None, snapshot=None) -> str:
-    """The token graph as indented text; with ``previous``, ``+``/``-``/``~`` mark differences."""
-    (boxes, arrows), legend = _scenes(token, previous, machine, names, snapshot)
+def token_table(token, previous=None, *, machine=None, names: Mapping | None = None, snapshot=None,
+                sids: bool = True) -> str:
+    """The token graph as indented text; with ``previous``, ``+``/``-``/``~`` mark differences.
+    With ``sids=False`` every SID that has a name is given by name alone, and the DACLs by
+    their ACEs without SDDL."""
+    (boxes, arrows), legend = _scenes(token, previous, machine, names, snapshot, sids)
     return scene_table(boxes, arrows, legend=legend)
