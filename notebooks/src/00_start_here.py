@@ -54,11 +54,11 @@
 # * **The impersonation rule.** Windows lets a thread impersonate at full strength only under
 #   some conditions (`SeImpersonatePrivilege`; a token for the caller's own user; or one that
 #   a process in the caller's logon session made with `LogonUser`, and in every case no higher
-#   integrity than the caller); otherwise the thread silently gets an Identification-level
-#   token. tokenlab models the widely documented conditions, not every detail of the kernel's
-#   check.
-# * **No UAC split token.** An administrator's logon gives one elevated token; the filtered
-#   twin that User Account Control makes is not modelled.
+#   integrity than the caller); notebook 06 shows what happens otherwise. tokenlab models the
+#   widely documented conditions, not every detail of the kernel's check.
+# * **Administrator processes.** `m.start_process(..., user=<an administrator>)` gives the full
+#   elevated token, as *Run as administrator* does; pass `uac=True` for the filtered half of
+#   User Account Control's split token, which is what an administrator's desktop programs get.
 # * **Integrity labels** are given to new objects only when their creator runs below Medium;
 #   tokens are the exception — every token is labelled at its own integrity level.
 #
@@ -69,18 +69,18 @@
 #
 # Each notebook stands on its own and runs top to bottom in a few seconds; together they build
 # up to the two stories at the heart of the course, both from Raymond Chen's blog *The Old New
-# Thing*: "How come a duplicated token doesn't behave identically to the original?" (notebook
-# 04) and "Why doesn't RevertToSelf undo the most recent SetThreadToken?" (notebook 05).
+# Thing*: a service that impersonates a copy of its client's token (notebook 04), and a service
+# that impersonates its client, then someone else, then calls `RevertToSelf` (notebook 05).
 #
 # | Notebook | What it is about |
 # | --- | --- |
 # | [00_start_here](00_start_here.ipynb) | this page: what tokenlab is, how the course and its widgets work, running the same calls on Windows |
 # | [01_security_descriptors](01_security_descriptors.ipynb) | SIDs, ACEs, SDDL, absent/NULL/empty DACLs and the access-check walk, step by step |
 # | [02_tokens](02_tokens.ipynb) | anatomy of a token, primary vs impersonation, the effective token, handles, pseudo-handles, OpenAsSelf |
-# | [03_new_object_security](03_new_object_security.ipynb) | where a new object's security descriptor comes from: the effective token's defaults, or yours |
-# | [04_duplicated_token](04_duplicated_token.ipynb) | story 1: a service impersonates a copy of its client's token and asks COM again; the fix |
-# | [05_nested_impersonation](05_nested_impersonation.ipynb) | story 2: what RevertToSelf does after nested impersonation; saving and restoring impersonation safely |
-# | [06_impersonation_levels](06_impersonation_levels.ipynb) | Anonymous, Identification, Impersonation, Delegation; SeImpersonatePrivilege and the downgrade |
+# | [03_new_object_security](03_new_object_security.ipynb) | where a new object's security descriptor comes from |
+# | [04_duplicated_token](04_duplicated_token.ipynb) | story 1: a service impersonates a copy of its client's token and asks COM again, call by call |
+# | [05_nested_impersonation](05_nested_impersonation.ipynb) | story 2: a service impersonates its client, then someone else, then calls RevertToSelf; what each call does to the thread |
+# | [06_impersonation_levels](06_impersonation_levels.ipynb) | Anonymous, Identification, Impersonation, Delegation; SeImpersonatePrivilege and who may impersonate at which level |
 # | [07_integrity_and_restricted_tokens](07_integrity_and_restricted_tokens.ipynb) | mandatory labels and no-write-up, deny-only groups, restricting SIDs and the two-pass check |
 # | [08_sandbox](08_sandbox.ipynb) | a playground for your own machines and calls, and a bank of prediction exercises |
 
@@ -162,8 +162,9 @@ ScenarioPlayer(trace)
 # %% [markdown]
 # **A prediction** asks a question, lets you pick an answer, and only then runs the model when
 # you press Reveal. The answer is never typed in by the notebook's author: the widget runs the
-# simulation and reports what it did, with the reason. After a *Reveal first* note, a plain
-# code cell runs the same thing and prints the answer (the notebook tests check it there).
+# simulation and reports what it did, with the reason. The same experiment in plain code, the
+# one the notebook tests check, waits in the section *Answers, in plain code* near the end of
+# the notebook: read it after you have revealed.
 #
 # ### Predict: is a handle value global, or per process?
 #
@@ -200,17 +201,11 @@ Predict("Both processes get the same handle value. Does it name the same token i
         ["global", "per process"], handle_answer,
         explain="A handle is a small number that indexes the handle table of the process that opened "
                 "it; the same value in another process is another entry, or nothing at all. To give a "
-                "handle to another process you duplicate it into that process's table (DuplicateHandle).")
+                "handle to another process you duplicate it into that process's table (DuplicateHandle). "
+                "Answers, at the end of this notebook, runs it in plain code (A1).")
 
 # %% [markdown]
-# *Reveal first.* The same experiment in plain code (notebook [02_tokens](02_tokens.ipynb) looks
-# at handles closely):
-
-# %%
-# NBVAL_CHECK_OUTPUT
-for image, (value, user) in handle_experiment().items():
-    print(f"{image}: OpenProcessToken returned handle {value}, which names {user}'s token")
-print("answer:", handle_answer()[0])
+# *Pick an answer and press Reveal before you read on.*
 
 # %% [markdown]
 # ### Predict: RevertToSelf after two impersonations
@@ -228,19 +223,11 @@ Predict("After ImpersonateLoggedOnUser(alice), SetThreadToken(bob), RevertToSelf
         ["TOKENLAB\\alice", "TOKENLAB\\bob", "NT AUTHORITY\\NETWORK SERVICE"], revert_answer,
         explain="A thread has one token slot, not a stack: SetThreadToken replaced alice's token with "
                 "bob's, and RevertToSelf empties the slot, so the thread acts as its process again. "
-                "Notebook 05 is all about this.")
+                "Notebook 05 is all about this. Answers, at the end of this notebook, shows the recorded "
+                "run (A2).")
 
 # %% [markdown]
-# *Reveal first.* The recorded run (notebook
-# [05_nested_impersonation](05_nested_impersonation.ipynb) takes it apart and
-# shows how to save and restore the previous token properly):
-
-# %%
-# NBVAL_CHECK_OUTPUT
-story = nested_impersonation("revert")
-print(story.table())
-print()
-print("the thread is now:", story.final_user)
+# *Pick an answer and press Reveal before you read on.*
 
 # %% [markdown]
 # ## 5 · Binder: the course in a browser tab
@@ -359,7 +346,7 @@ except tl.WinError as err:
 # COM functions report an `HRESULT` instead, raised as `tl.ComError` with `.hresult` and
 # `.name`. Many HRESULTs are Win32 errors in disguise: `HRESULT_FROM_WIN32` puts the error
 # code in the low 16 bits under the prefix `0x8007`, so `E_ACCESSDENIED` (`0x80070005`) is
-# `ERROR_ACCESS_DENIED` (5). The course meets that one in story 1:
+# `ERROR_ACCESS_DENIED` (5):
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -371,7 +358,37 @@ print("low 16 bits:", int(hr) & 0xFFFF, "=", tl.ErrorCode(int(hr) & 0xFFFF).name
 # %% [markdown]
 # That is all you need. Go on to [01_security_descriptors](01_security_descriptors.ipynb), or
 # straight to [02_tokens](02_tokens.ipynb) if you already know how an ACL is read.
+
+# %% [markdown]
+# ## Answers, in plain code
 #
+# Read these after you have revealed your predictions above.
+#
+# ### A1 · Is a handle value global, or per process?
+#
+# The same experiment in plain code (notebook [02_tokens](02_tokens.ipynb) looks at handles
+# closely):
+
+# %%
+# NBVAL_CHECK_OUTPUT
+for image, (value, user) in handle_experiment().items():
+    print(f"{image}: OpenProcessToken returned handle {value}, which names {user}'s token")
+print("answer:", handle_answer()[0])
+
+# %% [markdown]
+# ### A2 · Who is the thread after RevertToSelf?
+#
+# The recorded run (notebook [05_nested_impersonation](05_nested_impersonation.ipynb) takes it
+# apart):
+
+# %%
+# NBVAL_CHECK_OUTPUT
+story = nested_impersonation("revert")
+print(story.table())
+print()
+print("the thread is now:", story.final_user)
+
+# %% [markdown]
 # ## Checks
 #
 # The last cell asserts what this notebook showed, against the model. If a change to tokenlab

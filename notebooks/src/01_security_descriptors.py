@@ -15,7 +15,7 @@
 # * read and write a descriptor in **SDDL**, the text form Windows tools print;
 # * tell an *absent*, a *NULL* and an *empty* DACL apart — they behave very differently;
 # * follow the access check ACE by ACE, as text and as a picture;
-# * explain why the order of ACEs matters, and what a *deny-only* group is.
+# * work out what the order of ACEs does to the check, and what a *deny-only* group is.
 #
 # | Windows term | tokenlab name | example |
 # | --- | --- | --- |
@@ -34,7 +34,7 @@
 # **How to use this notebook:** run the cells from top to bottom (Shift+Enter). Everything is
 # simulated — nothing here touches a real machine — so change any value and run the cell
 # again to see what moves. When a cell asks you to predict, decide on your answer *before*
-# running the next one.
+# pressing Reveal; the same experiments in plain code are in *Answers*, at the end.
 
 # %%
 import tokenlab as tl
@@ -267,11 +267,9 @@ except tl.SDDLError as err:
 # * **empty** — the descriptor has a DACL with zero ACEs (SDDL `D:`).
 #
 # Absent and NULL both mean *no access control*: everyone gets everything. Empty means *no
-# ACE grants anything*: nobody gets in — except that the owner is always implicitly granted
-# `READ_CONTROL | WRITE_DAC` (unless the DACL has an OWNER RIGHTS `S-1-3-4` ACE, whose rights
-# then replace these), so the owner can still read and repair the DACL.
+# ACE grants anything*: the DACL lets nobody in.
 #
-# alice (not the owner here) asks for read and write on each:
+# alice asks for read and write on each:
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -318,16 +316,11 @@ Predict("alice owns an object with an empty DACL and asks for READ_CONTROL|WRITE
         ["granted", "denied"], owner_on_empty_dacl,
         explain="The owner is implicitly granted READ_CONTROL and WRITE_DAC, so an owner can always "
                 "repair a DACL that locks everyone out (unless the DACL has an OWNER RIGHTS S-1-3-4 "
-                "ACE, whose rights then replace these). Reading the file itself is still refused.")
+                "ACE, whose rights then replace these). Reading the file itself is still refused. "
+                "Answers, at the end of this notebook, runs it in plain code (A1).")
 
 # %% [markdown]
-# *Reveal first.* The same checks in plain code, next to a request for the file's data:
-
-# %%
-# NBVAL_CHECK_OUTPUT
-for desired in (FileAccess.FILE_READ_DATA, FileAccess.READ_CONTROL | FileAccess.WRITE_DAC):
-    r = access_check(locked, alice_token, desired, FILE_MAPPING)
-    print(f"{format_mask(desired, FileAccess):<40} -> {r.status.name}")
+# *Pick an answer and press Reveal before you read on.*
 
 # %% [markdown]
 # ## 6 · The access check, step by step
@@ -337,8 +330,7 @@ for desired in (FileAccess.FILE_READ_DATA, FileAccess.READ_CONTROL | FileAccess.
 # 1. check the call itself (an impersonation token, an owner and group, a mapped request);
 # 2. mandatory integrity: a lower-integrity caller may not write up to a higher-labelled object;
 # 3. privileges that grant rights on their own (`SeSecurityPrivilege`, `SeTakeOwnershipPrivilege`);
-# 4. the owner's implied `READ_CONTROL | WRITE_DAC` (unless the DACL has an OWNER RIGHTS
-#    `S-1-3-4` ACE, whose rights then replace these);
+# 4. the rights the owner gets implicitly (reveal the prediction in section 5 first);
 # 5. an absent or NULL DACL grants everything;
 # 6. the DACL walk: ACEs in order, each matched against the token's user and enabled groups;
 #    **the first ACE that mentions a requested bit decides that bit**, and a deny of any
@@ -398,8 +390,7 @@ print(descriptor_table(report, result, domain=DOMAIN, names=NAMES))
 # * **allow first:** `D:(A;;FA;;;BU)(D;;FW;;;<Contractors>)`
 #
 # alice asks for `FILE_WRITE_DATA`. **For each order, is she granted or denied?** Pick your
-# answer in the widget, then reveal it — the widget runs the same access checks as the cell
-# after it.
+# answer in the widget, then reveal it.
 
 # %%
 contractors = DOMAIN.child(1105)
@@ -428,31 +419,20 @@ Predict("alice (in Contractors and Users) asks for FILE_WRITE_DATA. What does Ac
         ORDER_CHOICES, ace_order_outcome,
         explain="The walk reads ACEs in order and stops as soon as the request is settled: with the deny "
                 "first, ACE 0 refuses FILE_WRITE_DATA for a group alice is in; with the allow first, ACE 0 "
-                "grants everything she asked for and the deny is never read.")
+                "grants everything she asked for and the deny is never read. Answers, at the end of this "
+                "notebook, runs both checks in plain code (A2).")
 
 # %% [markdown]
-# *Reveal first.* The same checks in plain code:
-
-# %%
-# NBVAL_CHECK_OUTPUT
-order_results = {}
-for label, sd in orders.items():
-    r = order_results[label] = access_check(sd, contractor_token, FileAccess.FILE_WRITE_DATA, FILE_MAPPING)
-    print(f"{label}: {format_sddl(sd, domain=DOMAIN)}")
-    print(f"  AccessCheck says {'granted' if r.allowed else 'denied'}: {r}")
-print("answer:", ace_order_outcome())
+# *Pick an answer and press Reveal before you read on.*
 
 # %% [markdown]
-# The walk stops as soon as the request is settled, so the deny after a full allow is never
-# read. That is why Windows defines a **canonical order**: explicit deny ACEs before explicit allow
-# ACEs, and inherited ACEs after both. The Windows security editor writes ACLs in that order,
-# but functions such as `AddAccessAllowedAce` simply append to the end of an ACL and leave the
-# order to the caller. A program that builds its own ACL can produce the second form — and
-# then a deny that looks effective does nothing.
-
-# %%
-for label, sd in orders.items():
-    display(SVG(svg(descriptor_graph(sd, order_results[label], domain=DOMAIN, names=NAMES))))
+# ### The canonical order
+#
+# Windows defines a **canonical order** for ACEs: explicit deny ACEs before explicit allow ACEs,
+# and inherited ACEs after both. The Windows security editor writes ACLs in that order, but
+# functions such as `AddAccessAllowedAce` simply append to the end of an ACL and leave the order
+# to the caller. A program that builds its own ACL can produce the allow-first form — and then
+# (reveal the prediction in section 7 first) a deny that looks effective does nothing.
 
 # %% [markdown]
 # ## 8 · Deny-only groups
@@ -494,6 +474,39 @@ print(deny_only_results["admin_only", "filtered"].table())
 # NBVAL_CHECK_OUTPUT
 r = deny_only_results["no_admin_writes", "filtered"]
 print(r)
+
+# %% [markdown]
+# ## Answers, in plain code
+#
+# Read these after you have revealed your predictions above.
+#
+# ### A1 · The owner, an empty DACL, and READ_CONTROL|WRITE_DAC
+#
+# alice owns `locked`, whose DACL is empty. Her request next to one for the file's data:
+
+# %%
+# NBVAL_CHECK_OUTPUT
+for desired in (FileAccess.FILE_READ_DATA, FileAccess.READ_CONTROL | FileAccess.WRITE_DAC):
+    r = access_check(locked, alice_token, desired, FILE_MAPPING)
+    print(f"{format_mask(desired, FileAccess):<40} -> {r.status.name}")
+
+# %% [markdown]
+# ### A2 · Deny first or allow first: FILE_WRITE_DATA for a contractor
+#
+# Both orders from section 7, with the ACEs that decided, then the two descriptor graphs:
+
+# %%
+# NBVAL_CHECK_OUTPUT
+order_results = {}
+for label, sd in orders.items():
+    r = order_results[label] = access_check(sd, contractor_token, FileAccess.FILE_WRITE_DATA, FILE_MAPPING)
+    decided = ", ".join(f"ACE {i} {verdict}" for i, verdict in r.deciding_aces().items())
+    print(f"{label + ':':<12} AccessCheck says {'granted' if r.allowed else 'denied'} ({decided})")
+print("answer:", ace_order_outcome())
+
+# %%
+for label, sd in orders.items():
+    display(SVG(svg(descriptor_graph(sd, order_results[label], domain=DOMAIN, names=NAMES))))
 
 # %% [markdown]
 # ## Checks

@@ -36,7 +36,8 @@
 #
 # **How to use this notebook:** run the cells from top to bottom (Shift+Enter). The widgets
 # (the token inspector and the prediction boxes) need a live kernel. When a cell asks you to
-# predict, pick your answer and press Reveal *before* opening the folded answer cell below it.
+# predict, pick your answer and press Reveal *before* reading on; the same experiments in plain
+# code are in *Answers*, at the end.
 
 # %%
 import tokenlab as tl
@@ -390,25 +391,14 @@ def duplicate_answer():
 
 
 Predict("DuplicateTokenEx(dup, TOKEN_ALL_ACCESS, NULL, SecurityImpersonation, TokenPrimary), where dup came from DuplicateToken:",
-        ["it works", "ERROR_ACCESS_DENIED", "ERROR_BAD_TOKEN_TYPE"], duplicate_answer)
+        ["it works", "ERROR_ACCESS_DENIED", "ERROR_BAD_TOKEN_TYPE"], duplicate_answer,
+        explain="A DACL is consulted only when a handle is opened; for a brand-new object, not even then. "
+                "If you need more access, ask for it up front, with "
+                "DuplicateTokenEx(h, TOKEN_ALL_ACCESS, ...) or MAXIMUM_ALLOWED, rather than DuplicateToken. "
+                "Answers, at the end of this notebook, runs it in plain code (A1).")
 
 # %% [markdown]
-# *Reveal first.* The same, in plain code:
-
-# %%
-# NBVAL_CHECK_OUTPUT
-outcome, granted, dacl_says = duplicate_the_duplicate()
-print("DuplicateTokenEx on DuplicateToken's handle:", outcome)
-print("the handle was granted:                     ", tl.format_mask(granted, tl.TokenAccess))
-print("DuplicateTokenEx needs:                     ", tl.format_mask(TOKEN_DUPLICATE, tl.TokenAccess))
-print("the copy's own DACL, asked for TOKEN_DUPLICATE by NETWORK SERVICE:", "granted" if dacl_says.allowed else dacl_says.status.name)
-
-# %% [markdown]
-# **Why:** the call needs `TOKEN_DUPLICATE` *on the handle*, and `DuplicateToken` never put it
-# there. The token's DACL would have allowed it, but nobody asks the DACL again: it was
-# consulted (or, for a brand-new object, skipped) when the handle was made. If you need more,
-# ask for it up front — `DuplicateTokenEx(h, TOKEN_ALL_ACCESS, ...)` or `MAXIMUM_ALLOWED` —
-# rather than `DuplicateToken`.
+# *Pick an answer and press Reveal before you read on.*
 
 # %% [markdown]
 # ## 7 · Pseudo-handles
@@ -467,16 +457,11 @@ Predict("GetTokenInformation(GetCurrentThreadToken(), TokenUser) on a thread tha
         thread_token_when_not_impersonating,
         explain="GetCurrentThreadToken() means 'this thread's impersonation token', and the slot is "
                 "empty: ERROR_NO_TOKEN (1008). It does not fall back to the process token; "
-                "GetCurrentThreadEffectiveToken() does.")
+                "GetCurrentThreadEffectiveToken() does. Answers, at the end of this notebook, runs it in "
+                "plain code (A2).")
 
 # %% [markdown]
-# *Reveal first.* The same, in plain code:
-
-# %%
-# NBVAL_CHECK_OUTPUT
-print("GetCurrentThreadToken():         ", thread_token_when_not_impersonating())
-world, service, wapi = new_world()
-print("GetCurrentThreadEffectiveToken():", world.sid_name(wapi.GetTokenInformation(wapi.GetCurrentThreadEffectiveToken(), TokenUser).sid))
+# *Pick an answer and press Reveal before you read on.*
 
 # %% [markdown]
 # ## 8 · OpenProcessToken, OpenThreadToken and OpenAsSelf
@@ -494,16 +479,14 @@ print("GetCurrentThreadEffectiveToken():", world.sid_name(wapi.GetTokenInformati
 # * `OpenAsSelf = FALSE`: checked as the calling thread, impersonation included (the client);
 # * `OpenAsSelf = TRUE`: checked as the **process** (the service itself).
 #
-# Usually both pass. They differ when the token's DACL admits one identity and not the other,
-# and story 1 of the course builds exactly such a token: the duplicate from section 6. It was
-# made while the thread impersonated alice, so its DACL came from *alice's* default DACL, which
-# admits alice and SYSTEM — not NETWORK SERVICE.
+# Usually both pass. Whether they can differ depends on the token's DACL, and story 1 of the
+# course builds a token whose DACL is worth a look: the duplicate from section 6. It was made
+# while the thread impersonated alice, so its DACL came from *alice's* default DACL:
 
 # %%
 # NBVAL_CHECK_OUTPUT
-print(tl.format_sddl(svc.handles.get(h_dup).obj.security, domain=m.domain_sid))
 for ace in svc.handles.get(h_dup).obj.security.dacl:
-    print("  allows", m.sid_name(ace.sid))
+    print(f"allows {m.sid_name(ace.sid):<20} {tl.format_mask(ace.mask, tl.TokenAccess)}")
 
 # %% [markdown]
 # ### Predict: who may open the duplicate?
@@ -540,58 +523,26 @@ def open_as_self_answer():
 Predict("With story 1's duplicate in the slot, which OpenThreadToken(GetCurrentThread(), TOKEN_QUERY, OpenAsSelf) calls succeed?",
         ["both", "only OpenAsSelf=TRUE", "only OpenAsSelf=FALSE", "neither"], open_as_self_answer,
         explain="With OpenAsSelf=TRUE the check runs as the process, NETWORK SERVICE, and the duplicate's "
-                "DACL (alice, SYSTEM) does not admit it. With FALSE it runs as alice, whom the DACL admits.")
+                "DACL (alice, SYSTEM) does not admit it. With FALSE it runs as alice, whom the DACL admits. "
+                "Answers, at the end of this notebook, runs it in plain code and records it (A3).")
 
 # %% [markdown]
-# *Reveal first.* The same, in plain code:
-
-# %%
-# NBVAL_CHECK_OUTPUT
-for as_self, outcome in open_as_self_experiment().items():
-    print(f"OpenThreadToken(GetCurrentThread(), TOKEN_QUERY, {str(as_self).upper()}): {outcome}")
-print("answer:", open_as_self_answer())
+# *Pick an answer and press Reveal before you read on.*
 
 # %% [markdown]
-# Here are the same calls in our world, recorded, so that each step shows the access check it
-# made: whose token was checked, why that one, and the verdict. Our thread first impersonates
-# the duplicate from section 6.
-
-# %%
-# NBVAL_CHECK_OUTPUT
-api.ImpersonateLoggedOnUser(h_dup)
-with tl.record(m, "OpenAsSelf") as open_trace:
-    for as_self in (True, False):
-        try:
-            api.OpenThreadToken(me, TOKEN_QUERY, as_self)
-        except tl.WinError:
-            pass  # recorded in the trace
-print(open_trace.table())
-for step in open_trace:
-    for check in step.checks:
-        print()
-        print(f"OpenAsSelf={step.args[2]}: checked as {check.checker}: {'granted' if check.result.allowed else check.result.status.name}")
-        print(f"  why this token: {check.why}")
-
-# %% [markdown]
-# The refused check in full:
-
-# %%
-# NBVAL_CHECK_OUTPUT
-print(open_trace.steps[0].checks[0].narrative)
-
-# %% [markdown]
-# Which one should you use? `OpenAsSelf=TRUE` is the common choice for system code: the result
-# then does not depend on whom the thread happens to be impersonating, and it still works when
-# the client's token is only at Identification level (opening objects as an identifying client
-# fails, section 4). That is also what tokenlab's **model of COM** does when a thread calls
-# `CoCreateInstance`: it opens the caller's thread token with `OpenAsSelf=TRUE`. With this
-# duplicate in the slot that open is refused — which is story 1, Raymond Chen's "How come a
-# duplicated token doesn't behave identically to the original?", told in notebook
-# [04_duplicated_token](04_duplicated_token.ipynb).
+# ### Which flag to use
 #
-# `OpenProcessToken` has no such flag. While impersonating, it is checked as the client. In
-# this world, NETWORK SERVICE's own token admits only NETWORK SERVICE and SYSTEM, so the service
-# cannot open its own process token until it stops impersonating:
+# `OpenAsSelf=TRUE` is the common choice for system code: the result then does not depend on
+# whom the thread happens to be impersonating, and it still works when the client's token is
+# only at Identification level (opening objects as an identifying client fails, section 4). It
+# is also what tokenlab's **model of COM** does when a thread calls `CoCreateInstance`: it opens
+# the caller's thread token with `OpenAsSelf=TRUE`. Story 1, in notebook
+# [04_duplicated_token](04_duplicated_token.ipynb), makes that call with the duplicate in the slot.
+#
+# `OpenProcessToken` has no such flag. While impersonating, it is checked as the client. Our
+# thread is still impersonating alice, and in this world NETWORK SERVICE's own token admits only
+# NETWORK SERVICE and SYSTEM, so the service cannot open its own process token until it stops
+# impersonating:
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -610,14 +561,6 @@ except tl.WinError as err:
 # %% [markdown]
 # ### The same in C
 #
-# The C twins of the recorded calls:
-
-# %%
-# NBVAL_CHECK_OUTPUT
-for step in open_trace:
-    print(step.c_call)
-
-# %% [markdown]
 # A complete, careful way to read "who is this thread?" on Windows: try the thread token first
 # (as self), fall back to the process token on `ERROR_NO_TOKEN`, and size the `TokenUser` buffer
 # with a first call that fails with `ERROR_INSUFFICIENT_BUFFER`. (`windows.h`, `sddl.h`; link
@@ -655,6 +598,77 @@ for step in open_trace:
 #
 # On Windows 8 and later, `GetTokenInformation(GetCurrentThreadEffectiveToken(), TokenUser, ...)`
 # does the same without opening anything — the pseudo-handle's query-only access is all it needs.
+
+# %% [markdown]
+# ## Answers, in plain code
+#
+# Read these after you have revealed your predictions above.
+#
+# ### A1 · What can DuplicateToken's handle do?
+#
+# The experiment on a fresh machine, with what the handle carries and what the copy's DACL says:
+
+# %%
+# NBVAL_CHECK_OUTPUT
+outcome, granted, dacl_says = duplicate_the_duplicate()
+print("DuplicateTokenEx on DuplicateToken's handle:", outcome)
+print("the handle was granted:                     ", tl.format_mask(granted, tl.TokenAccess))
+print("DuplicateTokenEx needs:                     ", tl.format_mask(TOKEN_DUPLICATE, tl.TokenAccess))
+print("the copy's own DACL, asked for TOKEN_DUPLICATE by NETWORK SERVICE:", "granted" if dacl_says.allowed else dacl_says.status.name)
+
+# %% [markdown]
+# ### A2 · GetCurrentThreadToken() on a thread that is not impersonating
+#
+# On a fresh machine, next to `GetCurrentThreadEffectiveToken()`:
+
+# %%
+# NBVAL_CHECK_OUTPUT
+print("GetCurrentThreadToken():         ", thread_token_when_not_impersonating())
+world, service, wapi = new_world()
+print("GetCurrentThreadEffectiveToken():", world.sid_name(wapi.GetTokenInformation(wapi.GetCurrentThreadEffectiveToken(), TokenUser).sid))
+
+# %% [markdown]
+# ### A3 · Who may open the duplicate?
+#
+# The experiment on a fresh machine:
+
+# %%
+# NBVAL_CHECK_OUTPUT
+for as_self, outcome in open_as_self_experiment().items():
+    print(f"OpenThreadToken(GetCurrentThread(), TOKEN_QUERY, {str(as_self).upper()}): {outcome}")
+print("answer:", open_as_self_answer())
+
+# %% [markdown]
+# The same calls in our world, recorded, so that each step shows the access check it made:
+# whose token was checked, why that one, and the verdict. Our thread impersonates the duplicate
+# from section 6 for them, and reverts afterwards.
+
+# %%
+# NBVAL_CHECK_OUTPUT
+api.ImpersonateLoggedOnUser(h_dup)
+with tl.record(m, "OpenAsSelf") as open_trace:
+    for as_self in (True, False):
+        try:
+            api.OpenThreadToken(me, TOKEN_QUERY, as_self)
+        except tl.WinError:
+            pass  # recorded in the trace
+api.RevertToSelf()
+print(open_trace.table())
+for step in open_trace:
+    for check in step.checks:
+        print()
+        print(f"OpenAsSelf={step.args[2]}: checked as {check.checker}: {'granted' if check.result.allowed else check.result.status.name}")
+        print(f"  why this token: {check.why}")
+
+# %% [markdown]
+# The refused check in full, and the C twins of the two calls:
+
+# %%
+# NBVAL_CHECK_OUTPUT
+print(open_trace.steps[0].checks[0].narrative)
+print()
+for step in open_trace:
+    print(step.c_call)
 
 # %% [markdown]
 # ## Checks
