@@ -111,3 +111,35 @@ def test_map_keeps_non_generic_bits_and_clears_generic_ones():
     assert mapped & 0xF0000000 == 0
     assert TOKEN_MAPPING.map(0) == 0
     assert TOKEN_MAPPING.format(TOKEN_MAPPING.map(GENERIC_READ)) == "TOKEN_READ (0x00020008)"
+
+
+# ------------------------------------------------------------------ compact names
+from tokenlab.security.rights import FileAccess, TokenAccess, compact_mask_names  # noqa: E402
+
+
+def test_compact_names_use_the_types_composites_for_a_pipe_opened_read_write():
+    # CreateFile(GENERIC_READ|GENERIC_WRITE) on a pipe maps to FILE_GENERIC_READ|FILE_GENERIC_WRITE
+    # (winnt.h: 0x00120089 | 0x00120116 = 0x0012019F); nine bit names say the same.
+    assert compact_mask_names(0x0012019F, FileAccess) == ["FILE_GENERIC_READ", "FILE_GENERIC_WRITE"]
+    assert len(mask_names(0x0012019F, FileAccess)) == 9
+
+
+def test_compact_names_say_exactly_the_mask():
+    for mask, cls in ((0x0002000E, TokenAccess), (0x00160089, FileAccess), (0x000F01FF, TokenAccess),
+                      (0x00000003, TokenAccess), (0x0012019F | 0x00040000, FileAccess)):
+        names = compact_mask_names(mask, cls)
+        total = 0
+        for n in names:
+            total |= int(cls.__members__[n]) if n in cls.__members__ else int(n, 16)
+        assert total == mask, (hex(mask), names)
+        assert len(names) <= len(mask_names(mask, cls))
+        assert not any(n.startswith("STANDARD_RIGHTS") for n in names)
+
+
+def test_compact_names_keep_short_lists_and_reject_what_is_not_a_mask():
+    assert compact_mask_names(0x0000000A, TokenAccess) == mask_names(0x0000000A, TokenAccess)
+    assert compact_mask_names(0, TokenAccess) == []
+    with pytest.raises(ValueError):
+        compact_mask_names(1 << 32, TokenAccess)
+    with pytest.raises(TypeError):
+        compact_mask_names("0x1", TokenAccess)

@@ -843,3 +843,41 @@ def test_compare_highlights_what_differs_between_the_runs():
     assert all(cw._diff_graph(k).engine == "neato" for k in range(len(cw.rows))), "one layout for every row"
     static = Compare(scenarios.duplicated_token(), scenarios.duplicated_token(fixed=True), static=True)
     assert len(static.pages.children) == len(static.rows) and static.links
+
+
+# ------------------------------------------------------------------ the player's graph window
+def test_changed_span_finds_the_coloured_box_in_the_svg():
+    """A box drawn lower in the picture has a larger fraction; uncoloured pictures have none."""
+    import graphviz
+
+    from tokenlab.ui import _common as c
+    from tokenlab.view import DIFF_STYLES, svg
+
+    def span(fill_a, fill_b):
+        g = graphviz.Digraph(graph_attr={"rankdir": "TB"}, node_attr={"shape": "box", "style": "filled"})
+        g.node("a", fillcolor=fill_a)
+        g.node("b", fillcolor=fill_b)
+        g.edge("a", "b")
+        s = svg(g)
+        return c.changed_span(s[s.find("<svg"):])
+
+    green, amber = DIFF_STYLES["added"]["fillcolor"], DIFF_STYLES["changed"]["fillcolor"]
+    top, low = span(green, "white"), span("white", amber)
+    assert top is not None and low is not None
+    assert 0 <= top[0] < top[1] < low[0] < low[1] <= 1
+    assert span("white", "white") is None
+
+
+def test_player_graph_opens_on_what_the_call_changed():
+    from tokenlab.scenarios import duplicated_token
+
+    p = ScenarioPlayer(duplicated_token(via="pipe"))
+    dup = next(s.index for s in p.trace.steps if s.name == "DuplicateToken")
+    p.slider.value = dup
+    html = p.graph.value
+    assert "scroll-initial-target:nearest" in html and "max-height:max(300px" in html
+    top = float(re.search(r"top:([\d.]+)%", html).group(1))
+    assert 0 < top < 100
+    quiet = next(s.index for s in p.trace.steps if s.name == "WriteFile")  # changes nothing drawn
+    p.slider.value = quiet
+    assert "scroll-initial-target" not in p.graph.value and "max-height:max(300px" in p.graph.value

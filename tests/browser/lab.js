@@ -407,7 +407,12 @@
         return fill === "#d4edda" || fill === "#fff3cd";  // added / changed (palette)
       });
       const vh = window.innerHeight, vw = window.innerWidth;
-      return {found: marked.length > 0, inView: marked.map(g => {
+      const where = marked.map(g => {
+        const r = g.getBoundingClientRect();
+        return `${(g.querySelector("title") || {}).textContent} at x ${Math.round(r.left)}-${Math.round(r.right)}, `
+               + `y ${Math.round(r.top)}-${Math.round(r.bottom)} in a ${window.innerWidth}x${window.innerHeight} viewport`;
+      }).join("; ");
+      return {found: marked.length > 0, where, inView: marked.map(g => {
         const r = g.getBoundingClientRect();
         return r.top >= 0 && r.bottom <= vh && r.left >= 0 && r.right <= vw;
       }), titles: marked.map(g => (g.querySelector("title") || {}).textContent)};

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import uuid
 import warnings
 from pathlib import Path
@@ -295,11 +296,7 @@ def _step_all(page, lab, stem: str) -> tuple[list[str], int]:
                 problems.append(f"{label}: the object graph did not change on 'next'")
             else:
                 players_stepped += 1
-            # In a story, the steps that tell it are checked below (steps 4-6 and the key
-            # steps); the first "next" may belong to another process (the pipe's client),
-            # drawn under the service, which makes most of the calls.
-            if _is_story(stem) and players_stepped == 1:
-                problems += _story_screenshots(page, lab, i, stem, label)
+            problems += _walk_player(page, lab, i, stem, label)
         else:
             problems += _compare_difference_visible(page, lab, i, label)
     return problems, players_stepped
@@ -312,7 +309,11 @@ def _changed_node_in_view(page, i: int, label: str) -> list[str]:
     page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
     seen = page.evaluate("i => window.__tl.changedInView(i)", i)
     if seen["found"] and not any(seen["inView"]):
-        return [f"{label}: after 'next' the changed node(s) {seen['titles']} are outside the viewport"]
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        shot = SCREENSHOTS / (re.sub(r"[^\w.-]+", "-", label).strip("-") + "-offscreen.png")
+        page.screenshot(path=str(shot))
+        return [f"{label}: after 'next' the changed node(s) {seen['titles']} are outside the viewport "
+                f"(seen: {shot.name}; {seen.get('where')})"]
     return []
 
 
@@ -331,17 +332,31 @@ def _step_to(page, lab, i: int, label: str, want: str) -> bool:
     return False
 
 
-def _story_screenshots(page, lab, i: int, stem: str, label: str) -> list[str]:
-    """The story player at its key steps, as the learner sees it (viewport screenshots)."""
+def _walk_player(page, lab, i: int, stem: str, label: str) -> list[str]:
+    """Every step of a player, from the one it shows to the last: after each "next" the node
+    the call changed is on screen with the buttons at the top. In a story the key steps are
+    saved as viewport screenshots (STORY_SHOT_STEPS and the story's STORY_KEY_STEPS)."""
     problems = []
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    for step in (*STORY_SHOT_STEPS, *STORY_KEY_STEPS.get(stem[:2], ())):
-        if not _step_to(page, lab, i, label, f"trace.steps[{step}]"):
-            problems.append(f"{label}: could not step to trace.steps[{step}]")
-            break
-        _wait(page, "rendered", "the page to settle after 'next'", T_RENDER, lab=lab)
+    shots = {*STORY_SHOT_STEPS, *STORY_KEY_STEPS.get(stem[:2], ())} if _is_story(stem) else set()
+    if shots:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    for _ in range(200):
+        state = page.evaluate("i => window.__tl.stepperState(i)", i)
+        m = re.search(r"trace\.steps\[(\d+)\]", state["text"])
+        step = int(m.group(1)) if m else None
         problems += _changed_node_in_view(page, i, f"{label} at step {step}")
-        page.screenshot(path=str(SCREENSHOTS / f"{stem}-player-step{step}.png"))
+        if step in shots:
+            _wait(page, "rendered", "the page to settle after 'next'", T_RENDER, lab=lab)
+            page.screenshot(path=str(SCREENSHOTS / f"{stem}-player-step{step}.png"))
+            shots.discard(step)
+        if page.evaluate("i => window.__tl._steppers[i].next.disabled", i):
+            break
+        page.evaluate("i => window.__tl.clickNext(i)", i)
+        _wait(page, "stepperChanged", f"{label} to answer 'next'", T_STEP,
+              args=(i, state["graphHTML"], state["text"]), lab=lab)
+        _wait(page, "kernelIdle", "the kernel to be idle after 'next'", T_STEP, lab=lab)
+    if shots:
+        problems.append(f"{label}: never showed step(s) {sorted(shots)}")
     return problems
 
 

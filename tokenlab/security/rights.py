@@ -281,6 +281,30 @@ def mask_names(mask: int, cls: type[enum.IntFlag] = StandardAccess) -> list[str]
     return names
 
 
+def compact_mask_names(mask: int, cls: type[enum.IntFlag] = StandardAccess) -> list[str]:
+    """As few names as say ``mask`` exactly: the type's composites that lie wholly inside it
+    (``FILE_GENERIC_READ``, ``TOKEN_READ``; not the ``STANDARD_RIGHTS_*`` aliases), widest
+    first, then :func:`mask_names` for the bits they leave. A pipe opened for
+    GENERIC_READ|GENERIC_WRITE holds 0x0012019F: nine bit names, or
+    ``FILE_GENERIC_READ|FILE_GENERIC_WRITE``. The bit names when they are no longer."""
+    mask = check_access_mask(mask, "mask")
+    plain = mask_names(mask, cls)
+    if len(plain) <= 2:
+        return plain
+    composites = sorted(((n, int(m)) for n, m in cls.__members__.items()
+                         if int(m) & (int(m) - 1) and int(m) & mask == int(m)
+                         and not n.startswith("STANDARD_RIGHTS") and n not in STANDARD),
+                        key=lambda nm: (-bin(nm[1]).count("1"), nm[0]))
+    chosen, covered = [], 0
+    for n, v in composites:
+        if v & ~covered:
+            chosen.append(n)
+            covered |= v
+    rest = mask & ~covered
+    names = sorted(chosen, key=lambda n: int(cls.__members__[n])) + (mask_names(rest, cls) if rest else [])
+    return names if len(names) < len(plain) else plain
+
+
 def format_mask(mask: int, cls: type[enum.IntFlag] = StandardAccess) -> str:
     """``'TOKEN_QUERY|TOKEN_DUPLICATE (0x0000000A)'``; ``'0 (none)'`` for zero.
 

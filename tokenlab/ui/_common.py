@@ -56,11 +56,17 @@ def note(message: str) -> str:
 _SVG_SIZE = re.compile(r'<svg width="[^"]*" height="[^"]*"')
 
 
-def svg_html(graph, fit: bool = False, *, max_height: str = "") -> str:
+def svg_html(graph, fit: bool = False, *, max_height: str = "", show_changed: bool = False) -> str:
     """A view's graph rendered (through the cached :func:`tokenlab.view.svg`) for an HTML
     widget: at Graphviz's size in a box that scrolls both ways when the picture is larger
     (``max_height``, a CSS length, bounds the box's height), or with ``fit`` scaled to the
-    box's width. The box is the scroll container: the widget around it never scrolls."""
+    box's width. The box is the scroll container: the widget around it never scrolls.
+
+    ``show_changed`` (with ``max_height``): the box opens scrolled just enough to show what
+    the picture colours as added or changed (CSS ``scroll-initial-target`` on a marker laid
+    over those boxes; a browser without it opens the box at the top, and the learner
+    scrolls). Nothing is scrolled when they are already in view, so a picture that fits
+    never moves."""
     from ..view import svg
 
     source = svg(graph)
@@ -68,8 +74,53 @@ def svg_html(graph, fit: bool = False, *, max_height: str = "") -> str:
     if fit:
         source = _SVG_SIZE.sub('<svg width="100%" style="height:auto"', source, count=1)
     height = f";max-height:{max_height}" if max_height else ""
+    marker = ""
+    span = changed_span(source) if show_changed else None
+    if span is not None:
+        top, bottom = span
+        marker = (f'<div class="tokenlab-changed-marker" style="position:absolute;left:0;width:1px;'
+                  f'top:{100 * top:.2f}%;height:{100 * (bottom - top):.2f}%;scroll-margin:12px;'
+                  f'scroll-initial-target:nearest;pointer-events:none"></div>')
+        source = f'<div style="position:relative;display:inline-block;max-width:100%">{source}{marker}</div>'
     return (f'<div class="tokenlab-graph" style="overflow:auto;max-width:100%;box-sizing:border-box{height}">'
             f"{source}</div>")
+
+
+_VIEWBOX = re.compile(r'viewBox="[-\d.]+ [-\d.]+ [\d.]+ ([\d.]+)"')
+_GRAPH_TRANSFORM = re.compile(r'class="graph" transform="scale\(([-\d.]+) ([-\d.]+)\) rotate\(0\) '
+                              r'translate\(([-\d.]+) ([-\d.]+)\)"')
+_NODE_START = re.compile(r'<g id="node\d+" class="node">')
+_NEXT_GROUP = re.compile(r'<g id="(?:node|edge|clust)\d+"')
+_SHAPE = re.compile(r'<(?:polygon|path|ellipse)\b[^>]*\bfill="([^"]+)"[^>]*?(?:points="([^"]*)"|d="([^"]*)"|cy="([^"]*)")')
+
+
+def changed_span(source: str) -> tuple[float, float] | None:
+    """(top, bottom) of the boxes a Graphviz SVG fills as added or changed, as fractions of
+    the picture's height (0 at the top); None when nothing is coloured so."""
+    from ..view import DIFF_STYLES
+
+    fills = {DIFF_STYLES[s]["fillcolor"].lower() for s in ("added", "changed")}
+    box, tr = _VIEWBOX.search(source), _GRAPH_TRANSFORM.search(source)
+    if box is None or tr is None:
+        return None
+    height = float(box.group(1))
+    sy, ty = float(tr.group(2)), float(tr.group(4))
+    ys: list[float] = []
+    for m in _NODE_START.finditer(source):
+        end = _NEXT_GROUP.search(source, m.end())
+        shape = _SHAPE.search(source, m.end(), end.start() if end else len(source))
+        if shape is None or shape.group(1).lower() not in fills:
+            continue
+        coords = shape.group(2) or shape.group(3) or shape.group(4) or ""
+        nums = [float(v) for v in re.findall(r"-?\d+(?:\.\d+)?", coords)]
+        if shape.group(4):
+            values = nums
+        else:
+            values = nums[1::2]  # x,y pairs: the y of each
+        ys += [(v + ty) * sy for v in values]
+    if not ys or height <= 0:
+        return None
+    return max(0.0, min(ys) / height), min(1.0, max(ys) / height)
 
 
 def legend_strip(title: str = "what the call changed") -> str:

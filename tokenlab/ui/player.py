@@ -10,6 +10,9 @@ from . import _common as c
 
 
 PRERENDER = 60  # steps whose pictures a player renders up front (in one Graphviz run)
+# The picture's box: no taller than the screen under the player's buttons and narration
+# (1366x768 leaves about 480 px in JupyterLab), opened on what the call changed.
+GRAPH_WINDOW = {"max_height": "max(300px, calc(100vh - 290px))", "show_changed": True}
 
 
 class ScenarioPlayer(c.Stepper, w.VBox):
@@ -32,7 +35,9 @@ class ScenarioPlayer(c.Stepper, w.VBox):
                    its descriptor graph and the check's narrative (hidden when there are none)
     ``legend``     HTML: the diff colours, one line
     ``graph``      HTML: the object graph after the call, changes coloured (SVG); every step
-                   is drawn on one layout of the whole trace, so nothing moves between steps
+                   is drawn on one layout of the whole trace, so nothing moves between steps.
+                   Its box is at most a screen high under the buttons and opens scrolled to
+                   what the call changed (:data:`GRAPH_WINDOW`)
     ``fit``        Checkbox: scale the graphs to the widget's width (default: actual size, scrolling)
     ``whole``      Checkbox: draw every process in full (by default a process the story never
                    touches is one folded box; hidden when there is none)
@@ -175,7 +180,7 @@ class ScenarioPlayer(c.Stepper, w.VBox):
             self.graph.value = cache[key]
             return
         self.graph.value = cache[key] = c.svg_html(self._graph_of(self.slider.value if self.trace.steps else None),
-                                                   self.fit.value)
+                                                   self.fit.value, **GRAPH_WINDOW)
 
     def _graph_of(self, i):
         object_graph = c.view("object_graph")
@@ -211,7 +216,8 @@ class ScenarioPlayer(c.Stepper, w.VBox):
                         w.HTML(value=self._outcome_html(step))],
                        layout=w.Layout(flex_flow="row wrap", align_items="baseline")),
                 w.HTML(value=self._narration_html(step)), w.HTML(value=c.legend_strip()),
-                w.HTML(value=c.svg_html(self._graph_of(i))), checks, w.HTML(value=self._calls_html(i))]))
+                w.HTML(value=c.svg_html(self._graph_of(i), **GRAPH_WINDOW)), checks,
+                w.HTML(value=self._calls_html(i))]))
         return w.Stack(children=pages, selected_index=0 if pages else None)
 
     def _check_graph(self, step, record) -> str:

@@ -24,6 +24,7 @@ from functools import lru_cache
 
 import graphviz
 
+from ..security import rights
 from ..security.descriptor import SecurityDescriptor
 from ..security.sids import SID
 from ..security.tokenattrs import GroupAttributes, PrivilegeAttributes
@@ -73,6 +74,19 @@ STYLES: dict[str, dict[str, str]] = {
     "edge_handle": {"color": pal.GREY_700, "fontcolor": pal.GREY_800},
     "edge_provenance": {"style": "dotted", "color": pal.PURPLE, "fontcolor": pal.PURPLE, "constraint": "false"},
 }
+
+# The rights each object type's handles name (what narrows a handle's label in the picture).
+_RIGHTS = {name: m.rights for name, m in rights.MAPPINGS.items()}
+_RIGHTS["NamedPipe"] = rights.FileAccess
+
+
+def _compact_names(h) -> list[str]:
+    """A handle's granted rights in as few names as say them (FILE_GENERIC_READ, not five bits)."""
+    cls = _RIGHTS.get(h.object_type)
+    if cls is None:
+        return [r for r in (h.granted_names or (f"0x{h.granted:X}" if h.granted else "")).split("|") if r]
+    return rights.compact_mask_names(h.granted, cls)
+
 
 _LEGEND_TITLE = "since the previous snapshot"
 _SE_PRIVILEGE_ENABLED = int(PrivilegeAttributes.SE_PRIVILEGE_ENABLED)
@@ -217,7 +231,11 @@ def object_scene(snap, order: tuple[int, ...] = ()) -> Scene:
         t = tokens.get(oid)
         return name(t.user) if t is not None else f"Token#{oid}"
 
-    for p in snap.processes:
+    # Processes top to bottom: ``order`` first, the rest by pid. dot keeps clusters in the
+    # order they are written, so they are written in this order.
+    rank = {pid: k for k, pid in enumerate(order)}
+    processes = sorted(snap.processes, key=lambda p: (rank.get(p.pid, len(rank)), p.pid))
+    for p in processes:
         proc, cluster = f"proc_{p.pid}", f"cluster_proc_{p.pid}"
         boxes.append(Box(cluster, ((Style.BOLD, p.image), (Style.PLAIN, f"pid {p.pid}, runs as {user_of(p.token)}")),
                          ("process_cluster",), cluster=True,
@@ -270,20 +288,21 @@ def object_scene(snap, order: tuple[int, ...] = ()) -> Scene:
                                                        ("Process", "Thread") else "not drawn here")), ("object",)))
                 granted = f"{h.granted_names or '0'} (0x{h.granted:08X})"
                 prefix = h.object_type.upper() + "_"
-                brief = "|".join(r[len(prefix):] if r.startswith(prefix) else r
-                                 for r in (h.granted_names or f"0x{h.granted:X}").split("|"))
+                # The picture's label: as few names as say the mask, the type's prefix off
+                # (never off a composite: FILE_GENERIC_READ is not GENERIC_READ).
+                brief = "|".join(r[len(prefix):] if r.startswith(prefix) and "GENERIC" not in r else r
+                                 for r in _compact_names(h)) or "0"
+
                 # A handle to a process or thread must not push that process a column right.
                 loose = ("edge_loose",) if dst.startswith(("proc_", "thread_")) else ()
                 arrows.append(Arrow(handle, dst, "handle", ((Style.MASK, granted),), ("edge_handle", *loose),
                                     short=((Style.MASK_SHORT, brief),)))
 
-    # Processes top to bottom in pid order (the first is usually the one making the calls):
-    # an invisible node left of them, its edges in that order (ordering=out), keeps dot
-    # from reordering them.
+    # The same order again: an invisible node left of the processes, its edges in that
+    # order (ordering=out), keeps dot from reordering them.
     if len(snap.processes) > 1:
         boxes.append(Box("order", (), ("order",)))
-        rank = {pid: k for k, pid in enumerate(order)}
-        for p in sorted(snap.processes, key=lambda p: (rank.get(p.pid, len(rank)), p.pid)):
+        for p in processes:
             arrows.append(Arrow("order", f"proc_{p.pid}", "order", (), ("edge_order",), layout=True))
     for t in snap.tokens:
         boxes.append(Box(f"token_{t.object_id}", _token_lines(t, name, tokens), (_token_style(t),),
