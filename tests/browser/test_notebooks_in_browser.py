@@ -14,7 +14,11 @@ and every code cell has an execution count, then check what the learner sees:
   widget holds an ``<svg>``;
 - every stepper (ScenarioPlayer, Compare) answers its "next" button; in the two story
   notebooks (04, 05) a ScenarioPlayer must exist and its object graph must change to
-  another SVG on "next".
+  another SVG on "next";
+- every ScenarioPlayer is walked to its last step: after each "next", with its buttons at
+  the top of the screen, a node the call changed is inside the viewport (the story players'
+  key steps are saved as screenshots); Compare's highlighted difference is drawn;
+- every graph fits its output area with no text under 11 px.
 
 A full-notebook screenshot goes to ``artifacts/screenshots/<name>.png`` (pass or fail).
 All waits are on signals from the page (promises, kernel status, execution counts, the
@@ -45,6 +49,10 @@ MAX_SHOT_HEIGHT = 40_000  # px: taller notebooks are cut off (and slow to encode
 
 # A small laptop screen, with the file browser open: the notebook column the issue measured.
 VIEWPORT = {"width": 1366, "height": 768}
+# Another screen for a one-off measurement: TOKENLAB_VIEWPORT=1920x1080 (make test uses 1366x768).
+if os.environ.get("TOKENLAB_VIEWPORT"):
+    _w, _h = (int(v) for v in os.environ["TOKENLAB_VIEWPORT"].lower().split("x"))
+    VIEWPORT = {"width": _w, "height": _h}
 MIN_FONT_PX = 11        # the smallest text a graph may render
 STORY_SHOT_STEPS = (4, 5, 6)  # the story players' key steps, saved as screenshots
 # Further steps where the changed node must be on screen: story 1 over a named pipe makes
