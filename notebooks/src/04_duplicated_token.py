@@ -6,30 +6,27 @@
 # the very token it is impersonating, impersonates the copy, and asks again. Same user, same
 # groups, same privileges: does the second request go through?
 #
-# The puzzle comes from Raymond Chen's post on *The Old New Thing*, "How come a duplicated
-# token doesn't behave identically to the original?". This notebook replays it call for call,
-# lets you guess the outcome, and takes it apart: the **identity a token carries** against the
-# **descriptor that protects the token object**, where a new object's DACL comes from,
-# *copy-on-open*, the fixes, and which parts are Windows' rules and which are **tokenlab's
-# model of COM**.
+# The puzzle comes from a post by Raymond Chen on *The Old New Thing*, named in section 5 (its
+# title gives the answer away). This notebook replays it call for call, lets you predict the
+# outcome, then takes it apart: what a token carries, what protects the token object, where a
+# new object's DACL comes from, *copy-on-open*, and which parts are Windows' rules and which
+# are **tokenlab's model of COM**.
 #
 # | Windows term | tokenlab name | example |
 # | --- | --- | --- |
 # | access token (a kernel object) | `Token#10` in pictures and tables; `tl.Token` | `m.thread(1004).token` |
 # | handle | a small int, per process | `8` (opened by `OpenThreadToken`) |
-# | named pipe, server and client ends | `api.CreateNamedPipe`, `api.CreateFile` | `CreateFile(r"\\.\pipe\svc", ...)` |
-# | `ImpersonateNamedPipeClient` | `api.ImpersonateNamedPipeClient` | `api.ImpersonateNamedPipeClient(4)` |
 # | thread token (impersonation) | the thread's **token slot**, `thread.token` | `api.ImpersonateLoggedOnUser(h)` |
 # | effective token | `thread.effective_token` | the slot's token, else the process token |
 # | `DuplicateToken`, `DuplicateTokenEx` | `api.DuplicateToken`, `api.DuplicateTokenEx` | `api.DuplicateToken(h, SecurityImpersonation)` |
-# | `GetSecurityInfo` | `api.GetSecurityInfo` → `SecurityDescriptor` | `api.GetSecurityInfo(h, SE_KERNEL_OBJECT, DACL_SECURITY_INFORMATION)` |
 # | `CoCreateInstance`, local server | `api.CoCreateInstance` (tokenlab's model of COM) | `api.CoCreateInstance(CLSID_Something, None, CLSCTX_LOCAL_SERVER, IID_IUnknown)` |
 # | `E_ACCESSDENIED` (0x80070005) | `tl.ComError` | `err.name == "E_ACCESSDENIED"` |
 # | a recorded run of calls | `tl.Trace`, `tl.record(m)` | `story.table()`, `story.steps[11].narration` |
 # | alice (a local account) | `TOKENLAB\alice` | S-1-5-21-1004336348-1177238915-682003330-1001; outputs name her |
 # | the group `TOKENLAB\None` | the local group called "None" (RID 513, SDDL `DU`), not Python's `None` | S-1-5-21-1004336348-1177238915-682003330-513 |
 #
-# Run the cells from top to bottom; predict *before* pressing Reveal.
+# Run the cells from top to bottom; predict *before* pressing Reveal. The same calls in plain
+# code wait under *Answers*, near the end.
 
 # %%
 import textwrap
@@ -68,7 +65,7 @@ def dacl_by_name(acl, names):
 # NETWORK SERVICE, and `client.exe` running as alice — runs the calls through the Win32 facade,
 # and hands back the recorded **trace**: one step per call, with its C twin, its result or
 # error, the access checks it made, and a narration of the rule that decided it. The last call
-# is held back for a moment: you will predict it.
+# is held back: you will predict it.
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -79,14 +76,13 @@ print("\n".join(story.table().splitlines()[:-1]))
 print(f"{last.index:>2}  [{last.image} t{last.tid}]  {last.call}  -> ?")
 
 # %% [markdown]
-# Each row is `index  [process thread]  call  -> result`. Handles are small numbers that index
-# their own process's handle table (both processes have a handle 4); `-2` is the pseudo-handle
-# for "the calling thread". Steps 0–5 are how a service really gets a client's token: it
-# creates a pipe, alice's client opens it and writes a request, the service's
-# `ConnectNamedPipe` returns FALSE with `ERROR_PIPE_CONNECTED` (the client came first, which
-# callers treat as success), it reads the request, and `ImpersonateNamedPipeClient` puts
-# alice's token in the thread's slot. The post's code starts there, on a thread that is
-# already impersonating; steps 6–11 are its calls in its order. In C:
+# Each row is `index  [process thread]  call  -> result`. Handles are small numbers in their
+# own process's handle table (both processes have a handle 4); `-2` is the pseudo-handle for
+# "the calling thread". Steps 0–5 are how a service really gets a client's token: alice's
+# client opens the service's pipe and writes a request, `ConnectNamedPipe` returns FALSE with
+# `ERROR_PIPE_CONNECTED` (the client came first: success), the service reads the request, and
+# `ImpersonateNamedPipeClient` puts alice's token in the thread's slot. The post's code starts
+# there; steps 6–11 are its calls in its order. In C:
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -117,10 +113,11 @@ Predict("The thread impersonates the duplicate and calls CoCreateInstance again.
         explain="In tokenlab's model of COM, CoCreateInstance first opens the thread token (now the "
                 "duplicate) with OpenAsSelf=TRUE, so the open is checked as the process, NETWORK SERVICE. "
                 "The duplicate is a new object with a new DACL, and that DACL does not admit NETWORK "
-                "SERVICE: ERROR_ACCESS_DENIED, which COM reports as E_ACCESSDENIED. Section 5 shows the check.")
+                "SERVICE: ERROR_ACCESS_DENIED, which COM reports as E_ACCESSDENIED. Section 5 takes the "
+                "check apart; Answers, at the end of this notebook, runs it in plain code (A1).")
 
 # %% [markdown]
-# *Reveal your answer before you read on: the sections below take the outcome apart.*
+# *Pick an answer and press Reveal first.*
 
 # %% [markdown]
 # ## 3 · Step through it
@@ -170,7 +167,7 @@ SVG(svg(token_graph(after.token(14), after.token(10), snapshot=after)))
 
 # %%
 # NBVAL_CHECK_OUTPUT
-print(token_table(after.token(14), after.token(10), snapshot=after))
+print(token_table(after.token(14), after.token(10), snapshot=after, sids=False))
 
 # %% [markdown]
 # Everything alice *is* was copied: user, groups, privileges, owner, default DACL, logon
@@ -178,23 +175,14 @@ print(token_table(after.token(14), after.token(10), snapshot=after))
 # descriptor**. `DuplicateToken` copied the letter, not the envelope.
 
 # %% [markdown]
-# ## 5 · The access check that said no
+# ## 5 · The second activation's access check
 #
-# The outcome of section 2 (reveal it there first):
-
-# %%
-# NBVAL_CHECK_OUTPUT
-print("The second CoCreateInstance", second_activation())
-print("error:", last.error)
-
-# %% [markdown]
-# In tokenlab's model of COM, `CoCreateInstance` first **opens the thread token** — here
-# Token#14, the duplicate — with `OpenAsSelf=TRUE`, so the check runs **as NETWORK SERVICE**,
-# the process. Nothing in the duplicate's DACL applies to NETWORK SERVICE, so nothing is granted,
-# and `ERROR_ACCESS_DENIED` becomes `E_ACCESSDENIED`. The copy is refused not for *who it says
+# (Reveal the prediction in section 2 first.) In tokenlab's model of COM, the open of Token#14,
+# the duplicate, is checked as NETWORK SERVICE: the duplicate is refused not for *who it says
 # it is*, but for *who may open it*.
 #
-# The post calls it "a token that doesn't have access to itself". Taken literally that is not
+# Raymond Chen's post, "How come a duplicated token doesn't behave identically to the
+# original?", calls it "a token that doesn't have access to itself". Taken literally that is not
 # what happens: the DACL admits alice, the identity the token carries. The course reads
 # "itself" as the service holding the token, the identity the open is checked as.
 #
@@ -211,9 +199,9 @@ SVG(svg(descriptor_graph(denied.sd, denied.result, domain=DOMAIN, names=NAMES)))
 # NBVAL_CHECK_OUTPUT
 print("object:    ", denied.what)
 print("checked as:", denied.checker)
-print(wrap(denied.narrative))
+print(wrap(denied.narrative_by_name))
 print()
-print(descriptor_table(denied.sd, denied.result, domain=DOMAIN, names=NAMES))
+print(descriptor_table(denied.sd, denied.result, domain=DOMAIN, names=NAMES, sids=False))
 print()
 granted = first.checks[0]
 print("step 6, same open:", granted.what, "as", granted.checker, "->", granted.result.status.name)
@@ -316,11 +304,11 @@ for run in (as_process, as_thread):
 # either way: **whoever opens a token is checked against that token's own DACL**.
 
 # %% [markdown]
-# ## 8 · The fix from the post: copy the descriptor too
+# ## 8 · `DuplicateTokenEx` with the original's DACL
 #
-# Read the original's DACL with `GetSecurityInfo` and pass it to `DuplicateTokenEx` in a
-# `SECURITY_ATTRIBUTES`; only the owner and group, which it leaves out, still come from the
-# effective token. `duplicated_token(fixed=True, via="pipe")` does this, and in tokenlab's model
+# The post's fix: read the original's DACL with `GetSecurityInfo` and pass it to
+# `DuplicateTokenEx` in a `SECURITY_ATTRIBUTES`; only the owner and group, which it leaves out,
+# still come from the effective token. `duplicated_token(fixed=True, via="pipe")` does this, and in tokenlab's model
 # of COM the second activation then succeeds:
 
 # %%
@@ -334,15 +322,14 @@ print(f"the fixed duplicate, Token#{fixed_tok}, has the original's DACL:")
 print(dacl_by_name(fixed_snap.token(fixed_tok).security.dacl, NAMES))
 
 # %% [markdown]
-# The two runs side by side (the slider walks aligned rows; each side has its own graph), and the
-# text twin:
+# The two runs side by side, and the text twin:
 
 # %%
 Compare(story, fixed)
 
 # %%
 # NBVAL_CHECK_OUTPUT
-print(compare_table(story, fixed))
+print(compare_table(story, fixed, sids=False))
 
 
 # %% [markdown]
@@ -373,21 +360,17 @@ Predict("A thread that is not impersonating made the duplicate; thread 1004 impe
         worker_activation,
         explain="Impersonation belongs to a thread: the worker acts as NETWORK SERVICE, so the duplicate "
                 "gets NETWORK SERVICE's default DACL, which admits NETWORK SERVICE, and COM's token open "
-                "succeeds.")
+                "succeeds. Answers, at the end of this notebook, runs it in plain code (A2).")
 
 # %% [markdown]
-# *Reveal first.* The outcome, and the duplicate's DACL:
-
-# %%
-# NBVAL_CHECK_OUTPUT
-print("The second CoCreateInstance", worker_activation())
-w_snap, w_tok = w_last.snapshot, worker.machine.thread(1004).token.object_id
-print(f"the worker's duplicate, Token#{w_tok}:")
-print(dacl_by_name(w_snap.token(w_tok).security.dacl, dict(w_snap.names)))
+# *Pick an answer and press Reveal first.*
 
 # %% [markdown]
-# A second thread is not needed: the same thread can call `RevertToSelf()`, then
-# `DuplicateToken`, then `ImpersonateLoggedOnUser(dup)` (the checks below run this). Or widen
+# ### The same thread, or a wider default DACL
+#
+# (Reveal the prediction in section 9 first.) A second thread is not needed: the same thread
+# can call `RevertToSelf()`, then `DuplicateToken`, then `ImpersonateLoggedOnUser(dup)` (the
+# checks below run this). Or widen
 # the token's default DACL first with `SetTokenInformation(..., TokenDefaultDacl, ...)`; that
 # works too, but the wider default applies to *every* object later created while
 # impersonating that token.
@@ -418,9 +401,9 @@ for step in widened:
 # %% [markdown]
 # ## 10 · Check it on Windows
 #
-# tokenlab writes each scenario as a whole C program you can build and run on Windows:
-# `tokenlab.teaching.c_program.program(trace)` turns a trace into source text (each call
-# followed by a line that compares Windows' result with tokenlab's). The story's program begins:
+# `tokenlab.teaching.c_program.program(trace)` writes a trace as a whole C program to build and
+# run on Windows, each call followed by a line comparing Windows' result with tokenlab's. The
+# story's program begins:
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -442,9 +425,33 @@ print("\n".join(prog.source.splitlines()[:7]))
 # $fixed = Copy-NtToken -Token $t -ImpersonationLevel Impersonation -SecurityDescriptor $sd
 # Format-NtSecurityDescriptor -Object $fixed                            # the original's DACL
 # ```
+
+# %% [markdown]
+# ## Answers, in plain code
 #
-# The copy made inside `Invoke-NtToken` (while impersonating alice) gets alice's default DACL;
-# the copy given `-SecurityDescriptor` gets the original's.
+# Read these after you have revealed your predictions above.
+#
+# ### A1 · The second `CoCreateInstance`
+#
+# The story's last call, and the token open inside it (tokenlab's model of COM):
+
+# %%
+# NBVAL_CHECK_OUTPUT
+print("The second CoCreateInstance", second_activation())
+print("error:", last.error)
+print("its token open:", denied.what, "as", denied.checker, "->", denied.result.status.name)
+
+# %% [markdown]
+# ### A2 · The copy made by a thread that is not impersonating
+#
+# The last call of the worker-thread run, and the DACL its duplicate got:
+
+# %%
+# NBVAL_CHECK_OUTPUT
+print("The second CoCreateInstance", worker_activation())
+w_snap, w_tok = w_last.snapshot, worker.machine.thread(1004).token.object_id
+print(f"the worker's duplicate, Token#{w_tok}:")
+print(dacl_by_name(w_snap.token(w_tok).security.dacl, dict(w_snap.names)))
 
 # %% [markdown]
 # ## Checks

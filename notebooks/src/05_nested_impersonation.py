@@ -6,20 +6,16 @@
 # bob's token. When that part is done it calls `RevertToSelf`, expecting to be alice again.
 # Who is the thread for the rest of alice's request?
 #
-# The question comes from Raymond Chen's post on *The Old New Thing*, "Why doesn't
-# RevertToSelf undo the most recent SetThreadToken?". This notebook replays it, then builds the
-# correct save-and-restore pattern, its variants and its traps, one recorded run at a time:
-# what `ImpersonateLoggedOnUser`, `SetThreadToken` and `RevertToSelf` do to a thread, how to
-# save and restore its token (also when it was not impersonating), a tempting shortcut, a
-# context manager that gets it right, and how long a token in use lives.
+# The question comes from a post by Raymond Chen on *The Old New Thing*, named after the
+# prediction in section 2 (its title gives the answer away). This notebook replays it, then
+# follows the thread's token slot through more recorded runs: ways to save its token and put
+# it back, a context manager for that, and how long a token in use lives.
 #
 # | Windows term | tokenlab name | example |
 # | --- | --- | --- |
 # | thread token, impersonation token | the thread's **token slot**, `thread.token` (`None` when empty) | `m.thread(1004).token` |
 # | effective token | `thread.effective_token`: the slot's token, else the process token | `api.GetCurrentThreadEffectiveToken()` (pseudo-handle `-6`) |
-# | `ImpersonateLoggedOnUser` | `api.ImpersonateLoggedOnUser(h)` | fills the slot |
-# | `SetThreadToken` | `api.SetThreadToken(None, h)`; `None` for NULL | `api.SetThreadToken(None, None)` empties the slot |
-# | `RevertToSelf` | `api.RevertToSelf()` | empties the slot |
+# | `SetThreadToken(NULL, h)` | `api.SetThreadToken(None, h)`: `None` stands for NULL | `api.SetThreadToken(None, bob_h)` |
 # | `OpenThreadToken` | `api.OpenThreadToken(thread, access, OpenAsSelf)` → a handle | `api.OpenThreadToken(api.GetCurrentThread(), TOKEN_IMPERSONATE, True)` |
 # | pseudo-handle | a negative int, in no handle table | `api.GetCurrentThreadToken()` → `-5` |
 # | `ERROR_NO_TOKEN` (1008) | `tl.WinError`, `.name`, `.winerror` | `err.winerror == ERROR_NO_TOKEN` |
@@ -29,7 +25,8 @@
 # | alice, bob (local accounts) | `TOKENLAB\alice`, `TOKENLAB\bob` | S-1-5-21-1004336348-1177238915-682003330-1001 and -1002 |
 #
 # Run the cells from top to bottom (the widgets need a live kernel); pick your answer to a
-# prediction *before* pressing Reveal.
+# prediction *before* pressing Reveal. The same calls in plain code wait under *Answers*, near
+# the end.
 
 # %%
 import inspect
@@ -63,14 +60,10 @@ def show_c(trace, steps=None):
 # single place that either holds a token or is empty. tokenlab draws it as the thread's
 # **token slot**.
 #
-# * `ImpersonateLoggedOnUser(h)` and `SetThreadToken(NULL, h)` put a token in the slot,
-#   **replacing** whatever was there;
-# * `RevertToSelf()` and `SetThreadToken(NULL, NULL)` **empty** the slot.
-#
 # `nested_impersonation(pattern)` builds a fresh machine — `svc.exe` running as NETWORK
 # SERVICE, local accounts alice and bob — runs one pattern of calls and returns the recorded
-# trace. Here is the machine after the service starts impersonating alice (step 2), with what
-# changed coloured; its text twin follows.
+# trace. The machine after the service starts impersonating alice (step 2), what changed
+# coloured, and its text twin:
 
 # %%
 revert = nested_impersonation("revert")
@@ -82,7 +75,7 @@ SVG(svg(object_graph(impersonating_alice, revert.steps[1].snapshot, focus_tid=10
 print(object_table(impersonating_alice, revert.steps[1].snapshot))
 
 # %% [markdown]
-# Thread 1004 has one `token slot`. It now holds Token#4 (alice), and the bold *effective*
+# Thread 1004's one `token slot` now holds Token#4 (alice), and the bold *effective*
 # arrow goes there instead of to the process's Token#1. Two handles, 4 and 8, name alice's and
 # bob's logon tokens; a handle is only a way to reach an object, not a place the thread acts
 # from.
@@ -108,11 +101,23 @@ Predict("After ImpersonateLoggedOnUser(alice), SetThreadToken(NULL, bob) and Rev
         lambda: nested_impersonation("revert").final_user,
         explain="SetThreadToken(NULL, bob) replaced alice's token in the slot; RevertToSelf emptied it, "
                 "so the thread falls through to the process token. RevertToSelf ends the "
-                "impersonation; it never meant 'go back one step'.")
+                "impersonation; it never meant 'go back one step'. Answers, at the end of this notebook, "
+                "runs it in plain code (A1).")
 
 # %% [markdown]
-# *Reveal your answer first.* Then step through the whole run and watch the token slot at steps
-# 2, 3 and 4:
+# *Pick an answer and press Reveal first.*
+
+# %% [markdown]
+# ### The slot, step by step
+#
+# (Reveal the prediction in section 2 first.) Raymond Chen's post is called "Why doesn't
+# RevertToSelf undo the most recent SetThreadToken?". The rules at work, here and below:
+#
+# * `ImpersonateLoggedOnUser(h)` and `SetThreadToken(NULL, h)` put a token in the slot,
+#   **replacing** whatever was there;
+# * `RevertToSelf()` and `SetThreadToken(NULL, NULL)` **empty** the slot.
+#
+# Step through the whole run and watch the token slot at steps 2, 3 and 4:
 
 # %%
 ScenarioPlayer(revert)
@@ -122,22 +127,19 @@ ScenarioPlayer(revert)
 
 # %%
 # NBVAL_CHECK_OUTPUT
-print(revert.table())
+print(revert.table(sids=False))
 print()
 show_c(revert)
 
 # %% [markdown]
 # The slot just before and just after `RevertToSelf` (`~` marks what changed, `was:` what it
-# was). `SetThreadToken` had *replaced* alice's token rather than stacking bob's on it, so
-# nothing of alice's was left to come back to: the thread fell through to the process token.
+# was):
 
 # %%
 display(SVG(svg(object_graph(revert.steps[4].snapshot, revert.steps[3].snapshot, focus_tid=1004))))
 
 # %%
 # NBVAL_CHECK_OUTPUT
-print("After RevertToSelf the thread is", nested_impersonation("revert").final_user)
-print()
 print(object_table(revert.steps[4].snapshot, revert.steps[3].snapshot))
 thread = revert.machine.thread(1004)
 print()
@@ -157,19 +159,16 @@ print("thread.effective_token:", revert.machine.describe(thread.effective_token)
 # 4. **restore**: `SetThreadToken(NULL, saved)`;
 # 5. `CloseHandle(saved)`.
 #
-# Two arguments of step 1 matter:
-#
-# * `TOKEN_IMPERSONATE` is the right `SetThreadToken` needs on the handle it is given, so that is
-#   the right to ask for;
-# * `OpenAsSelf=TRUE` makes Windows check the open **as the process** rather than as the
-#   impersonated client, who may not be allowed to open the token (shown below).
+# In step 1, `TOKEN_IMPERSONATE` is the right `SetThreadToken` needs on the handle, and
+# `OpenAsSelf=TRUE` has Windows check the open **as the process** rather than as the
+# impersonated client, who may not be allowed to open the token (shown below).
 #
 # `nested_impersonation("save_restore")` runs the pattern:
 
 # %%
 # NBVAL_CHECK_OUTPUT
 save_restore = nested_impersonation("save_restore")
-print(save_restore.table())
+print(save_restore.table(sids=False))
 print()
 print("final user:", save_restore.final_user)
 print()
@@ -190,7 +189,7 @@ ScenarioPlayer(save_restore)
 # %%
 # NBVAL_CHECK_OUTPUT
 over_pipe = nested_impersonation("save_restore", via="pipe")
-print(over_pipe.table())
+print(over_pipe.table(sids=False))
 print()
 print("final user:", over_pipe.final_user)
 save_step = next(st for st in over_pipe if st.name == "OpenThreadToken")
@@ -220,15 +219,14 @@ for as_self in (True, False):
         print(f"OpenAsSelf={as_self}: {err}")
 
 # %% [markdown]
-# The two runs side by side — `RevertToSelf` against save-and-restore. The slider walks aligned
-# rows; each side shows its own object graph.
+# `RevertToSelf` against save-and-restore, side by side, and the text twin:
 
 # %%
 Compare(nested_impersonation("revert"), nested_impersonation("save_restore"))
 
 # %%
 # NBVAL_CHECK_OUTPUT
-print(compare_table(nested_impersonation("revert"), nested_impersonation("save_restore")))
+print(compare_table(nested_impersonation("revert"), nested_impersonation("save_restore"), sids=False))
 
 # %% [markdown]
 # The same pattern as a C function (error handling kept: here it *is* the point):
@@ -267,7 +265,7 @@ print(compare_table(nested_impersonation("revert"), nested_impersonation("save_r
 # %%
 # NBVAL_CHECK_OUTPUT
 not_impersonating = nested_impersonation("not_impersonating")
-print(not_impersonating.table())
+print(not_impersonating.table(sids=False))
 print()
 print("final user:", not_impersonating.final_user)
 print()
@@ -282,13 +280,12 @@ ScenarioPlayer(not_impersonating)
 # The thread began as NETWORK SERVICE, was bob for a while, and is NETWORK SERVICE again.
 
 # %% [markdown]
-# ## 5 · The pseudo-handle trap
+# ## 5 · Saving with `GetCurrentThreadToken()`
 #
-# `GetCurrentThreadToken()` *looks* like a cheaper way to save the thread token: it cannot fail
-# and needs no `CloseHandle`. It returns the **pseudo-handle** `-5`
-# ([02_tokens](02_tokens.ipynb) introduces pseudo-handles).
-# `nested_impersonation("pseudo_handle")` "saves" it, switches to bob, and "restores" the saved
-# value:
+# `GetCurrentThreadToken()` is a cheaper way to name the thread token: it cannot fail and needs
+# no `CloseHandle`. It returns the **pseudo-handle** `-5` ([02_tokens](02_tokens.ipynb)
+# introduces pseudo-handles). `nested_impersonation("pseudo_handle")` saves it, switches to bob,
+# and restores the saved value:
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -305,19 +302,16 @@ Predict("After saved = GetCurrentThreadToken(), SetThreadToken(NULL, bob) and Se
         lambda: nested_impersonation("pseudo_handle").final_user,
         explain="The restore fails with ERROR_INVALID_HANDLE: token pseudo-handles work only where a "
                 "token is queried, and SetThreadToken refuses them. A failed call changes nothing, so "
-                "the thread is still bob.")
+                "the thread is still bob. Answers, at the end of this notebook, runs it in plain code (A2).")
 
 # %% [markdown]
-# *Reveal first.* The restore, as recorded:
-
-# %%
-# NBVAL_CHECK_OUTPUT
-print("After the 'restore' the thread is", nested_impersonation("pseudo_handle").final_user)
-print("the restore:", restore.call, "->", restore.error)
+# *Pick an answer and press Reveal first.*
 
 # %% [markdown]
-# Code that ignored the return value would carry on with alice's request as bob. It would be no
-# better if the call had worked: `-5` means "the current thread's token *when the handle is
+# ### What `-5` names
+#
+# (Reveal the prediction in section 5 first.) Code that ignored the return value would carry
+# on with alice's request as bob. It would be no better if the call had worked: `-5` means "the current thread's token *when the handle is
 # used*", and at the restore that is bob's. Watch its meaning move:
 
 # %%
@@ -348,17 +342,17 @@ ScenarioPlayer(pseudo)
 # %% [markdown]
 # ## 6 · A context manager that gets it right
 #
-# Python's `with` statement is a natural home for save-and-restore, because the context
-# manager's exit code runs even when the block raises. `tokenlab.scenarios.impersonating(api, h)`
-# is the C function of section 3 written that way. Its source:
+# A `with` block suits save-and-restore: the context manager's exit code runs even when the
+# block raises. `tokenlab.scenarios.impersonating(api, h)` is the C function of section 3
+# written that way. Its source:
 
 # %%
 # NBVAL_CHECK_OUTPUT
 print(inspect.getsource(impersonating))
 
 # %% [markdown]
-# Try it in a fresh world: nested inside alice, then on a thread that is not impersonating, then
-# with a block that raises.
+# Try it in a fresh world: nested inside alice, on a thread that is not impersonating, and with
+# a block that raises.
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -406,8 +400,7 @@ print("handles left in svc.exe:", [h.value for h in tl.snapshot(m).process(svc.p
 
 # %% [markdown]
 # Each time, the thread ends with exactly what it had: alice's token, an empty slot, and alice's
-# token again after the exception. No saved handle is left behind — only the two logon handles
-# remain.
+# token again after the exception. Only the two logon handles remain.
 
 # %% [markdown]
 # ## 7 · Closing a handle the thread still uses
@@ -441,16 +434,19 @@ Predict("The thread impersonates alice's token, then closes the only handle to i
         lambda: close_while_in_use()[1],
         explain="A kernel object lives as long as something refers to it: a handle, or an internal "
                 "reference such as a thread's token slot. CloseHandle removed the handle; the slot "
-                "still holds the token.")
+                "still holds the token. Answers, at the end of this notebook, runs it in plain code (A3).")
 
 # %% [markdown]
-# *Reveal first.* Who holds Token#4 after each call? Each snapshot lists the references to each
-# token (`TokenState.refs`):
+# *Pick an answer and press Reveal first.*
+
+# %% [markdown]
+# ### Who holds Token#4
+#
+# (Reveal the prediction in section 7 first.) Each snapshot lists the references to each token
+# (`TokenState.refs`):
 
 # %%
 # NBVAL_CHECK_OUTPUT
-print("After CloseHandle, the thread is", user_after_close)
-print()
 for step in lifetime:
     token = step.snapshot.token(4)
     held = ", ".join(f"{what} x{n}" for what, n in token.refs) if token else "gone"
@@ -480,10 +476,10 @@ display(SVG(svg(object_graph(lifetime.steps[5].snapshot, lifetime.steps[4].snaps
 # Now imagine the slot were a stack, as the customer in the post hoped. The post's reasons
 # against it: changing impersonation in any order but last-in, first-out would be awkward, and
 # a token destroyed while still in the stack would break a later "pop". Giving every covered
-# token a reference of its own would fix that, but then a service that impersonated client
-# after client without reverting would keep all those tokens alive as long as the thread lived
-# (the course's observation, not the post's). With one slot, the slot holds one reference, to
-# the token in use; to get the previous one back, *you* keep a real handle, and close it after.
+# token its own reference would fix that, but a service that impersonated client after client
+# without reverting would then keep them all alive as long as the thread lived (the course's
+# observation, not the post's). One slot holds one reference, to the token in use; to get the
+# previous one back, *you* keep a real handle, and close it after.
 
 # %% [markdown]
 # ## Check it on Windows
@@ -512,6 +508,35 @@ print("\n".join(prog.source.splitlines()[:7]))
 #     Format-NtSecurityDescriptor -Object $saved         # the token's own DACL
 # }
 # ```
+
+# %% [markdown]
+# ## Answers, in plain code
+#
+# Read these after you have revealed your predictions above.
+#
+# ### A1 · Who is the thread after `RevertToSelf`?
+
+# %%
+# NBVAL_CHECK_OUTPUT
+print("After RevertToSelf the thread is", nested_impersonation("revert").final_user)
+asked = revert.steps[-1]
+print(f"step {asked.index}: {asked.call} -> {asked.result}")
+
+# %% [markdown]
+# ### A2 · Who is the thread after the pseudo-handle restore?
+
+# %%
+# NBVAL_CHECK_OUTPUT
+print("After the restore the thread is", nested_impersonation("pseudo_handle").final_user)
+print("the restore:", restore.call, "->", restore.error)
+
+# %% [markdown]
+# ### A3 · Who is the thread after `CloseHandle`?
+
+# %%
+# NBVAL_CHECK_OUTPUT
+print("After CloseHandle, the thread is", user_after_close)
+print("Token#4 after the close is held by:", dict(lifetime.steps[2].snapshot.token(4).refs))
 
 # %% [markdown]
 # ## Checks
