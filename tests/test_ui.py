@@ -881,3 +881,16 @@ def test_player_graph_opens_on_what_the_call_changed():
     quiet = next(s.index for s in p.trace.steps if s.name == "WriteFile")  # changes nothing drawn
     p.slider.value = quiet
     assert "scroll-initial-target" not in p.graph.value and "max-height:max(300px" in p.graph.value
+
+
+def test_player_prerenders_every_step_when_it_is_made():
+    """'next' only swaps HTML: each step's picture is in the SVG cache once the player exists
+    (a player once asked for a checkbox made after the pre-render, which failed silently)."""
+    from tokenlab import view
+    from tokenlab.scenarios import duplicated_token
+
+    view.clear_cache()
+    p = ScenarioPlayer(duplicated_token(via="pipe"))
+    for i in range(len(p.trace.steps)):
+        g = p._graph_of(i)
+        assert (g.source, g.engine) in view._cache, f"step {i} was not pre-rendered"

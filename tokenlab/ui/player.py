@@ -188,7 +188,9 @@ class ScenarioPlayer(c.Stepper, w.VBox):
             return object_graph(self.trace.initial)
         step = self.trace.steps[i]
         previous = self.trace.steps[i - 1].snapshot if i > 0 else self.trace.initial
-        keep = None if self.whole.value else self._keep
+        # (``whole`` does not exist yet while __init__ pre-renders every step: folded then)
+        whole = getattr(self, "whole", None)
+        keep = None if whole is not None and whole.value else self._keep
         pinned = self._layout() if self._pinned is not None else None
         return object_graph(step.snapshot, previous=previous, focus_tid=step.tid, legend=False, pinned=pinned,
                             keep=keep)
