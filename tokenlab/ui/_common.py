@@ -64,9 +64,9 @@ def svg_html(graph, fit: bool = False, *, max_height: str = "", show_changed: bo
 
     ``show_changed`` (with ``max_height``): the box opens scrolled just enough to show what
     the picture colours as added or changed (CSS ``scroll-initial-target`` on a marker laid
-    over those boxes; a browser without it opens the box at the top, and the learner
-    scrolls). Nothing is scrolled when they are already in view, so a picture that fits
-    never moves."""
+    over those boxes, aligned by its end; a browser without it opens the box at the top,
+    and the learner scrolls). Nothing is scrolled when they are already in view, so a
+    picture that fits never moves."""
     from ..view import svg
 
     source = svg(graph)
@@ -78,9 +78,17 @@ def svg_html(graph, fit: bool = False, *, max_height: str = "", show_changed: bo
     span = changed_span(source) if show_changed else None
     if span is not None:
         top, bottom = span
+        # Aligned by its end: the box scrolls only as far as brings the marker's bottom into
+        # view, so what is already in view stays put and what is below comes up with the
+        # picture above it for context. A marker taller than a small box (300 px, see the
+        # player's GRAPH_WINDOW) is cut to its top part, so the top of the change shows.
+        box = _VIEWBOX.search(source)
+        total_px = float(box.group(1)) * 4 / 3 if box else 0.0
+        if total_px:
+            bottom = min(bottom, top + 260 / total_px)
         marker = (f'<div class="tokenlab-changed-marker" style="position:absolute;left:0;width:1px;'
                   f'top:{100 * top:.2f}%;height:{100 * (bottom - top):.2f}%;scroll-margin:12px;'
-                  f'scroll-initial-target:nearest;pointer-events:none"></div>')
+                  f'scroll-snap-align:end;scroll-initial-target:nearest;pointer-events:none"></div>')
         source = f'<div style="position:relative;display:inline-block;max-width:100%">{source}{marker}</div>'
     return (f'<div class="tokenlab-graph" style="overflow:auto;max-width:100%;box-sizing:border-box{height}">'
             f"{source}</div>")
