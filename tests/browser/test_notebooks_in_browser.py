@@ -374,11 +374,10 @@ def _compare_difference_visible(page, lab, i: int, label: str) -> list[str]:
     if not _step_to(page, lab, i, label, "what differs (B"):  # a row where the machines differ
         return []
     _wait(page, "rendered", "the page to settle", T_RENDER, lab=lab)
-    page.evaluate("i => window.__tl.scrollStepper(i)", i)
     seen = page.evaluate("i => window.__tl.changedInView(i)", i)
     if not seen["found"]:
         return [f"{label}: at a row where the runs differ, nothing is highlighted"]
-    return []
+    return _changed_node_in_view(page, i, f"{label} at its first differing row")
 
 
 def _check_fit(page, stem: str) -> tuple[list[str], list[dict]]:

@@ -56,6 +56,12 @@ def note(message: str) -> str:
 _SVG_SIZE = re.compile(r'<svg width="[^"]*" height="[^"]*"')
 
 
+# A stepper's picture box (ScenarioPlayer, Compare): no taller than the screen under the
+# stepper's buttons and text (1366x768 leaves about 480 px in JupyterLab), opened on what
+# the step coloured.
+GRAPH_WINDOW = {"max_height": "max(300px, calc(100vh - 290px))", "show_changed": True}
+
+
 def svg_html(graph, fit: bool = False, *, max_height: str = "", show_changed: bool = False) -> str:
     """A view's graph rendered (through the cached :func:`tokenlab.view.svg`) for an HTML
     widget: at Graphviz's size in a box that scrolls both ways when the picture is larger

@@ -148,7 +148,7 @@ class Compare(c.Stepper, w.VBox):
                         w.VBox([w.HTML(f"<b>B: {c.text(self.titles[1])}</b>"),
                                 w.HTML(self._side_html(self.traces[1], row.b, row.kind, "B"))], layout=half)])
         return w.VBox([w.HTML(self._position_html(k)), sides, w.HTML(c.legend_strip("B compared with A at this row")),
-                       w.HTML(c.svg_html(self._diff_graph(k))), w.HTML(self._differences_html(k)),
+                       w.HTML(c.svg_html(self._diff_graph(k), **c.GRAPH_WINDOW)), w.HTML(self._differences_html(k)),
                        w.HTML(self._calls_html(k))])
 
     @c.guarded
@@ -170,7 +170,7 @@ class Compare(c.Stepper, w.VBox):
         for side, (trace, index, call, graph) in enumerate(sides):
             call.value = self._side_html(trace, index, row.kind, "AB"[side])
             graph.value = c.svg_html(self._graph(trace, index, k, side), self.fit.value)
-        self.diff_graph.value = c.svg_html(self._diff_graph(k), self.fit.value)
+        self.diff_graph.value = c.svg_html(self._diff_graph(k), self.fit.value, **c.GRAPH_WINDOW)
         self.differences.value = self._differences_html(k)
         self.calls.value = self._calls_html(k)
 

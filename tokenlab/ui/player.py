@@ -10,9 +10,7 @@ from . import _common as c
 
 
 PRERENDER = 60  # steps whose pictures a player renders up front (in one Graphviz run)
-# The picture's box: no taller than the screen under the player's buttons and narration
-# (1366x768 leaves about 480 px in JupyterLab), opened on what the call changed.
-GRAPH_WINDOW = {"max_height": "max(300px, calc(100vh - 290px))", "show_changed": True}
+GRAPH_WINDOW = c.GRAPH_WINDOW
 
 
 class ScenarioPlayer(c.Stepper, w.VBox):
