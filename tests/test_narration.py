@@ -16,7 +16,7 @@ from tokenlab.kernel.com import CLSID_Something, IID_IUnknown
 from tokenlab.teaching.c_twin import C_SIGNATURES
 from tokenlab.win32.api import Api
 from tokenlab.scenarios import duplicated_token, nested_impersonation
-from tokenlab.teaching.calls import sids_by_name
+from tokenlab.teaching.narrate import sids_by_name
 from tokenlab.teaching.narrate import name_sids
 from tokenlab.teaching.trace import CheckRecord
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import enum
 import functools
 import inspect
-import re
 
 from ..kernel.com import CLSID_Something, IID_IUnknown
 from ..kernel.handles import PSEUDO_HANDLES
@@ -20,7 +19,7 @@ from ..security.sids import SID
 from ..win32 import constants as C
 from ..win32.structs import SECURITY_ATTRIBUTES
 
-__all__ = ["format_arg", "format_call", "format_result", "sids_by_name"]
+__all__ = ["format_arg", "format_call", "format_result"]
 
 
 def _constant_names() -> dict[str, dict[int, str]]:
@@ -157,21 +156,3 @@ def format_result(result) -> str:
     if isinstance(result, (enum.IntFlag, enum.IntEnum)):
         return format_arg("", result)
     return repr(result)
-
-
-_SID_REPR = re.compile(r"SID\('(S-1-[0-9-]+)'\)")
-_ACCOUNT_SID = re.compile(r"(?<![\w-])S-1-5-21(?:-\d+)+")
-
-
-def sids_by_name(text: str, names) -> str:
-    """A call's or a result's text with its SIDs by name, for reading (it no longer runs):
-    ``SID('S-1-5-20')`` becomes ``<NT AUTHORITY\\NETWORK SERVICE>``, and an account SID written
-    bare (``S-1-5-21-…``, as in SDDL) ``<TOKENLAB\\alice>``. ``names`` is a dict or a function
-    SID text → name (or None); a SID it cannot name stays as it is."""
-    lookup = names.get if isinstance(names, dict) else names
-
-    def named(m):
-        name = lookup(m.group(1) if m.re is _SID_REPR else m.group(0))
-        return f"<{name}>" if name else m.group(0)
-
-    return _ACCOUNT_SID.sub(named, _SID_REPR.sub(named, text))

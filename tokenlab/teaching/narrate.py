@@ -368,6 +368,25 @@ def name_sids(text: str, names, *, sids: bool = True) -> str:
     return _BARE_DOMAIN_SID.sub(named, text)
 
 
+# In a call's text an account SID stands bare inside SDDL, "(A;;GA;;;S-1-5-21-…)": the
+# narratives' pattern leaves SIDs next to parentheses alone (they are already named there).
+_ACCOUNT_SID = re.compile(r"(?<![\w-])S-1-5-21(?:-\d+)+")
+
+
+def sids_by_name(text: str, names) -> str:
+    """A call's or a result's text with its SIDs by name, for reading (it no longer runs):
+    ``SID('S-1-5-20')`` becomes ``<NT AUTHORITY\\NETWORK SERVICE>``, and an account SID written
+    bare (``S-1-5-21-…``, as in SDDL) ``<TOKENLAB\\alice>``. ``names`` is a dict or a function
+    SID text → name (or None); a SID it cannot name stays as it is."""
+    lookup = names.get if isinstance(names, dict) else names
+
+    def named(m):
+        name = lookup(m.group(1) if m.re is _SID_REPR else m.group(0))
+        return f"<{name}>" if name else m.group(0)
+
+    return _ACCOUNT_SID.sub(named, _SID_REPR.sub(named, text))
+
+
 def _check_text(rec, names: dict[str, str]) -> str:
     return name_sids(f"Access check on {rec.what} as {rec.checker} ({rec.why}): {rec.narrative or rec.result}",
                      names)

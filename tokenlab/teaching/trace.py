@@ -19,9 +19,9 @@ from ..security.errors import ComError, WinError
 from ..security.sids import SID
 from ..win32.api import Api
 from .c_twin import c_call
-from .calls import format_call, format_result, sids_by_name
+from .calls import format_call, format_result
 from ..kernel import events as ev
-from .narrate import name_sids, narrate, sentence, token_text, why_text
+from .narrate import name_sids, narrate, sentence, sids_by_name, token_text, why_text
 from .snapshot import Snapshot, snapshot
 
 
@@ -61,6 +61,13 @@ class Step:
     @property
     def ok(self) -> bool:
         return self.error is None
+
+    def text(self, *, sids: bool = True) -> str:
+        """``DuplicateToken(8, SecurityImpersonation)  -> 12`` (``!! error`` when it failed);
+        with ``sids=False`` its SIDs by name (:func:`~tokenlab.teaching.narrate.sids_by_name`),
+        for reading."""
+        line = f"{self.call}  {f'-> {self.result}' if self.ok else f'!! {self.error}'}"
+        return line if sids else sids_by_name(line, self.snapshot.name_map)
 
 
 class Trace:
@@ -151,13 +158,8 @@ class Trace:
 
     def table(self, *, sids: bool = True) -> str:
         """One line per call: index, thread, call, outcome. With ``sids=False`` the calls and
-        results name their SIDs (:func:`~tokenlab.teaching.calls.sids_by_name`): for reading."""
-        lines = []
-        for s in self.steps:
-            outcome = f"-> {s.result}" if s.ok else f"!! {s.error}"
-            text = f"{s.call}  {outcome}" if sids else sids_by_name(f"{s.call}  {outcome}", s.snapshot.name_map)
-            lines.append(f"{s.index:>2}  [{s.image} t{s.tid}]  {text}")
-        return "\n".join(lines)
+        results name their SIDs (:meth:`Step.text`): for reading."""
+        return "\n".join(f"{s.index:>2}  [{s.image} t{s.tid}]  {s.text(sids=sids)}" for s in self.steps)
 
     def __repr__(self) -> str:
         return f"<Trace {self.title!r}: {len(self.steps)} call(s)>"

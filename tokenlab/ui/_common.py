@@ -86,8 +86,8 @@ def svg_html(graph, fit: bool = False, *, max_height: str = "", show_changed: bo
         top, bottom = span
         # Aligned by its end: the box scrolls only as far as brings the marker's bottom into
         # view, so what is already in view stays put and what is below comes up with the
-        # picture above it for context. A marker taller than a small box (300 px, see the
-        # player's GRAPH_WINDOW) is cut to its top part, so the top of the change shows.
+        # picture above it for context. A marker taller than the smallest box (300 px in
+        # GRAPH_WINDOW) is cut to its top part, so the top of the change shows.
         box = _VIEWBOX.search(source)
         total_px = float(box.group(1)) * 4 / 3 if box else 0.0
         if total_px:

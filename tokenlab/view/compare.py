@@ -22,7 +22,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 
-from ..teaching.calls import sids_by_name
 from .text import visible
 
 __all__ = ["Row", "align", "compare_table", "KIND_TEXT"]
@@ -99,10 +98,8 @@ def align(trace_a, trace_b) -> list[Row]:
 
 def step_text(step, *, sids: bool = True) -> str:
     """``[svc.exe t1004] DuplicateToken(8, SecurityImpersonation)  -> 12``, one line; with
-    ``sids=False`` its SIDs by name (``<TOKENLAB\\alice>``, :func:`~tokenlab.teaching.calls.sids_by_name`)."""
-    outcome = f"-> {step.result}" if step.ok else f"!! {step.error}"
-    text = f"{step.call}  {outcome}" if sids else sids_by_name(f"{step.call}  {outcome}", step.snapshot.name_map)
-    return visible(f"[{step.image} t{step.tid}] {text}")
+    ``sids=False`` its SIDs by name (``<TOKENLAB\\alice>``, :meth:`~tokenlab.teaching.trace.Step.text`)."""
+    return visible(f"[{step.image} t{step.tid}] {step.text(sids=sids)}")
 
 
 def compare_table(trace_a, trace_b, *, titles: tuple[str, str] | None = None, sids: bool = True) -> str:
